@@ -1,0 +1,37 @@
+/*
+ * Interrupt and exception entry. Vectors 0-31 are CPU exceptions, 32-47 are
+ * left unused (the legacy PIC is masked), 48 and up are handed out to
+ * device interrupts and inter-processor interrupts.
+ */
+#pragma once
+
+#include <stdint.h>
+
+/* What the entry stubs push: the full register file at the time of the trap. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+#define VEC_FIRST_DYNAMIC 48
+#define VEC_LAPIC_TIMER	  0xf0
+#define VEC_IPI_STOP	  0xfd
+#define VEC_IPI_CALL	  0xfe
+#define VEC_SPURIOUS	  0xff
+
+typedef void (*irq_handler_t)(struct trap_frame *tf);
+
+/* Loads the IDT on the calling CPU (the table itself is shared). */
+void idt_init(void);
+void idt_load(void);
+
+/* Routes `vector` (>= 32) to `handler`; called with interrupts on or off. */
+void idt_set_handler(uint8_t vector, irq_handler_t handler);
+
+/* Claims a free vector >= VEC_FIRST_DYNAMIC for `handler`; returns 0 if all are taken. */
+uint8_t idt_alloc_vector(irq_handler_t handler);
+
+/* Called by isr.S for every trap with the saved registers. */
+void trap_dispatch(struct trap_frame *tf);

@@ -1,0 +1,11 @@
+/*
+ * The kernel's own polled 16550 output on COM1, for its log and panics.
+ * (Interactive serial input belongs to the ring-3 UART driver.)
+ */
+#pragma once
+
+#include <stdbool.h>
+
+/* Programs COM1 for 115200 8N1; returns false if no UART answers there. */
+bool serial_init(void);
+void serial_write(const char *s, unsigned long len);

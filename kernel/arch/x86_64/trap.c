@@ -1,0 +1,96 @@
+/*
+ * Trap dispatch: CPU exceptions in the kernel are fatal (register dump,
+ * backtrace, every CPU stopped); everything else goes to the handler that
+ * idt_set_handler() registered for the vector.
+ */
+#include <console/log.h>
+#include <debug/ksyms.h>
+#include <debug/panic.h>
+#include <x86_64/cpu.h>
+#include <x86_64/percpu.h>
+#include <x86_64/trap.h>
+
+extern irq_handler_t irq_handlers[256];
+
+static const char *const exception_names[32] = {
+	[0] = "#DE divide error",
+	[1] = "#DB debug",
+	[2] = "NMI",
+	[3] = "#BP breakpoint",
+	[4] = "#OF overflow",
+	[5] = "#BR bound range",
+	[6] = "#UD invalid opcode",
+	[7] = "#NM device not available",
+	[8] = "#DF double fault",
+	[10] = "#TS invalid TSS",
+	[11] = "#NP segment not present",
+	[12] = "#SS stack fault",
+	[13] = "#GP general protection",
+	[14] = "#PF page fault",
+	[16] = "#MF x87 floating point",
+	[17] = "#AC alignment check",
+	[18] = "#MC machine check",
+	[19] = "#XM SIMD floating point",
+	[20] = "#VE virtualization",
+	[21] = "#CP control protection",
+};
+
+const char *trap_vector_name(uint64_t vector)
+{
+	if (vector >= 32)
+		return "IRQ";
+	return exception_names[vector] ? exception_names[vector] : "reserved exception";
+}
+
+void trap_dump_frame(const struct trap_frame *tf)
+{
+	kprintf("  RIP %016lx  CS %04lx  RFLAGS %016lx\n", tf->rip, tf->cs, tf->rflags);
+	kprintf("  RSP %016lx  SS %04lx  ERR %016lx\n", tf->rsp, tf->ss, tf->error_code);
+	kprintf("  RAX %016lx  RBX %016lx  RCX %016lx\n", tf->rax, tf->rbx, tf->rcx);
+	kprintf("  RDX %016lx  RSI %016lx  RDI %016lx\n", tf->rdx, tf->rsi, tf->rdi);
+	kprintf("  RBP %016lx  R8  %016lx  R9  %016lx\n", tf->rbp, tf->r8, tf->r9);
+	kprintf("  R10 %016lx  R11 %016lx  R12 %016lx\n", tf->r10, tf->r11, tf->r12);
+	kprintf("  R13 %016lx  R14 %016lx  R15 %016lx\n", tf->r13, tf->r14, tf->r15);
+	kprintf("  CR0 %016lx  CR2 %016lx  CR3 %016lx  CR4 %016lx\n", read_cr0(), read_cr2(),
+		read_cr3(), read_cr4());
+}
+
+static void page_fault_describe(uint64_t err)
+{
+	kprintf("  page fault: %s %s access, %s mode%s%s\n",
+		(err & 1) ? "protection violation on" : "non-present page on",
+		(err & 16) ? "instruction fetch" : ((err & 2) ? "write" : "read"),
+		(err & 4) ? "user" : "kernel", (err & 8) ? ", reserved bit set" : "",
+		(err & 32) ? ", protection key" : "");
+}
+
+/* A kernel-mode exception: report everything we know, then stop the machine. */
+static __attribute__((noreturn)) void trap_fatal(struct trap_frame *tf)
+{
+	panic_begin();
+	kprintf("\nEXCEPTION %s (vector %lu, error code %#lx) on CPU %u\n",
+		trap_vector_name(tf->vector), tf->vector, tf->error_code, cpu_current()->id);
+	if (tf->vector == 14)
+		page_fault_describe(tf->error_code);
+	trap_dump_frame(tf);
+	kprintf("backtrace:\n");
+	ksyms_print_location(tf->rip);
+	ksyms_backtrace(tf->rbp);
+	panic_end();
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	if (tf->vector == 2 && panic_in_progress())
+		cpu_stop();
+	if (tf->vector < 32) {
+		trap_fatal(tf);
+	}
+	irq_handler_t h = __atomic_load_n(&irq_handlers[tf->vector], __ATOMIC_ACQUIRE);
+	if (h) {
+		h(tf);
+		return;
+	}
+	pr_warn("trap: unexpected interrupt on vector %lu (CPU %u)\n", tf->vector,
+		cpu_current()->id);
+}

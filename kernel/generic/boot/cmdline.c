@@ -1,0 +1,64 @@
+#include <boot/cmdline.h>
+#include <lib/string.h>
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+bool cmdline_get(const char *cmdline, const char *key, char *val, size_t len)
+{
+	size_t klen = strlen(key);
+	bool found = false;
+	const char *p = cmdline;
+
+	while (*p) {
+		while (is_space(*p))
+			p++;
+		const char *word = p;
+		while (*p && !is_space(*p))
+			p++;
+		size_t wlen = (size_t)(p - word);
+		if (wlen < klen || memcmp(word, key, klen) != 0)
+			continue;
+		if (wlen != klen && word[klen] != '=')
+			continue;
+		found = true;
+		if (len == 0)
+			continue;
+		size_t vlen = wlen == klen ? 0 : wlen - klen - 1;
+		if (vlen >= len)
+			vlen = len - 1;
+		memcpy(val, word + klen + 1, vlen);
+		val[vlen] = '\0';
+	}
+	return found;
+}
+
+int cmdline_parse_loglevel(const char *val)
+{
+	static const char *const names[] = { "panic", "error", "warn", "info", "debug" };
+
+	if (val[0] >= '0' && val[0] <= '4' && val[1] == '\0')
+		return val[0] - '0';
+	for (int i = 0; i < 5; i++) {
+		if (strcmp(val, names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+bool cmdline_append(char *cmdline, size_t size, const char *extra)
+{
+	size_t cur = strlen(cmdline), add = strlen(extra);
+	size_t sep = cur > 0 ? 1 : 0;
+
+	if (add == 0)
+		return true;
+	if (cur + sep + add + 1 > size)
+		return false;
+	if (sep)
+		cmdline[cur++] = ' ';
+	memcpy(cmdline + cur, extra, add + 1);
+	return true;
+}
