@@ -69,13 +69,14 @@ static void parse_boot_info(uint32_t magic, uint32_t mbi_phys)
 static void print_banner(void)
 {
 	uint64_t usable = bootinfo_usable_bytes(&boot_info);
-	kprintf("Iris %s: %u CPUs online, memory %lu MiB usable (%lu MiB free), %zu modules\n",
-		IRIS_VERSION, 1u, (unsigned long)(usable >> 20),
-		(unsigned long)((frame_count_free() * PAGE_SIZE) >> 20), boot_info.module_count);
+	kprintf("Iris %s ready. CPUs: %u online, memory: %lu MiB usable (%lu MiB free), "
+	        "modules: %zu\n",
+	        IRIS_VERSION, 1u, (unsigned long)(usable >> 20),
+	        (unsigned long)((frame_count_free() * PAGE_SIZE) >> 20), boot_info.module_count);
 	for (size_t i = 0; i < boot_info.module_count; i++) {
 		const struct boot_module *m = &boot_info.modules[i];
 		kprintf("  module %zu: %s (%lu KiB)\n", i, m->cmdline,
-			(unsigned long)((m->end - m->start) >> 10));
+		        (unsigned long)((m->end - m->start) >> 10));
 	}
 }
 
@@ -119,14 +120,13 @@ void kernel_main(uint32_t magic, uint32_t mbi_phys)
 	bootcon_init(&boot_info);
 	apply_cmdline(test, sizeof(test));
 	kprintf("Iris %s booting (%s), command line \"%s\"\n", IRIS_VERSION,
-		boot_info.bootloader[0] ? boot_info.bootloader : "unknown loader",
-		boot_info.cmdline);
+	        boot_info.bootloader[0] ? boot_info.bootloader : "unknown loader",
+	        boot_info.cmdline);
 
 	if (bootinfo_check(&boot_info, (uintptr_t)_kernel_phys_start, (uintptr_t)_kernel_phys_end,
-			   err, sizeof(err)) < 0)
+	                   err, sizeof(err)) < 0)
 		panic("cannot boot: %s", err);
-	memmap_init_frames(&boot_info, (uintptr_t)_kernel_phys_start,
-			   (uintptr_t)_kernel_phys_end);
+	memmap_init_frames(&boot_info, (uintptr_t)_kernel_phys_start, (uintptr_t)_kernel_phys_end);
 	paging_init();
 	bootcon_remap();
 	print_banner();

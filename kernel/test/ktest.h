@@ -25,29 +25,31 @@ struct ktest {
 	void (*fn)(struct ktest_ctx *t);
 };
 
-#define KTEST(tname) \
-	static void ktest_fn_##tname(struct ktest_ctx *t); \
-	__attribute__((used, section("ktests"), aligned(8))) static const struct ktest \
-		ktest_desc_##tname = { #tname, ktest_fn_##tname }; \
+#define KTEST(tname)                                                                 \
+	static void ktest_fn_##tname(struct ktest_ctx *t);                           \
+	__attribute__((used, section("ktests"),                                      \
+	               aligned(8))) static const struct ktest ktest_desc_##tname = { \
+		#tname, ktest_fn_##tname                                             \
+	};                                                                           \
 	static void ktest_fn_##tname(struct ktest_ctx *t)
 
 void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+        __attribute__((format(printf, 4, 5)));
 
 /* Records a failure and carries on. */
-#define KT_EXPECT(t, cond) \
-	do { \
-		if (!(cond)) \
+#define KT_EXPECT(t, cond)                                                         \
+	do {                                                                       \
+		if (!(cond))                                                       \
 			ktest_fail((t), __FILE__, __LINE__, "expected %s", #cond); \
 	} while (0)
 
 /* Records a failure and returns from the test. */
-#define KT_ASSERT(t, cond) \
-	do { \
-		if (!(cond)) { \
+#define KT_ASSERT(t, cond)                                                          \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
 			ktest_fail((t), __FILE__, __LINE__, "assertion %s", #cond); \
-			return; \
-		} \
+			return;                                                     \
+		}                                                                   \
 	} while (0)
 
 /* Runs every registered test whose name starts with `prefix`; true if all passed. */

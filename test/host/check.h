@@ -10,18 +10,18 @@
 static int check_failures;
 static int check_count;
 
-#define CHECK(cond) \
-	do { \
-		check_count++; \
-		if (!(cond)) { \
-			check_failures++; \
+#define CHECK(cond)                                                                \
+	do {                                                                       \
+		check_count++;                                                     \
+		if (!(cond)) {                                                     \
+			check_failures++;                                          \
 			printf("not ok - %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-		} \
+		}                                                                  \
 	} while (0)
 
 static inline int check_done(const char *name)
 {
-	printf("%s %s: %d checks, %d failed\n", check_failures ? "not ok" : "ok", name,
-	       check_count, check_failures);
+	printf("%s %s: %d checks, %d failed\n", check_failures ? "not ok" : "ok", name, check_count,
+	       check_failures);
 	return check_failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -72,11 +72,8 @@ static void finish(struct builder *b)
 }
 
 static const uint64_t normal_map[][3] = {
-	{ 0, 0x9fc00, 1 },
-	{ 0x9fc00, 0x400, 2 },
-	{ 0x100000, 0x7ee0000, 1 },
-	{ 0x7fe0000, 0x20000, 2 },
-	{ 0x100000000, 0x40000000, 1 },
+	{ 0, 0x9fc00, 1 },         { 0x9fc00, 0x400, 2 },          { 0x100000, 0x7ee0000, 1 },
+	{ 0x7fe0000, 0x20000, 2 }, { 0x100000000, 0x40000000, 1 },
 };
 
 static struct boot_info bi;

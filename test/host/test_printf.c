@@ -4,14 +4,14 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SAME(...) \
-	do { \
-		char want[256], got[256]; \
-		int wn = snprintf(want, sizeof(want), __VA_ARGS__); \
-		int gn = fmt_snprintf(got, sizeof(got), __VA_ARGS__); \
-		CHECK(wn == gn); \
-		CHECK(strcmp(want, got) == 0); \
-		if (strcmp(want, got) != 0) \
+#define SAME(...)                                                        \
+	do {                                                             \
+		char want[256], got[256];                                \
+		int wn = snprintf(want, sizeof(want), __VA_ARGS__);      \
+		int gn = fmt_snprintf(got, sizeof(got), __VA_ARGS__);    \
+		CHECK(wn == gn);                                         \
+		CHECK(strcmp(want, got) == 0);                           \
+		if (strcmp(want, got) != 0)                              \
 			printf("  want \"%s\" got \"%s\"\n", want, got); \
 	} while (0)
 

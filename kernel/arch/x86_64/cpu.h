@@ -7,14 +7,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MSR_APIC_BASE	   0x0000001b
-#define MSR_PAT		   0x00000277
-#define MSR_EFER	   0xc0000080
-#define MSR_STAR	   0xc0000081
-#define MSR_LSTAR	   0xc0000082
-#define MSR_SFMASK	   0xc0000084
-#define MSR_FS_BASE	   0xc0000100
-#define MSR_GS_BASE	   0xc0000101
+#define MSR_APIC_BASE      0x0000001b
+#define MSR_PAT            0x00000277
+#define MSR_EFER           0xc0000080
+#define MSR_STAR           0xc0000081
+#define MSR_LSTAR          0xc0000082
+#define MSR_SFMASK         0xc0000084
+#define MSR_FS_BASE        0xc0000100
+#define MSR_GS_BASE        0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102
 
 #define EFER_SCE (1u << 0)
@@ -23,12 +23,12 @@
 
 #define RFLAGS_IF (1ull << 9)
 
-#define CR0_WP (1ull << 16)
-#define CR4_PGE (1ull << 7)
-#define CR4_OSFXSR (1ull << 9)
+#define CR0_WP         (1ull << 16)
+#define CR4_PGE        (1ull << 7)
+#define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_SMEP (1ull << 20)
-#define CR4_SMAP (1ull << 21)
+#define CR4_SMEP       (1ull << 20)
+#define CR4_SMAP       (1ull << 21)
 
 static inline void outb(uint16_t port, uint8_t v)
 {
@@ -79,7 +79,7 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 }
 
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t *a, uint32_t *b, uint32_t *c,
-			 uint32_t *d)
+                         uint32_t *d)
 {
 	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
 }

@@ -2,11 +2,11 @@
 #include <x86_64/cpu.h>
 #include <x86_64/fwcfg.h>
 
-#define FWCFG_SELECTOR	 0x510
-#define FWCFG_DATA	 0x511
-#define FWCFG_SIGNATURE	 0x0000
-#define FWCFG_FILE_DIR	 0x0019
-#define FWCFG_FILE_NAME	 56
+#define FWCFG_SELECTOR  0x510
+#define FWCFG_DATA      0x511
+#define FWCFG_SIGNATURE 0x0000
+#define FWCFG_FILE_DIR  0x0019
+#define FWCFG_FILE_NAME 56
 
 static void fwcfg_read(void *buf, size_t len)
 {

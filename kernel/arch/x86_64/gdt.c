@@ -38,21 +38,21 @@ void gdt_init_cpu(struct cpu *c)
 
 	struct descriptor_ptr ptr = { sizeof(g->entries) - 1, (uint64_t)(uintptr_t)g->entries };
 	__asm__ volatile("lgdt %0\n\t"
-			 "pushq %1\n\t"
-			 "leaq 1f(%%rip), %%rax\n\t"
-			 "pushq %%rax\n\t"
-			 "lretq\n"
-			 "1:\n\t"
-			 "movw %w2, %%ax\n\t"
-			 "movw %%ax, %%ds\n\t"
-			 "movw %%ax, %%es\n\t"
-			 "movw %%ax, %%ss\n\t"
-			 "xorl %%eax, %%eax\n\t"
-			 "movw %%ax, %%fs\n\t"
-			 "movw %%ax, %%gs\n\t"
-			 "ltr %w3"
-			 :
-			 : "m"(ptr), "i"((uint64_t)GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA),
-			   "r"(GDT_TSS)
-			 : "rax", "memory");
+	                 "pushq %1\n\t"
+	                 "leaq 1f(%%rip), %%rax\n\t"
+	                 "pushq %%rax\n\t"
+	                 "lretq\n"
+	                 "1:\n\t"
+	                 "movw %w2, %%ax\n\t"
+	                 "movw %%ax, %%ds\n\t"
+	                 "movw %%ax, %%es\n\t"
+	                 "movw %%ax, %%ss\n\t"
+	                 "xorl %%eax, %%eax\n\t"
+	                 "movw %%ax, %%fs\n\t"
+	                 "movw %%ax, %%gs\n\t"
+	                 "ltr %w3"
+	                 :
+	                 : "m"(ptr), "i"((uint64_t)GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA),
+	                   "r"(GDT_TSS)
+	                 : "rax", "memory");
 }

@@ -8,13 +8,13 @@
 
 #define GDT_KERNEL_CODE 0x08
 #define GDT_KERNEL_DATA 0x10
-#define GDT_USER_DATA	0x18 /* sysret expects user data right before user code */
-#define GDT_USER_CODE	0x20
-#define GDT_TSS		0x28
+#define GDT_USER_DATA   0x18 /* sysret expects user data right before user code */
+#define GDT_USER_CODE   0x20
+#define GDT_TSS         0x28
 
 /* Interrupt stacks in the TSS (1-based as the IDT encodes them). */
-#define IST_DOUBLE_FAULT 1
-#define IST_NMI		 2
+#define IST_DOUBLE_FAULT  1
+#define IST_NMI           2
 #define IST_MACHINE_CHECK 3
 
 struct tss {

@@ -14,7 +14,7 @@
 #include <x86_64/paging.h>
 
 #define LARGE_PAGE (2ull << 20)
-#define ENTRIES	   512
+#define ENTRIES    512
 
 /* PAT layout set by paging_init_cpu(): index 1 (PWT) = write-combining, 3 (PCD|PWT) = uncached. */
 #define PAT_VALUE 0x0007010600070106ull
@@ -24,8 +24,8 @@ struct address_space kernel_space;
 extern const char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
 extern const char _data_start[], _data_end[];
 
-static uint64_t nx_bit;		/* PTE_NX if the CPU has NX, else 0 */
-static bool early = true;	/* only the first 4 GiB are mapped until paging_init ends */
+static uint64_t nx_bit;   /* PTE_NX if the CPU has NX, else 0 */
+static bool early = true; /* only the first 4 GiB are mapped until paging_init ends */
 static spinlock_t pt_lock = SPINLOCK_INIT;
 
 static unsigned pt_index(uintptr_t va, int level)
@@ -341,15 +341,15 @@ static bool kva_release(uintptr_t va, size_t pages)
 	size_t i = 0;
 	while (i < kva_count && kva_free_list[i].start < va)
 		i++;
-	bool merge_prev = i > 0 && kva_free_list[i - 1].start +
-						   kva_free_list[i - 1].pages * PAGE_SIZE == va;
+	bool merge_prev =
+	        i > 0 && kva_free_list[i - 1].start + kva_free_list[i - 1].pages * PAGE_SIZE == va;
 	bool merge_next = i < kva_count && va + pages * PAGE_SIZE == kva_free_list[i].start;
 	bool ok = true;
 
 	if (merge_prev && merge_next) {
 		kva_free_list[i - 1].pages += pages + kva_free_list[i].pages;
 		memmove(&kva_free_list[i], &kva_free_list[i + 1],
-			(kva_count - i - 1) * sizeof(struct kva_extent));
+		        (kva_count - i - 1) * sizeof(struct kva_extent));
 		kva_count--;
 	} else if (merge_prev) {
 		kva_free_list[i - 1].pages += pages;
@@ -358,7 +358,7 @@ static bool kva_release(uintptr_t va, size_t pages)
 		kva_free_list[i].pages += pages;
 	} else if (kva_count < KVA_EXTENTS) {
 		memmove(&kva_free_list[i + 1], &kva_free_list[i],
-			(kva_count - i) * sizeof(struct kva_extent));
+		        (kva_count - i) * sizeof(struct kva_extent));
 		kva_free_list[i] = (struct kva_extent){ va, pages };
 		kva_count++;
 	} else {
@@ -389,7 +389,8 @@ void *vmm_map_phys(paddr_t pa, size_t size, unsigned flags)
 	if (!va)
 		return NULL;
 	for (size_t i = 0; i < pages; i++) {
-		if (paging_map(&kernel_space, va + i * PAGE_SIZE, first + i * PAGE_SIZE, flags) < 0) {
+		if (paging_map(&kernel_space, va + i * PAGE_SIZE, first + i * PAGE_SIZE, flags) <
+		    0) {
 			kva_unmap(va, i, false);
 			return NULL;
 		}

@@ -10,16 +10,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PTE_P	 (1ull << 0)
-#define PTE_W	 (1ull << 1)
-#define PTE_U	 (1ull << 2)
-#define PTE_PWT	 (1ull << 3)
-#define PTE_PCD	 (1ull << 4)
-#define PTE_A	 (1ull << 5)
-#define PTE_D	 (1ull << 6)
-#define PTE_PS	 (1ull << 7)
-#define PTE_G	 (1ull << 8)
-#define PTE_NX	 (1ull << 63)
+#define PTE_P    (1ull << 0)
+#define PTE_W    (1ull << 1)
+#define PTE_U    (1ull << 2)
+#define PTE_PWT  (1ull << 3)
+#define PTE_PCD  (1ull << 4)
+#define PTE_A    (1ull << 5)
+#define PTE_D    (1ull << 6)
+#define PTE_PS   (1ull << 7)
+#define PTE_G    (1ull << 8)
+#define PTE_NX   (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
 /* Mapping flags, independent of the page-table bit layout. */
@@ -27,8 +27,8 @@
 #define MAP_WRITE (1u << 0)
 #define MAP_EXEC  (1u << 1)
 #define MAP_USER  (1u << 2)
-#define MAP_WC	  (1u << 3) /* write-combining (framebuffers) */
-#define MAP_UC	  (1u << 4) /* uncached (device registers) */
+#define MAP_WC    (1u << 3) /* write-combining (framebuffers) */
+#define MAP_UC    (1u << 4) /* uncached (device registers) */
 
 struct address_space {
 	paddr_t pml4; /* physical address of the top-level table */

@@ -11,14 +11,14 @@
 #define MAX_CPUS 64
 
 struct cpu {
-	struct cpu *self;	 /* must stay first: read through %gs:0 */
-	uint32_t id;		 /* dense index, 0 = the bootstrap processor */
-	uint32_t apic_id;	 /* local APIC id from the MADT */
-	bool online;		 /* set by the CPU itself once it runs C code */
-	uintptr_t kstack_top;	 /* this CPU's boot/idle kernel stack */
-	struct gdt_block gdt;	 /* this CPU's GDT and TSS */
+	struct cpu *self;            /* must stay first: read through %gs:0 */
+	uint32_t id;                 /* dense index, 0 = the bootstrap processor */
+	uint32_t apic_id;            /* local APIC id from the MADT */
+	bool online;                 /* set by the CPU itself once it runs C code */
+	uintptr_t kstack_top;        /* this CPU's boot/idle kernel stack */
+	struct gdt_block gdt;        /* this CPU's GDT and TSS */
 	uint64_t lapic_ticks_per_ms; /* LAPIC timer rate after calibration */
-	volatile uint64_t ticks; /* LAPIC timer interrupts taken */
+	volatile uint64_t ticks;     /* LAPIC timer interrupts taken */
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -9,7 +9,7 @@
 
 #define QEMU_EXIT_SUCCESS 0x10 /* QEMU status 33 */
 #define QEMU_EXIT_FAILURE 0x11 /* QEMU status 35 */
-#define QEMU_EXIT_PANIC	  0x12 /* QEMU status 37 */
+#define QEMU_EXIT_PANIC   0x12 /* QEMU status 37 */
 
 void qemu_exit_arm(void);
 

@@ -3,14 +3,14 @@
 
 #define COM1 0x3f8
 
-#define REG_DATA	0
-#define REG_IER		1
-#define REG_FCR		2
-#define REG_LCR		3
-#define REG_MCR		4
-#define REG_LSR		5
-#define REG_SCRATCH	7
-#define LSR_THR_EMPTY	0x20
+#define REG_DATA      0
+#define REG_IER       1
+#define REG_FCR       2
+#define REG_LCR       3
+#define REG_MCR       4
+#define REG_LSR       5
+#define REG_SCRATCH   7
+#define LSR_THR_EMPTY 0x20
 
 static bool present;
 
@@ -21,12 +21,12 @@ bool serial_init(void)
 	if (inb(COM1 + REG_SCRATCH) != 0x5a)
 		return false;
 	outb(COM1 + REG_IER, 0x00);
-	outb(COM1 + REG_LCR, 0x80); /* divisor latch */
+	outb(COM1 + REG_LCR, 0x80);  /* divisor latch */
 	outb(COM1 + REG_DATA, 0x01); /* 115200 baud */
 	outb(COM1 + REG_IER, 0x00);
-	outb(COM1 + REG_LCR, 0x03);  /* 8N1 */
-	outb(COM1 + REG_FCR, 0xc7);  /* FIFOs on, cleared, 14-byte threshold */
-	outb(COM1 + REG_MCR, 0x03);  /* DTR, RTS; interrupts stay off */
+	outb(COM1 + REG_LCR, 0x03); /* 8N1 */
+	outb(COM1 + REG_FCR, 0xc7); /* FIFOs on, cleared, 14-byte threshold */
+	outb(COM1 + REG_MCR, 0x03); /* DTR, RTS; interrupts stay off */
 	present = true;
 	return true;
 }

@@ -52,16 +52,16 @@ void trap_dump_frame(const struct trap_frame *tf)
 	kprintf("  R10 %016lx  R11 %016lx  R12 %016lx\n", tf->r10, tf->r11, tf->r12);
 	kprintf("  R13 %016lx  R14 %016lx  R15 %016lx\n", tf->r13, tf->r14, tf->r15);
 	kprintf("  CR0 %016lx  CR2 %016lx  CR3 %016lx  CR4 %016lx\n", read_cr0(), read_cr2(),
-		read_cr3(), read_cr4());
+	        read_cr3(), read_cr4());
 }
 
 static void page_fault_describe(uint64_t err)
 {
 	kprintf("  page fault: %s %s access, %s mode%s%s\n",
-		(err & 1) ? "protection violation on" : "non-present page on",
-		(err & 16) ? "instruction fetch" : ((err & 2) ? "write" : "read"),
-		(err & 4) ? "user" : "kernel", (err & 8) ? ", reserved bit set" : "",
-		(err & 32) ? ", protection key" : "");
+	        (err & 1) ? "protection violation on" : "non-present page on",
+	        (err & 16) ? "instruction fetch" : ((err & 2) ? "write" : "read"),
+	        (err & 4) ? "user" : "kernel", (err & 8) ? ", reserved bit set" : "",
+	        (err & 32) ? ", protection key" : "");
 }
 
 /* A kernel-mode exception: report everything we know, then stop the machine. */
@@ -69,7 +69,7 @@ static __attribute__((noreturn)) void trap_fatal(struct trap_frame *tf)
 {
 	panic_begin();
 	kprintf("\nEXCEPTION %s (vector %lu, error code %#lx) on CPU %u\n",
-		trap_vector_name(tf->vector), tf->vector, tf->error_code, cpu_current()->id);
+	        trap_vector_name(tf->vector), tf->vector, tf->error_code, cpu_current()->id);
 	if (tf->vector == 14)
 		page_fault_describe(tf->error_code);
 	trap_dump_frame(tf);
@@ -92,5 +92,5 @@ void trap_dispatch(struct trap_frame *tf)
 		return;
 	}
 	pr_warn("trap: unexpected interrupt on vector %lu (CPU %u)\n", tf->vector,
-		cpu_current()->id);
+	        cpu_current()->id);
 }

@@ -8,10 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BOOT_MAX_MMAP	  256
-#define BOOT_MAX_MODULES  32
-#define BOOT_CMDLINE_MAX  1024
-#define BOOT_MODLINE_MAX  256
+#define BOOT_MAX_MMAP    256
+#define BOOT_MAX_MODULES 32
+#define BOOT_CMDLINE_MAX 1024
+#define BOOT_MODLINE_MAX 256
 
 /* Memory map entry types (the multiboot2 / E820 numbering). */
 enum boot_mem_type {
@@ -30,7 +30,7 @@ struct boot_mmap_entry {
 
 struct boot_module {
 	uint64_t start; /* physical, inclusive */
-	uint64_t end;	/* physical, exclusive */
+	uint64_t end;   /* physical, exclusive */
 	char cmdline[BOOT_MODLINE_MAX];
 };
 
@@ -65,7 +65,8 @@ struct boot_info {
 	uint32_t efi_mmap_count;
 	uint32_t efi_mmap_desc_size;
 
-	/* Where the information block itself was (to keep it out of the allocator while parsing). */
+	/* Where the information block itself was (to keep it out of the allocator while parsing).
+	 */
 	uint64_t mbi_phys;
 	uint64_t mbi_size;
 };

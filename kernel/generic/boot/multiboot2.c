@@ -44,7 +44,7 @@ static void copy_tag_string(char *dst, size_t dstlen, const uint8_t *src, size_t
 }
 
 static int parse_module(struct boot_info *bi, const uint8_t *t, uint32_t size, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
 	if (size < TAG_HEADER + 8) {
 		fmt_snprintf(err, errlen, "module tag too short (%u bytes)", size);
@@ -62,7 +62,7 @@ static int parse_module(struct boot_info *bi, const uint8_t *t, uint32_t size, c
 }
 
 static int parse_mmap(struct boot_info *bi, const uint8_t *t, uint32_t size, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	if (size < TAG_HEADER + 8) {
 		fmt_snprintf(err, errlen, "memory map tag too short (%u bytes)", size);
@@ -81,7 +81,7 @@ static int parse_mmap(struct boot_info *bi, const uint8_t *t, uint32_t size, cha
 			continue;
 		if (base + length < base) {
 			fmt_snprintf(err, errlen, "memory map entry at %#lx wraps around",
-				     (unsigned long)base);
+			             (unsigned long)base);
 			return -EINVAL;
 		}
 		if (bi->mmap_count == BOOT_MAX_MMAP) {
@@ -129,7 +129,7 @@ static void parse_rsdp(struct boot_info *bi, const uint8_t *t, uint32_t size, si
 }
 
 static int parse_tag(struct boot_info *bi, const uint8_t *t, uint32_t type, uint32_t size,
-		     char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
 	switch (type) {
 	case TAG_CMDLINE:
@@ -181,7 +181,8 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *out, char *err, s
 	}
 	uint32_t total = rd32(base);
 	if (total < 16 || total > avail) {
-		fmt_snprintf(err, errlen, "boot information block has a bad size (%u bytes)", total);
+		fmt_snprintf(err, errlen, "boot information block has a bad size (%u bytes)",
+		             total);
 		return -EINVAL;
 	}
 	out->mbi_size = total;
@@ -191,7 +192,7 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *out, char *err, s
 		uint32_t type = rd32(t), size = rd32(t + 4);
 		if (size < TAG_HEADER || size > total - off) {
 			fmt_snprintf(err, errlen, "tag %u at offset %u has a bad size (%u bytes)",
-				     type, off, size);
+			             type, off, size);
 			return -EINVAL;
 		}
 		if (type == TAG_END) {
@@ -232,25 +233,25 @@ static bool ranges_overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
 }
 
 int bootinfo_check(const struct boot_info *bi, uint64_t kernel_start, uint64_t kernel_end,
-		   char *err, size_t errlen)
+                   char *err, size_t errlen)
 {
 	uint64_t usable = bootinfo_usable_bytes(bi);
 	if (usable < BOOT_MIN_MEMORY) {
 		fmt_snprintf(err, errlen, "only %lu KiB of usable RAM; Iris needs at least %lu MiB",
-			     (unsigned long)(usable >> 10), (unsigned long)(BOOT_MIN_MEMORY >> 20));
+		             (unsigned long)(usable >> 10), (unsigned long)(BOOT_MIN_MEMORY >> 20));
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < bi->module_count; i++) {
 		const struct boot_module *m = &bi->modules[i];
 		if (m->end <= m->start) {
 			fmt_snprintf(err, errlen, "module %zu (%s) is empty or inverted", i,
-				     m->cmdline);
+			             m->cmdline);
 			return -EINVAL;
 		}
 		if (ranges_overlap(m->start, m->end, kernel_start, kernel_end)) {
 			fmt_snprintf(err, errlen,
-				     "module %zu (%s) at %#lx-%#lx overlaps the kernel image", i,
-				     m->cmdline, (unsigned long)m->start, (unsigned long)m->end);
+			             "module %zu (%s) at %#lx-%#lx overlaps the kernel image", i,
+			             m->cmdline, (unsigned long)m->start, (unsigned long)m->end);
 			return -EINVAL;
 		}
 		for (size_t j = 0; j < i; j++) {

@@ -29,7 +29,7 @@ int mb2_parse(const void *mbi, size_t avail, struct boot_info *out, char *err, s
  * error code with the reason in err[errlen].
  */
 int bootinfo_check(const struct boot_info *bi, uint64_t kernel_start, uint64_t kernel_end,
-		   char *err, size_t errlen);
+                   char *err, size_t errlen);
 
 /* Sum of the lengths of usable memory map entries. */
 uint64_t bootinfo_usable_bytes(const struct boot_info *bi);

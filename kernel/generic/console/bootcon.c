@@ -85,7 +85,8 @@ void bootcon_init(const struct boot_info *bi)
 	if (!bi->has_framebuffer)
 		return;
 	fbdesc = bi->fb;
-	bool low = fbdesc.addr + fb_bytes() <= (4ull << 30) && fbdesc.addr + fb_bytes() > fbdesc.addr;
+	bool low =
+	        fbdesc.addr + fb_bytes() <= (4ull << 30) && fbdesc.addr + fb_bytes() > fbdesc.addr;
 
 	if (fbdesc.type == 2 && low && fbdesc.width && fbdesc.height) {
 		text.cells = phys_to_virt(fbdesc.addr);
@@ -104,7 +105,7 @@ void bootcon_remap(void)
 {
 	if (kind == BOOTCON_TEXT) {
 		void *cells = vmm_map_phys(fbdesc.addr, fbdesc.width * fbdesc.height * 2u,
-					   MAP_WRITE | MAP_UC);
+		                           MAP_WRITE | MAP_UC);
 		if (cells)
 			text.cells = cells;
 		return;
@@ -118,9 +119,9 @@ void bootcon_remap(void)
 	}
 	bool attached = fbcon.base != NULL;
 	if (attached)
-		fbcon.base = base; // TEMP
+		fbcon_set_base(&fbcon, base);
 	else if (fb_attach(base))
 		log_add_sink(&fb_sink);
 	pr_info("framebuffer %ux%u, %u bpp at %#lx\n", fbdesc.width, fbdesc.height, fbdesc.bpp,
-		(unsigned long)fbdesc.addr);
+	        (unsigned long)fbdesc.addr);
 }

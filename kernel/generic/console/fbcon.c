@@ -449,3 +449,8 @@ void fbcon_write(struct fbcon *con, const char *s, size_t len)
 		feed(con, (unsigned char)s[i]);
 	toggle_cursor(con);
 }
+
+void fbcon_set_base(struct fbcon *con, void *base)
+{
+	con->base = base;
+}

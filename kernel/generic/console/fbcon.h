@@ -58,3 +58,11 @@ int fbcon_init(struct fbcon *con, const struct fb_info *fb);
 
 /* Draws len bytes of s; escape sequences may be split across calls. */
 void fbcon_write(struct fbcon *con, const char *s, size_t len);
+
+/*
+ * Moves an initialised console to another mapping of the same framebuffer
+ * (e.g. the write-combining one that replaces the boot mapping), keeping the
+ * screen contents, cursor and colours. base must show the same pixels at the
+ * same page offset as the old mapping, so it has the same alignment.
+ */
+void fbcon_set_base(struct fbcon *con, void *base);

@@ -22,7 +22,7 @@ void panic_begin(void)
 	unsigned self = cpu_current()->id;
 	int expected = 0;
 	if (!__atomic_compare_exchange_n(&panicking, &expected, (int)self + 1, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		if (expected == (int)self + 1) {
 			log_break_lock();
 			kprintf("\nrecursive fault while panicking on CPU %u; halting\n", self);

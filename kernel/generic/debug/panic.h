@@ -6,9 +6,9 @@
  */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 
-#define assert(cond) \
-	do { \
-		if (!(cond)) \
+#define assert(cond)                                                                      \
+	do {                                                                              \
+		if (!(cond))                                                              \
 			panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__); \
 	} while (0)
 

@@ -8,6 +8,9 @@
 #include <debug/panic.h>
 #include <stdint.h>
 
+/* The compiler fixes each handler's signature; the values are not reported. */
+#pragma clang diagnostic ignored "-Wunused-parameter"
+
 struct source_location {
 	const char *file;
 	uint32_t line;
@@ -20,11 +23,11 @@ static __attribute__((noreturn)) void ubsan_report(const char *what, const void 
 	panic("UBSan: %s at %s:%u:%u", what, loc->file, loc->line, loc->column);
 }
 
-#define UBSAN_HANDLER(name, what, ...) \
+#define UBSAN_HANDLER(name, what, ...)                               \
 	void __ubsan_handle_##name(const void *data, ##__VA_ARGS__); \
-	void __ubsan_handle_##name(const void *data, ##__VA_ARGS__) \
-	{ \
-		ubsan_report(what, data); \
+	void __ubsan_handle_##name(const void *data, ##__VA_ARGS__)  \
+	{                                                            \
+		ubsan_report(what, data);                            \
 	}
 
 UBSAN_HANDLER(type_mismatch_v1, "misaligned or null access", uintptr_t p)
@@ -44,8 +47,8 @@ UBSAN_HANDLER(nonnull_arg, "null passed as a nonnull argument")
 UBSAN_HANDLER(nonnull_return_v1, "null returned from a nonnull function", const void *l)
 UBSAN_HANDLER(invalid_builtin, "invalid builtin use")
 UBSAN_HANDLER(implicit_conversion, "implicit conversion changed the value", uintptr_t a,
-	      uintptr_t b)
+              uintptr_t b)
 UBSAN_HANDLER(alignment_assumption, "alignment assumption violated", uintptr_t p, uintptr_t a,
-	      uintptr_t o)
+              uintptr_t o)
 UBSAN_HANDLER(float_cast_overflow, "float cast overflow", uintptr_t v)
 #endif

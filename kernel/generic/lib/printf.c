@@ -30,7 +30,7 @@ struct spec {
 
 /* Writes the digits of `v` in `base`, with sign/prefix, precision and padding from `sp`. */
 static void out_number(struct out *o, uint64_t v, bool negative, unsigned base, bool upper,
-		       const struct spec *sp)
+                       const struct spec *sp)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];

@@ -11,4 +11,4 @@
 /* Formats into buf (always NUL-terminated when size > 0); returns the full length. */
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 __attribute__((format(printf, 3, 4))) int fmt_snprintf(char *buf, size_t size, const char *fmt,
-						      ...);
+                                                       ...);

@@ -10,12 +10,12 @@
 
 #include <stdint.h>
 
-#define HHDM_BASE	 0xffff800000000000ull
-#define HHDM_SIZE	 (64ull << 40)
-#define KVWIN_BASE	 0xffffc00000000000ull
-#define KVWIN_SIZE	 (1ull << 40)
-#define KERNEL_VMA	 0xffffffff80000000ull
-#define USER_SPACE_END	 0x0000800000000000ull
+#define HHDM_BASE      0xffff800000000000ull
+#define HHDM_SIZE      (64ull << 40)
+#define KVWIN_BASE     0xffffc00000000000ull
+#define KVWIN_SIZE     (1ull << 40)
+#define KERNEL_VMA     0xffffffff80000000ull
+#define USER_SPACE_END 0x0000800000000000ull
 
 /* Translates a physical address into its alias in the direct map. */
 static inline void *phys_to_virt(uint64_t phys)

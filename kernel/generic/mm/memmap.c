@@ -11,7 +11,7 @@ void memmap_init_frames(const struct boot_info *bi, uint64_t kernel_start, uint6
 	for (size_t i = 0; i < bi->mmap_count; i++) {
 		const struct boot_mmap_entry *m = &bi->mmap[i];
 		pr_debug("  memory %#014lx-%#014lx type %u\n", (unsigned long)m->base,
-			 (unsigned long)(m->base + m->length), m->type);
+		         (unsigned long)(m->base + m->length), m->type);
 		if (m->type == BOOT_MEM_USABLE)
 			usable[nusable++] = (struct mem_range){ m->base, m->length };
 	}

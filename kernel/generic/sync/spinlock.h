@@ -14,8 +14,8 @@ typedef struct spinlock {
 } spinlock_t;
 
 #define SPINLOCK_INIT \
-	{ \
-		0 \
+	{             \
+		0     \
 	}
 
 static inline void spin_lock(spinlock_t *l)
