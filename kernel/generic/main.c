@@ -19,8 +19,10 @@
 #include <x86_64/idt.h>
 #include <x86_64/paging.h>
 #include <x86_64/percpu.h>
+#include <x86_64/platform.h>
 #include <x86_64/qemu_exit.h>
 #include <x86_64/serial.h>
+#include <x86_64/smp.h>
 
 void kernel_main(uint32_t magic, uint32_t mbi_phys);
 
@@ -71,7 +73,7 @@ static void print_banner(void)
 	uint64_t usable = bootinfo_usable_bytes(&boot_info);
 	kprintf("Iris %s ready. CPUs: %u online, memory: %lu MiB usable (%lu MiB free), "
 	        "modules: %zu\n",
-	        IRIS_VERSION, 1u, (unsigned long)(usable >> 20),
+	        IRIS_VERSION, smp_online_count(), (unsigned long)(usable >> 20),
 	        (unsigned long)((frame_count_free() * PAGE_SIZE) >> 20), boot_info.module_count);
 	for (size_t i = 0; i < boot_info.module_count; i++) {
 		const struct boot_module *m = &boot_info.modules[i];
@@ -129,6 +131,7 @@ void kernel_main(uint32_t magic, uint32_t mbi_phys)
 	memmap_init_frames(&boot_info, (uintptr_t)_kernel_phys_start, (uintptr_t)_kernel_phys_end);
 	paging_init();
 	bootcon_remap();
+	platform_init();
 	print_banner();
 
 	if (test[0])

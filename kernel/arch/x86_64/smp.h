@@ -1,0 +1,41 @@
+/*
+ * Multiprocessor start-up and cross-CPU calls. The APs are started with
+ * INIT-SIPI-SIPI into a real-mode trampoline (ap_boot.S) that climbs to long
+ * mode and enters the kernel on a per-CPU stack.
+ */
+#pragma once
+
+/* Layout of the parameter block the BSP fills in the trampoline (shared with ap_boot.S). */
+#define AP_PARAM_CR3   0  /* kernel_space.pml4, below 4 GiB */
+#define AP_PARAM_STACK 8  /* top of the AP's kernel stack */
+#define AP_PARAM_ENTRY 16 /* 64-bit C entry, called with the struct cpu pointer */
+#define AP_PARAM_CPU   24 /* the AP's struct cpu */
+#define AP_PARAM_SIZE  32
+
+#ifndef __ASSEMBLER__
+
+struct acpi_info;
+
+/*
+ * BSP only, once, after the LAPIC timer is calibrated: fills cpus[] and
+ * cpu_count from the MADT (the BSP stays cpus[0]) and starts every enabled
+ * AP, each of which starts its timer at `timer_hz` and then idles. An AP
+ * that does not come up within about a second is logged and left out.
+ */
+void smp_start(const struct acpi_info *acpi, unsigned timer_hz);
+
+/* CPUs running kernel code, the BSP included. */
+unsigned smp_online_count(void);
+
+/*
+ * Runs fn(arg) on every online CPU, the caller included, and returns when
+ * all have finished. On the other CPUs it runs in the VEC_IPI_CALL interrupt
+ * (interrupts off), so it must be short and must not block. The other CPUs
+ * must be able to take the interrupt (not spinning with interrupts off).
+ */
+void smp_call_all(void (*fn)(void *), void *arg);
+
+/* Sends an NMI to every other CPU; for panic() only. */
+void smp_stop_others(void);
+
+#endif
