@@ -12,6 +12,8 @@
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <mm/memmap.h>
+#include <proc/init.h>
+#include <sched/sched.h>
 #include <test/ktest.h>
 #include <x86_64/cpu.h>
 #include <x86_64/fwcfg.h>
@@ -23,6 +25,7 @@
 #include <x86_64/qemu_exit.h>
 #include <x86_64/serial.h>
 #include <x86_64/smp.h>
+#include <x86_64/usermode.h>
 
 void kernel_main(uint32_t magic, uint32_t mbi_phys);
 
@@ -82,7 +85,10 @@ static void print_banner(void)
 	}
 }
 
-/* Runs what `test=` names; returns only for test=boot. */
+/*
+ * Runs the kernel tests `test=` names. Other values (test=user, test=bench)
+ * are for init and the programs it runs: the kernel only arms the exit.
+ */
 static void run_test_mode(const char *test)
 {
 	if (strcmp(test, "boot") == 0) {
@@ -90,6 +96,8 @@ static void run_test_mode(const char *test)
 		qemu_exit(QEMU_EXIT_SUCCESS);
 		return;
 	}
+	if (strncmp(test, "kernel", 6) != 0 && strcmp(test, "exception") != 0)
+		return;
 	const char *prefix = NULL;
 	if (strcmp(test, "kernel") == 0)
 		prefix = "";
@@ -98,7 +106,7 @@ static void run_test_mode(const char *test)
 	else if (strcmp(test, "exception") == 0)
 		prefix = "exception_";
 	if (!prefix) {
-		pr_err("test=%s: no such test (kernel, kernel:PREFIX, exception, boot)\n", test);
+		pr_err("test=%s: no such kernel test (kernel, kernel:PREFIX, exception)\n", test);
 		qemu_exit(QEMU_EXIT_FAILURE);
 		return;
 	}
@@ -130,14 +138,15 @@ void kernel_main(uint32_t magic, uint32_t mbi_phys)
 		panic("cannot boot: %s", err);
 	memmap_init_frames(&boot_info, (uintptr_t)_kernel_phys_start, (uintptr_t)_kernel_phys_end);
 	paging_init();
+	heap_init();
 	bootcon_remap();
 	platform_init();
 	print_banner();
 
+	usermode_init_cpu();
+	sched_init_cpu();
 	if (test[0])
 		run_test_mode(test);
-	kprintf("Iris is up; nothing more to run yet (user mode arrives with init). Idling.\n");
-	cpu_irq_enable();
-	for (;;)
-		cpu_halt();
+	init_start();
+	sched_run_idle();
 }

@@ -13,7 +13,7 @@
  */
 #include <acpi/acpi.h>
 #include <console/log.h>
-#include <lib/errno.h>
+#include <iris/errno.h>
 
 #include <stdarg.h>
 #include <stdio.h>

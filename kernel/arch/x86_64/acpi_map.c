@@ -6,7 +6,7 @@
 #include <acpi/acpi.h>
 #include <boot/bootinfo.h>
 #include <console/log.h>
-#include <lib/errno.h>
+#include <iris/errno.h>
 #include <lib/string.h>
 #include <x86_64/cpu.h>
 #include <x86_64/paging.h>

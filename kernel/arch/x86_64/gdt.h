@@ -4,8 +4,6 @@
  */
 #pragma once
 
-#include <stdint.h>
-
 #define GDT_KERNEL_CODE 0x08
 #define GDT_KERNEL_DATA 0x10
 #define GDT_USER_DATA   0x18 /* sysret expects user data right before user code */
@@ -16,6 +14,9 @@
 #define IST_DOUBLE_FAULT  1
 #define IST_NMI           2
 #define IST_MACHINE_CHECK 3
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
 
 struct tss {
 	uint32_t reserved0;
@@ -35,3 +36,4 @@ struct gdt_block {
 struct cpu;
 /* Builds and loads the GDT and TSS of `c` on the calling CPU. */
 void gdt_init_cpu(struct cpu *c);
+#endif

@@ -1,3 +1,4 @@
+#include <iris/syscall.h>
 #include <sync/spinlock.h>
 #include <x86_64/gdt.h>
 #include <x86_64/idt.h>
@@ -46,6 +47,7 @@ void idt_init(void)
 	idt_set_gate(2, IST_NMI, 0);
 	idt_set_gate(8, IST_DOUBLE_FAULT, 0);
 	idt_set_gate(18, IST_MACHINE_CHECK, 0);
+	idt_set_gate(IRIS_INT_SYSCALL, 0, 3); /* the legacy system-call gate, open to ring 3 */
 	idt_load();
 }
 
@@ -66,7 +68,7 @@ uint8_t idt_alloc_vector(irq_handler_t handler)
 	uint8_t found = 0;
 
 	for (unsigned v = VEC_FIRST_DYNAMIC; v < VEC_LAPIC_TIMER; v++) {
-		if (!irq_handlers[v]) {
+		if (v != IRIS_INT_SYSCALL && !irq_handlers[v]) {
 			irq_handlers[v] = handler;
 			found = (uint8_t)v;
 			break;

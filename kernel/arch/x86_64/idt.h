@@ -17,6 +17,7 @@ struct trap_frame {
 
 #define VEC_FIRST_DYNAMIC 48
 #define VEC_LAPIC_TIMER   0xf0
+#define VEC_IPI_RESCHED   0xfc
 #define VEC_IPI_STOP      0xfd
 #define VEC_IPI_CALL      0xfe
 #define VEC_SPURIOUS      0xff

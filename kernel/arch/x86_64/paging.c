@@ -6,7 +6,7 @@
 #include <boot/bootinfo.h>
 #include <console/log.h>
 #include <debug/panic.h>
-#include <lib/errno.h>
+#include <iris/errno.h>
 #include <lib/string.h>
 #include <mm/layout.h>
 #include <sync/spinlock.h>
@@ -299,73 +299,20 @@ void paging_switch(struct address_space *as)
 }
 
 /*
- * The kernel virtual window is handed out by first fit from a sorted table
- * of free extents; freeing merges neighbours.
+ * The kernel virtual window is handed out upwards and never reused. Kernel
+ * mappings are global and may sit in any CPU's TLB, so reusing an address
+ * would need a shootdown on every unmap; with 1 TiB of window, never reusing
+ * one is simpler and costs only page tables. The frames behind an unmapped
+ * range are reused at once: no correct code touches a freed address again.
  */
-#define KVA_EXTENTS 1024
-
-struct kva_extent {
-	uintptr_t start;
-	size_t pages;
-};
-
-static struct kva_extent kva_free_list[KVA_EXTENTS] = { { KVWIN_BASE, KVWIN_SIZE / PAGE_SIZE } };
-static size_t kva_count = 1;
-static spinlock_t kva_lock = SPINLOCK_INIT;
+static uintptr_t kva_next = KVWIN_BASE;
 
 static uintptr_t kva_alloc(size_t pages)
 {
-	bool irq = spin_lock_irqsave(&kva_lock);
-	uintptr_t va = 0;
-	for (size_t i = 0; i < kva_count; i++) {
-		struct kva_extent *e = &kva_free_list[i];
-		if (e->pages < pages)
-			continue;
-		va = e->start;
-		e->start += pages * PAGE_SIZE;
-		e->pages -= pages;
-		if (e->pages == 0) {
-			memmove(e, e + 1, (kva_count - i - 1) * sizeof(*e));
-			kva_count--;
-		}
-		break;
-	}
-	spin_unlock_irqrestore(&kva_lock, irq);
+	uintptr_t va = __atomic_fetch_add(&kva_next, pages * PAGE_SIZE, __ATOMIC_RELAXED);
+	if (va + pages * PAGE_SIZE > KVWIN_BASE + KVWIN_SIZE || va < KVWIN_BASE)
+		return 0;
 	return va;
-}
-
-/* Returns false if the table of free extents is full (the range then stays reserved). */
-static bool kva_release(uintptr_t va, size_t pages)
-{
-	bool irq = spin_lock_irqsave(&kva_lock);
-	size_t i = 0;
-	while (i < kva_count && kva_free_list[i].start < va)
-		i++;
-	bool merge_prev =
-	        i > 0 && kva_free_list[i - 1].start + kva_free_list[i - 1].pages * PAGE_SIZE == va;
-	bool merge_next = i < kva_count && va + pages * PAGE_SIZE == kva_free_list[i].start;
-	bool ok = true;
-
-	if (merge_prev && merge_next) {
-		kva_free_list[i - 1].pages += pages + kva_free_list[i].pages;
-		memmove(&kva_free_list[i], &kva_free_list[i + 1],
-		        (kva_count - i - 1) * sizeof(struct kva_extent));
-		kva_count--;
-	} else if (merge_prev) {
-		kva_free_list[i - 1].pages += pages;
-	} else if (merge_next) {
-		kva_free_list[i].start = va;
-		kva_free_list[i].pages += pages;
-	} else if (kva_count < KVA_EXTENTS) {
-		memmove(&kva_free_list[i + 1], &kva_free_list[i],
-		        (kva_count - i) * sizeof(struct kva_extent));
-		kva_free_list[i] = (struct kva_extent){ va, pages };
-		kva_count++;
-	} else {
-		ok = false;
-	}
-	spin_unlock_irqrestore(&kva_lock, irq);
-	return ok;
 }
 
 static void kva_unmap(uintptr_t va, size_t pages, bool free_frames)
@@ -375,8 +322,6 @@ static void kva_unmap(uintptr_t va, size_t pages, bool free_frames)
 		if (pa && free_frames)
 			frame_free(pa);
 	}
-	if (!kva_release(va, pages))
-		pr_warn("vmm: free-extent table full, leaking %zu pages of address space\n", pages);
 }
 
 void *vmm_map_phys(paddr_t pa, size_t size, unsigned flags)
@@ -405,13 +350,15 @@ void vmm_unmap_phys(void *va, size_t size)
 	kva_unmap(start, pages, false);
 }
 
-void *vmm_alloc(size_t pages)
+/* Backs `pages` pages from `va + guard` pages of a fresh window block with zeroed frames. */
+static void *vmm_alloc_guarded(size_t pages, size_t guard)
 {
 	if (pages == 0 || pages > KVWIN_SIZE / PAGE_SIZE)
 		return NULL;
-	uintptr_t va = kva_alloc(pages);
-	if (!va)
+	uintptr_t base = kva_alloc(pages + guard);
+	if (!base)
 		return NULL;
+	uintptr_t va = base + guard * PAGE_SIZE;
 	for (size_t i = 0; i < pages; i++) {
 		paddr_t pa = frame_alloc();
 		if (!pa || paging_map(&kernel_space, va + i * PAGE_SIZE, pa, MAP_WRITE) < 0) {
@@ -424,7 +371,22 @@ void *vmm_alloc(size_t pages)
 	return (void *)va;
 }
 
+void *vmm_alloc(size_t pages)
+{
+	return vmm_alloc_guarded(pages, 0);
+}
+
 void vmm_free(void *va, size_t pages)
 {
 	kva_unmap((uintptr_t)va, pages, true);
+}
+
+void *vmm_alloc_stack(size_t pages)
+{
+	return vmm_alloc_guarded(pages, 1);
+}
+
+void vmm_free_stack(void *va, size_t pages)
+{
+	kva_unmap((uintptr_t)va - PAGE_SIZE, pages + 1, true);
 }

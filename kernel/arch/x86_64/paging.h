@@ -87,3 +87,10 @@ void vmm_unmap_phys(void *va, size_t size);
  */
 void *vmm_alloc(size_t pages);
 void vmm_free(void *va, size_t pages);
+
+/*
+ * Like vmm_alloc, with one unmapped guard page below the returned block, so
+ * a kernel stack that overflows faults instead of corrupting its neighbour.
+ */
+void *vmm_alloc_stack(size_t pages);
+void vmm_free_stack(void *va, size_t pages);

@@ -1,6 +1,11 @@
 #include <x86_64/cpu.h>
 #include <x86_64/percpu.h>
 
+#include <stddef.h>
+
+_Static_assert(offsetof(struct cpu, kernel_rsp) == CPU_OFF_KERNEL_RSP, "isr/syscall asm");
+_Static_assert(offsetof(struct cpu, user_rsp) == CPU_OFF_USER_RSP, "syscall asm");
+
 struct cpu cpus[MAX_CPUS];
 unsigned cpu_count = 1;
 

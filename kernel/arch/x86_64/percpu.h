@@ -4,14 +4,28 @@
  */
 #pragma once
 
+#define MAX_CPUS 64
+
+/* Offsets the assembly entry paths use (static_assert'ed in percpu.c). */
+#define CPU_OFF_KERNEL_RSP 8
+#define CPU_OFF_USER_RSP   16
+
+#ifndef __ASSEMBLER__
 #include <stdbool.h>
 #include <stdint.h>
 #include <x86_64/gdt.h>
 
-#define MAX_CPUS 64
+struct thread;
+struct runqueue;
 
 struct cpu {
 	struct cpu *self;            /* must stay first: read through %gs:0 */
+	uint64_t kernel_rsp;         /* top of the running thread's kernel stack (syscall entry) */
+	uint64_t user_rsp;           /* scratch: user rsp during syscall entry */
+	struct thread *current;      /* the thread running here */
+	struct thread *idle;         /* this CPU's idle thread */
+	struct runqueue *rq;         /* this CPU's run queue */
+	volatile bool need_resched;  /* the running thread should give the CPU up */
 	uint32_t id;                 /* dense index, 0 = the bootstrap processor */
 	uint32_t apic_id;            /* local APIC id from the MADT */
 	bool online;                 /* set by the CPU itself once it runs C code */
@@ -33,3 +47,4 @@ static inline struct cpu *cpu_current(void)
 
 /* Points GS at `c` on the calling CPU. */
 void percpu_install(struct cpu *c);
+#endif

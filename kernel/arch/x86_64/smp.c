@@ -4,6 +4,7 @@
 #include <lib/string.h>
 #include <mm/frame.h>
 #include <mm/layout.h>
+#include <sched/sched.h>
 #include <stddef.h>
 #include <sync/spinlock.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 #include <x86_64/paging.h>
 #include <x86_64/percpu.h>
 #include <x86_64/smp.h>
+#include <x86_64/usermode.h>
 
 #define AP_STACK_PAGES 4 /* 16 KiB */
 #define INIT_DELAY_NS  10000000ull
@@ -118,7 +120,7 @@ void smp_stop_others(void)
 	lapic_send_nmi_all_others();
 }
 
-/* Where ap_boot.S lands: this CPU's own setup, then idle, serving cross-calls. */
+/* Where ap_boot.S lands: this CPU's own setup, then the scheduler's idle loop. */
 static __attribute__((noreturn)) void smp_ap_main(struct cpu *c)
 {
 	gdt_init_cpu(c);
@@ -126,10 +128,11 @@ static __attribute__((noreturn)) void smp_ap_main(struct cpu *c)
 	idt_load();
 	paging_init_cpu();
 	lapic_init_cpu();
+	usermode_init_cpu();
+	sched_init_cpu();
 	lapic_timer_start(ap_timer_hz);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-	for (;;)
-		__asm__ volatile("sti; hlt" : : : "memory");
+	sched_run_idle();
 }
 
 /*

@@ -6,6 +6,11 @@
 #include <console/log.h>
 #include <debug/ksyms.h>
 #include <debug/panic.h>
+#include <mm/layout.h>
+#include <mm/usercopy.h>
+#include <obj/process.h>
+#include <sched/thread.h>
+#include <syscall/syscall.h>
 #include <x86_64/cpu.h>
 #include <x86_64/percpu.h>
 #include <x86_64/trap.h>
@@ -79,18 +84,55 @@ static __attribute__((noreturn)) void trap_fatal(struct trap_frame *tf)
 	panic_end();
 }
 
-void trap_dispatch(struct trap_frame *tf)
+/*
+ * A page fault: first the current process's address space gets to resolve
+ * it (demand paging, also for kernel copies to user memory); then a user
+ * copy routine's fixup; otherwise it is fatal for the process or the kernel.
+ * Returns true if the faulting access may be retried or was fixed up.
+ */
+static bool page_fault(struct trap_frame *tf, bool from_user)
 {
-	if (tf->vector == 2 && panic_in_progress())
-		cpu_stop();
-	if (tf->vector < 32) {
-		trap_fatal(tf);
-	}
-	irq_handler_t h = __atomic_load_n(&irq_handlers[tf->vector], __ATOMIC_ACQUIRE);
-	if (h) {
-		h(tf);
+	uintptr_t addr = read_cr2();
+	struct process *p = process_current();
+
+	if (p && addr < USER_SPACE_END && vm_fault(&p->vm, addr, tf->error_code))
+		return true;
+	return !from_user && usercopy_fixup(tf);
+}
+
+static void exception(struct trap_frame *tf, bool from_user)
+{
+	if (tf->vector == 2) {
+		if (panic_in_progress())
+			cpu_stop();
+		pr_warn("trap: NMI on CPU %u\n", cpu_current()->id);
 		return;
 	}
-	pr_warn("trap: unexpected interrupt on vector %lu (CPU %u)\n", tf->vector,
-	        cpu_current()->id);
+	if (tf->vector == 14 && page_fault(tf, from_user))
+		return;
+	if (from_user)
+		process_fault(tf->vector, tf->vector == 14 ? read_cr2() : 0, tf->rip);
+	trap_fatal(tf);
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	bool from_user = (tf->cs & 3) == 3;
+
+	if (tf->vector < 32) {
+		exception(tf, from_user);
+	} else if (tf->vector == IRIS_INT_SYSCALL && from_user) {
+		cpu_irq_enable();
+		syscall_dispatch(tf);
+		return;
+	} else {
+		irq_handler_t h = __atomic_load_n(&irq_handlers[tf->vector], __ATOMIC_ACQUIRE);
+		if (h)
+			h(tf);
+		else
+			pr_warn("trap: unexpected interrupt on vector %lu (CPU %u)\n", tf->vector,
+			        cpu_current()->id);
+	}
+	if (from_user)
+		thread_user_return(tf);
 }

@@ -7,7 +7,7 @@
  */
 #include <acpi/acpi.h>
 #include <console/log.h>
-#include <lib/errno.h>
+#include <iris/errno.h>
 #include <lib/string.h>
 
 /* MADT entry types. */

@@ -1,5 +1,5 @@
 #include <boot/multiboot2.h>
-#include <lib/errno.h>
+#include <iris/errno.h>
 #include <lib/printf.h>
 #include <lib/string.h>
 

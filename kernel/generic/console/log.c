@@ -32,6 +32,14 @@ void log_break_lock(void)
 	spin_unlock(&log_lock);
 }
 
+void log_write(const char *buf, unsigned long len)
+{
+	bool irq = spin_lock_irqsave(&log_lock);
+	for (struct log_sink *s = sinks; s; s = s->next)
+		s->write(buf, len);
+	spin_unlock_irqrestore(&log_lock, irq);
+}
+
 void kvprintf(const char *fmt, va_list ap)
 {
 	char buf[512];
@@ -39,11 +47,7 @@ void kvprintf(const char *fmt, va_list ap)
 	unsigned long len = n < 0 ? 0 : (unsigned long)n;
 	if (len >= sizeof(buf))
 		len = sizeof(buf) - 1;
-
-	bool irq = spin_lock_irqsave(&log_lock);
-	for (struct log_sink *s = sinks; s; s = s->next)
-		s->write(buf, len);
-	spin_unlock_irqrestore(&log_lock, irq);
+	log_write(buf, len);
 }
 
 void kprintf(const char *fmt, ...)

@@ -14,13 +14,13 @@
  * that may still hold a free bit, so the used top of memory is not rescanned.
  *
  * The bookkeeping touches no hardware. Host unit tests (test/host/) include
- * this file with IRIS_HOST defined, after providing the kernel services it
+ * this file with IRIS_HOST_TEST defined, after providing the kernel services it
  * uses: spinlock_t, SPINLOCK_INIT, spin_lock_irqsave, spin_unlock_irqrestore,
  * panic, pr_info, pr_warn, memset, phys_to_virt and HHDM_SIZE.
  */
 #include <mm/frame.h>
 
-#ifndef IRIS_HOST
+#ifndef IRIS_HOST_TEST
 #include <console/log.h>
 #include <debug/panic.h>
 #include <lib/string.h>
@@ -270,7 +270,8 @@ void frame_init(const struct mem_range *usable, size_t nusable, const struct mem
 	for (size_t i = 0; i < nreserved; i++) {
 		struct pfn_range x = pfn_outward(&reserved[i], HHDM_SIZE);
 
-		ranges_subtract(s, x.start, x.end);
+		if (reserved[i].size > 0)
+			ranges_subtract(s, x.start, x.end);
 	}
 	ranges_split(s, PFN_1M);
 	ranges_split(s, PFN_4G);

@@ -1,0 +1,104 @@
+/*
+ * The system-call ABI, shared by the kernel and userspace (docs/syscalls.md).
+ *
+ * Entry: `syscall` (fast) or `int 0x80` (legacy), same convention:
+ *   rax = number; rdi, rsi, rdx, r10, r8, r9 = up to six 64-bit arguments;
+ *   rax = result, a negative errno (iris/errno.h) on failure.
+ * `syscall` clobbers rcx and r11 (the CPU uses them); `int 0x80` preserves
+ * every register but rax. Every call validates all its arguments before it
+ * changes any state: a failing call leaves everything as it was.
+ */
+#pragma once
+
+#include <stdint.h>
+
+/* Numbers. Never reuse or renumber one: programs are built against them. */
+#define SYS_ECHO         0 /* (value) -> value */
+#define SYS_YIELD        1 /* () -> 0 */
+#define SYS_SPAWN_THREAD 2 /* (bootstrap, fn, arg, stack_size) -> thread handle */
+#define SYS_THREAD_EXIT  3 /* (code) -> does not return */
+#define SYS_PROCESS_SPAWN \
+	4 /* (image, image_len, args, args_len, handles, nhandles) -> process handle */
+#define SYS_PROCESS_EXIT     5  /* (code) -> does not return */
+#define SYS_WAIT             6  /* (handle, struct iris_exit_info *, flags) -> 0 */
+#define SYS_KILL             7  /* (handle) -> 0 */
+#define SYS_CLOCK_GET        8  /* (clock) -> nanoseconds */
+#define SYS_SLEEP            9  /* (nanoseconds) -> 0 */
+#define SYS_MAP              10 /* (addr, len, prot, flags, vmo handle or -1, offset) -> address */
+#define SYS_UNMAP            11 /* (addr, len) -> 0 */
+#define SYS_PROTECT          12 /* (addr, len, prot) -> 0 */
+#define SYS_DEBUG_WRITE      13 /* (buf, len) -> bytes written */
+#define SYS_HANDLE_CLOSE     14 /* (handle) -> 0 */
+#define SYS_HANDLE_DUPLICATE 15 /* (handle, rights) -> new handle */
+#define SYS_VMO_CREATE       16 /* (size) -> memory object handle */
+#define SYS_STAT             17 /* (what) -> counter (IRIS_STAT_*) */
+#define SYS_THREAD_SELF      18 /* () -> thread id */
+#define SYS_PROCESS_SELF     19 /* () -> process id */
+#define SYS_COUNT            20
+
+/* The two ways in. */
+#define IRIS_INT_SYSCALL 0x80
+
+/* Protection bits for SYS_MAP / SYS_PROTECT. */
+#define IRIS_PROT_NONE  0
+#define IRIS_PROT_READ  (1u << 0)
+#define IRIS_PROT_WRITE (1u << 1)
+#define IRIS_PROT_EXEC  (1u << 2)
+
+/* Flags for SYS_MAP. Without IRIS_MAP_FIXED `addr` is only a hint (0: anywhere). */
+#define IRIS_MAP_FIXED (1u << 0)
+
+/* Clocks for SYS_CLOCK_GET. */
+#define IRIS_CLOCK_MONOTONIC 0 /* since boot */
+
+/* Flags for SYS_WAIT. */
+#define IRIS_WAIT_NOHANG (1u << 0) /* -EAGAIN instead of blocking if still running */
+
+/* Counters for SYS_STAT (for tests and tools such as `mem` and `ps`). */
+#define IRIS_STAT_FRAMES_FREE  0
+#define IRIS_STAT_FRAMES_TOTAL 1
+#define IRIS_STAT_HANDLES      2 /* handles open in the calling process */
+#define IRIS_STAT_PROCESSES    3 /* processes alive in the system */
+#define IRIS_STAT_THREADS      4 /* threads alive in the system */
+#define IRIS_STAT_CPUS         5
+
+/* Limits. */
+#define IRIS_HANDLES_MAX          1024        /* per process */
+#define IRIS_SPAWN_ARGS_MAX       (64u << 10) /* bytes of packed arguments + environment */
+#define IRIS_SPAWN_HANDLES_MAX    64
+#define IRIS_IMAGE_MAX            (64u << 20)
+#define IRIS_THREAD_STACK_DEFAULT (64u << 10)
+#define IRIS_THREAD_STACK_MAX     (8u << 20)
+
+/*
+ * Arguments of SYS_PROCESS_SPAWN: `args` holds argc NUL-terminated argument
+ * strings, then the environment strings, packed: a leading
+ * struct iris_spawn_args header says how many of each follow.
+ */
+struct iris_spawn_args {
+	uint32_t argc;
+	uint32_t envc;
+	/* followed by argc + envc NUL-terminated strings */
+};
+
+/* How a process or thread ended (SYS_WAIT). */
+#define IRIS_EXIT_CODE   1 /* it called exit: `code` */
+#define IRIS_EXIT_FAULT  2 /* a CPU exception killed it: vector, fault_addr, rip */
+#define IRIS_EXIT_KILLED 3 /* SYS_KILL */
+
+struct iris_exit_info {
+	uint32_t reason;
+	int32_t code;
+	uint32_t vector;
+	uint32_t reserved;
+	uint64_t fault_addr;
+	uint64_t rip;
+};
+
+/*
+ * The initial stack of a new process, as crt0 finds it at rsp (16-byte aligned):
+ *   argc, argv[0..argc-1], NULL, envp[0..], NULL, nhandles, handles[0..nhandles-1]
+ * each a 64-bit word; the strings live above. Handles listed here are the
+ * ones the parent passed to SYS_PROCESS_SPAWN, in order (init gets one per
+ * boot module).
+ */

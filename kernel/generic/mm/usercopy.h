@@ -1,0 +1,28 @@
+/*
+ * Copying between the kernel and the current process's memory. A bad user
+ * pointer (kernel address, unmapped, protection) returns -EFAULT; it never
+ * faults the kernel: the copy routines have fixups the page-fault handler
+ * jumps to. With SMAP, user memory is reachable only inside these routines.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returns 0 or -EFAULT. */
+int copy_from_user(void *dst, uintptr_t user_src, size_t len);
+int copy_to_user(uintptr_t user_dst, const void *src, size_t len);
+
+/*
+ * Copies a NUL-terminated string of at most max-1 bytes. Returns its length,
+ * -EFAULT, or -E2BIG if no NUL is found within max bytes.
+ */
+long strncpy_from_user(char *dst, uintptr_t user_src, size_t max);
+
+/* True if [addr, addr+len) lies entirely in the user half (no wrap). */
+bool user_range_ok(uintptr_t addr, size_t len);
+
+struct trap_frame;
+/* Called by the page-fault handler for kernel-mode faults: true if a fixup was applied. */
+bool usercopy_fixup(struct trap_frame *tf);

@@ -1,0 +1,385 @@
+/*
+ * User address spaces. A space is a sorted list of regions, each a window
+ * onto a memory object; page tables are filled lazily by vm_fault(). Every
+ * operation checks its arguments and allocates what it may need before it
+ * changes anything, so a failure leaves the space as it was. Changes that
+ * remove or restrict translations are followed by a TLB shootdown on every
+ * CPU that has the space loaded.
+ */
+#include <iris/errno.h>
+#include <iris/syscall.h>
+#include <lib/string.h>
+#include <mm/heap.h>
+#include <mm/layout.h>
+#include <mm/vm.h>
+#include <x86_64/cpu.h>
+#include <x86_64/percpu.h>
+#include <x86_64/smp.h>
+
+#define PAGE_MASK     (PAGE_SIZE - 1)
+#define MMAP_BASE     0x0000100000000000ull /* where mappings without a hint go */
+#define PF_PRESENT    (1u << 0)
+#define PF_WRITE      (1u << 1)
+#define PF_FETCH      (1u << 4)
+#define FLUSH_ALL_MIN 32 /* pages: above this, reload CR3 instead of invlpg each */
+
+int vm_space_init(struct vm_space *vm)
+{
+	vm->lock = (spinlock_t)SPINLOCK_INIT;
+	list_init(&vm->regions);
+	vm->cpus_active = 0;
+	vm->pages_mapped = 0;
+	return paging_space_create(&vm->as);
+}
+
+void vm_space_destroy(struct vm_space *vm)
+{
+	struct list_head *pos, *tmp;
+	list_for_each_safe(pos, tmp, &vm->regions)
+	{
+		struct vm_region *r = list_entry(pos, struct vm_region, link);
+		list_del(&r->link);
+		kobject_put(&r->vmo->obj);
+		kfree(r);
+	}
+	if (vm->as.pml4)
+		paging_space_destroy(&vm->as);
+}
+
+void vm_space_activate(struct vm_space *vm, struct vm_space *prev)
+{
+	uint64_t bit = 1ull << cpu_current()->id;
+	paddr_t cr3 = vm ? vm->as.pml4 : kernel_space.pml4;
+
+	if (prev)
+		__atomic_fetch_and(&prev->cpus_active, ~bit, __ATOMIC_RELEASE);
+	if (vm)
+		__atomic_fetch_or(&vm->cpus_active, bit, __ATOMIC_ACQUIRE);
+	if (read_cr3() != cr3)
+		write_cr3(cr3);
+}
+
+struct flush_req {
+	struct vm_space *vm;
+	uintptr_t start, end;
+};
+
+static void flush_local(void *arg)
+{
+	struct flush_req *f = arg;
+	if (read_cr3() != f->vm->as.pml4)
+		return;
+	if ((f->end - f->start) / PAGE_SIZE > FLUSH_ALL_MIN) {
+		write_cr3(read_cr3());
+		return;
+	}
+	for (uintptr_t va = f->start; va < f->end; va += PAGE_SIZE)
+		invlpg(va);
+}
+
+/* Makes every CPU forget translations of [start, end) in `vm`. Call without vm->lock. */
+static void tlb_shootdown(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	struct flush_req f = { vm, start, end };
+	uint64_t others =
+	        __atomic_load_n(&vm->cpus_active, __ATOMIC_ACQUIRE) & ~(1ull << cpu_current()->id);
+	if (others)
+		smp_call_all(flush_local, &f);
+	else
+		flush_local(&f);
+}
+
+static unsigned map_flags(unsigned prot)
+{
+	unsigned f = MAP_USER;
+	if (prot & IRIS_PROT_WRITE)
+		f |= MAP_WRITE;
+	if (prot & IRIS_PROT_EXEC)
+		f |= MAP_EXEC;
+	return f;
+}
+
+/* The region containing addr, or NULL. Lock held. */
+static struct vm_region *region_find(struct vm_space *vm, uintptr_t addr)
+{
+	struct list_head *pos;
+	list_for_each(pos, &vm->regions)
+	{
+		struct vm_region *r = list_entry(pos, struct vm_region, link);
+		if (addr < r->start)
+			return NULL;
+		if (addr < r->end)
+			return r;
+	}
+	return NULL;
+}
+
+static bool range_free(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	struct list_head *pos;
+	list_for_each(pos, &vm->regions)
+	{
+		struct vm_region *r = list_entry(pos, struct vm_region, link);
+		if (r->start < end && start < r->end)
+			return false;
+	}
+	return true;
+}
+
+/* First gap of `len` bytes at or above `from`; 0 if none. Lock held. */
+static uintptr_t find_gap(struct vm_space *vm, uintptr_t from, size_t len)
+{
+	uintptr_t at = from;
+	struct list_head *pos;
+	list_for_each(pos, &vm->regions)
+	{
+		struct vm_region *r = list_entry(pos, struct vm_region, link);
+		if (r->end <= at)
+			continue;
+		if (r->start >= at + len)
+			break;
+		at = r->end;
+	}
+	return at + len <= VM_USER_END ? at : 0;
+}
+
+static void region_insert(struct vm_space *vm, struct vm_region *n)
+{
+	struct list_head *pos;
+	list_for_each(pos, &vm->regions)
+	{
+		if (list_entry(pos, struct vm_region, link)->start > n->start)
+			break;
+	}
+	list_add_tail(&n->link, pos);
+}
+
+int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
+           struct vmo *vmo, uint64_t offset, uintptr_t *out)
+{
+	if (len == 0 || len > VM_USER_END || (addr & PAGE_MASK) || (offset & PAGE_MASK) ||
+	    (prot & ~(IRIS_PROT_READ | IRIS_PROT_WRITE | IRIS_PROT_EXEC)) ||
+	    (flags & ~IRIS_MAP_FIXED))
+		return -EINVAL;
+	len = (len + PAGE_MASK) & ~PAGE_MASK;
+	if ((flags & IRIS_MAP_FIXED) && (addr < VM_USER_BASE || addr > VM_USER_END - len))
+		return -EINVAL;
+	if (vmo && (offset > vmo->npages * PAGE_SIZE || len > vmo->npages * PAGE_SIZE - offset))
+		return -EINVAL;
+
+	struct vm_region *r = kzalloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	if (vmo) {
+		kobject_get(&vmo->obj);
+	} else {
+		vmo = vmo_create(len);
+		if (!vmo) {
+			kfree(r);
+			return -ENOMEM;
+		}
+	}
+	r->vmo = vmo;
+	r->offset = offset;
+	r->prot = prot;
+
+	bool irq = spin_lock_irqsave(&vm->lock);
+	int err = 0;
+	if (flags & IRIS_MAP_FIXED) {
+		if (!range_free(vm, addr, addr + len))
+			err = -EEXIST;
+	} else {
+		uintptr_t hint =
+		        addr >= VM_USER_BASE && addr <= VM_USER_END - len ? addr : MMAP_BASE;
+		addr = find_gap(vm, hint, len);
+		if (!addr)
+			addr = find_gap(vm, VM_USER_BASE, len);
+		if (!addr)
+			err = -ENOMEM;
+	}
+	if (!err) {
+		r->start = addr;
+		r->end = addr + len;
+		region_insert(vm, r);
+	}
+	spin_unlock_irqrestore(&vm->lock, irq);
+	if (err) {
+		kobject_put(&vmo->obj);
+		kfree(r);
+		return err;
+	}
+	*out = addr;
+	return 0;
+}
+
+/* Drops the page-table entries of [start, end) (the frames belong to the memory object). */
+static void unmap_ptes(struct vm_space *vm, uintptr_t start, uintptr_t end)
+{
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE)
+		if (paging_unmap(&vm->as, va))
+			vm->pages_mapped--;
+}
+
+/*
+ * Splits `r` at `at` (strictly inside), using the preallocated `spare` for the
+ * upper part, which gets its own reference to the memory object.
+ */
+static void region_split(struct vm_region *r, uintptr_t at, struct vm_region *spare)
+{
+	*spare = *r;
+	spare->start = at;
+	spare->offset = r->offset + (at - r->start);
+	kobject_get(&r->vmo->obj);
+	r->end = at;
+	list_add(&spare->link, &r->link);
+}
+
+static bool range_ok(uintptr_t addr, size_t len)
+{
+	return len && !(addr & PAGE_MASK) && addr >= VM_USER_BASE && len <= VM_USER_END &&
+	       addr <= VM_USER_END - ((len + PAGE_MASK) & ~PAGE_MASK);
+}
+
+int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
+{
+	if (!range_ok(addr, len))
+		return -EINVAL;
+	uintptr_t end = addr + ((len + PAGE_MASK) & ~PAGE_MASK);
+	struct vm_region *spare = kzalloc(sizeof(*spare));
+	if (!spare)
+		return -ENOMEM;
+	struct list_head dead;
+	list_init(&dead);
+
+	bool irq = spin_lock_irqsave(&vm->lock);
+	struct list_head *pos, *tmp;
+	list_for_each_safe(pos, tmp, &vm->regions)
+	{
+		struct vm_region *r = list_entry(pos, struct vm_region, link);
+		if (r->end <= addr || r->start >= end)
+			continue;
+		if (r->start < addr && r->end > end) {
+			region_split(r, end, spare); /* a hole in the middle */
+			spare = NULL;
+		}
+		unmap_ptes(vm, r->start > addr ? r->start : addr, r->end < end ? r->end : end);
+		if (r->start >= addr && r->end <= end) {
+			list_del(&r->link);
+			list_add(&r->link, &dead);
+		} else if (r->start < addr) {
+			r->end = addr;
+		} else {
+			r->offset += end - r->start;
+			r->start = end;
+		}
+	}
+	spin_unlock_irqrestore(&vm->lock, irq);
+	tlb_shootdown(vm, addr, end);
+
+	/* Only now may the memory objects (and their frames) go. */
+	list_for_each_safe(pos, tmp, &dead)
+	{
+		struct vm_region *r = list_entry(pos, struct vm_region, link);
+		kobject_put(&r->vmo->obj);
+		kfree(r);
+	}
+	kfree(spare);
+	return 0;
+}
+
+/* True if [addr, end) is covered by regions without a gap. Lock held. */
+static bool range_covered(struct vm_space *vm, uintptr_t addr, uintptr_t end)
+{
+	struct list_head *pos;
+	list_for_each(pos, &vm->regions)
+	{
+		struct vm_region *r = list_entry(pos, struct vm_region, link);
+		if (r->end <= addr)
+			continue;
+		if (r->start > addr)
+			return false;
+		addr = r->end;
+		if (addr >= end)
+			return true;
+	}
+	return false;
+}
+
+int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot)
+{
+	if (!range_ok(addr, len) || (prot & ~(IRIS_PROT_READ | IRIS_PROT_WRITE | IRIS_PROT_EXEC)))
+		return -EINVAL;
+	uintptr_t end = addr + ((len + PAGE_MASK) & ~PAGE_MASK);
+	struct vm_region *spare[2] = { kzalloc(sizeof(struct vm_region)),
+		                       kzalloc(sizeof(struct vm_region)) };
+	int err = 0;
+	if (!spare[0] || !spare[1]) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	bool irq = spin_lock_irqsave(&vm->lock);
+	if (!range_covered(vm, addr, end)) {
+		spin_unlock_irqrestore(&vm->lock, irq);
+		err = -ENOMEM;
+		goto out;
+	}
+	struct list_head *pos;
+	list_for_each(pos, &vm->regions)
+	{
+		struct vm_region *r = list_entry(pos, struct vm_region, link);
+		if (r->end <= addr || r->start >= end)
+			continue;
+		if (r->start < addr) {
+			region_split(r, addr, spare[0]);
+			spare[0] = NULL;
+			continue; /* the upper half comes next in the list */
+		}
+		if (r->end > end) {
+			region_split(r, end, spare[1]);
+			spare[1] = NULL;
+		}
+		r->prot = prot;
+		for (uintptr_t va = r->start; va < r->end; va += PAGE_SIZE) {
+			if (prot == IRIS_PROT_NONE) {
+				if (paging_unmap(&vm->as, va))
+					vm->pages_mapped--;
+			} else {
+				paging_protect(&vm->as, va, map_flags(prot));
+			}
+		}
+	}
+	spin_unlock_irqrestore(&vm->lock, irq);
+	tlb_shootdown(vm, addr, end);
+out:
+	kfree(spare[0]);
+	kfree(spare[1]);
+	return err;
+}
+
+bool vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err)
+{
+	uintptr_t page = addr & ~PAGE_MASK;
+	bool ok = false;
+
+	bool irq = spin_lock_irqsave(&vm->lock);
+	struct vm_region *r = region_find(vm, addr);
+	if (!r || r->prot == IRIS_PROT_NONE || ((err & PF_WRITE) && !(r->prot & IRIS_PROT_WRITE)) ||
+	    ((err & PF_FETCH) && !(r->prot & IRIS_PROT_EXEC)))
+		goto out;
+	paddr_t pa;
+	if (paging_query(&vm->as, page, &pa, NULL)) {
+		/* Mapped already (another thread, or a stale TLB entry after a change): retry. */
+		invlpg(page);
+		ok = true;
+		goto out;
+	}
+	pa = vmo_get_page(r->vmo, (r->offset + (page - r->start)) / PAGE_SIZE);
+	if (pa && paging_map(&vm->as, page, pa, map_flags(r->prot)) == 0) {
+		vm->pages_mapped++;
+		ok = true;
+	}
+out:
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return ok;
+}

@@ -1,0 +1,65 @@
+/*
+ * User address spaces: the regions a process has mapped (each backed by a
+ * memory object), demand-zero page faults, map/unmap/protect, and TLB
+ * shootdown across the CPUs that may cache the space's translations.
+ */
+#pragma once
+
+#include <lib/list.h>
+#include <obj/vmo.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sync/spinlock.h>
+#include <x86_64/paging.h>
+
+/* User mappings live in [VM_USER_BASE, VM_USER_END); the first 64 KiB stay unmapped. */
+#define VM_USER_BASE 0x10000ull
+#define VM_USER_END  0x00007ffffffff000ull
+
+struct vm_region {
+	struct list_head link; /* in vm_space.regions, sorted by start */
+	uintptr_t start, end;  /* page-aligned, end exclusive */
+	unsigned prot;         /* IRIS_PROT_* */
+	struct vmo *vmo;       /* a reference */
+	uint64_t offset;       /* byte offset of `start` in the object, page-aligned */
+};
+
+struct vm_space {
+	struct address_space as;
+	spinlock_t lock;
+	struct list_head regions;
+	uint64_t cpus_active; /* bit i: CPU i has this space loaded (shootdown targets) */
+	size_t pages_mapped;
+};
+
+/* Returns 0 or -ENOMEM. */
+int vm_space_init(struct vm_space *vm);
+/* Unmaps everything, drops the memory objects and frees the page tables. */
+void vm_space_destroy(struct vm_space *vm);
+
+/* Loads `vm` on this CPU (or the kernel's space for NULL), tracking cpus_active. */
+void vm_space_activate(struct vm_space *vm, struct vm_space *prev);
+
+/*
+ * Maps `len` bytes of `vmo` (NULL: a fresh anonymous object) from `offset`,
+ * at `addr` exactly with IRIS_MAP_FIXED (replacing nothing: -EEXIST if taken),
+ * else at a free place (addr is a hint). Pages appear on first touch. All
+ * arguments are checked before anything changes. Returns 0 and *out, or
+ * -EINVAL (alignment, range, prot bits, offset beyond the object), -ENOMEM, -EEXIST.
+ */
+int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
+           struct vmo *vmo, uint64_t offset, uintptr_t *out);
+
+/* Unmaps [addr, addr+len) (page-aligned; holes are fine). -EINVAL on a bad range. */
+int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len);
+
+/* Changes the protection of [addr, addr+len), which must be fully mapped (-ENOMEM if not). */
+int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot);
+
+/*
+ * Resolves a user page fault at `addr` with the x86 error code `err`: maps the
+ * page if the region allows the access. Returns true if the access may be
+ * retried, false if it is a real fault (the caller kills the process).
+ */
+bool vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err);

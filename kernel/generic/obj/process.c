@@ -1,0 +1,269 @@
+/*
+ * Processes: creation from an ELF image, exit (by call, kill or fault),
+ * and waiting for the end of a process or thread.
+ */
+#include <console/log.h>
+#include <debug/panic.h>
+#include <iris/errno.h>
+#include <lib/printf.h>
+#include <lib/string.h>
+#include <mm/heap.h>
+#include <obj/process.h>
+#include <proc/elf.h>
+#include <proc/spawnargs.h>
+#include <sched/sched.h>
+#include <sched/thread.h>
+#include <x86_64/trap.h>
+
+/* Each process's main stack: 1 MiB of demand-zero pages below USER_STACK_TOP, a guard below it. */
+#define USER_STACK_TOP  0x00007fffff000000ull
+#define USER_STACK_SIZE (1ull << 20)
+
+static uint64_t next_pid = 1;
+static uint64_t alive;
+static spinlock_t all_lock = SPINLOCK_INIT;
+static struct list_head all_processes = LIST_HEAD_INIT(all_processes);
+
+struct process *process_current(void)
+{
+	struct thread *t = thread_current();
+	return t ? t->proc : NULL;
+}
+
+uint64_t process_count_alive(void)
+{
+	return __atomic_load_n(&alive, __ATOMIC_RELAXED);
+}
+
+static void process_destroy(struct kobject *o)
+{
+	struct process *p = process_from(o);
+	kfree(p);
+}
+
+/* Maps each ELF segment as a private memory object holding its file bytes. */
+static int load_segments(struct process *p, const uint8_t *image, const struct elf_image *elf)
+{
+	for (size_t i = 0; i < elf->nsegments; i++) {
+		const struct elf_segment *s = &elf->segments[i];
+		struct vmo *vmo = vmo_create(s->memsz);
+		if (!vmo)
+			return -ENOMEM;
+		int r = vmo_write(vmo, s->copy_to - s->vaddr, image + s->file_offset, s->file_size);
+		uintptr_t at;
+		if (r == 0)
+			r = vm_map(&p->vm, s->vaddr, s->memsz, s->prot, IRIS_MAP_FIXED, vmo, 0,
+			           &at);
+		kobject_put(&vmo->obj);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Maps the main stack (with a PROT_NONE guard region below it) and writes
+ * the initial stack crt0 expects. Returns the initial rsp or a negative errno.
+ */
+static long setup_stack(struct process *p, const void *args, size_t args_len,
+                        const iris_handle_t *handles, size_t nhandles)
+{
+	uintptr_t base = USER_STACK_TOP - USER_STACK_SIZE, at;
+	struct vmo *vmo = vmo_create(USER_STACK_SIZE);
+	if (!vmo)
+		return -ENOMEM;
+	int r = vm_map(&p->vm, base, USER_STACK_SIZE, IRIS_PROT_READ | IRIS_PROT_WRITE,
+	               IRIS_MAP_FIXED, vmo, 0, &at);
+	if (r == 0)
+		r = vm_map(&p->vm, base - PAGE_SIZE, PAGE_SIZE, IRIS_PROT_NONE, IRIS_MAP_FIXED,
+		           NULL, 0, &at);
+	if (r < 0) {
+		kobject_put(&vmo->obj);
+		return r;
+	}
+	size_t size = spawnargs_stack_size(args, args_len, nhandles);
+	if (size > USER_STACK_SIZE / 2) {
+		kobject_put(&vmo->obj);
+		return -E2BIG;
+	}
+	uint8_t *image = kmalloc(size);
+	if (!image) {
+		kobject_put(&vmo->obj);
+		return -ENOMEM;
+	}
+	uintptr_t sp = USER_STACK_TOP - size;
+	spawnargs_build_stack(args, args_len, handles, nhandles, image, size, sp);
+	r = vmo_write(vmo, USER_STACK_SIZE - size, image, size);
+	kfree(image);
+	kobject_put(&vmo->obj);
+	return r < 0 ? r : (long)sp;
+}
+
+int process_spawn(const char *name, const void *image, size_t len, const void *args,
+                  size_t args_len, struct kobject *const *handles, const uint32_t *rights,
+                  size_t nhandles, struct process **out, char *err, size_t errlen)
+{
+	struct elf_image elf;
+	iris_handle_t values[IRIS_SPAWN_HANDLES_MAX];
+	/* Segments must stay clear of the main stack and its guard page. */
+	int r = elf_validate(image, len, USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &elf, err,
+	                     errlen);
+	if (r < 0)
+		return r;
+	if (nhandles > IRIS_SPAWN_HANDLES_MAX)
+		return -E2BIG;
+
+	struct process *p = kzalloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	kobject_init(&p->obj, KOBJ_PROCESS, process_destroy);
+	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
+	strlcpy(p->name, name, sizeof(p->name));
+	p->lock = (spinlock_t)SPINLOCK_INIT;
+	list_init(&p->threads);
+	list_init(&p->all_link);
+	waitq_init(&p->exit_waiters);
+	if ((r = vm_space_init(&p->vm)) < 0)
+		goto free_process;
+	if ((r = handle_table_init(&p->handles)) < 0)
+		goto free_vm;
+	if ((r = load_segments(p, image, &elf)) < 0)
+		goto free_handles;
+	for (size_t i = 0; i < nhandles; i++) {
+		values[i] = handle_install(&p->handles, handles[i], rights[i]);
+		if (values[i] < 0) {
+			r = values[i];
+			goto free_handles;
+		}
+	}
+	long sp = setup_stack(p, args, args_len, values, nhandles);
+	if (sp < 0) {
+		r = (int)sp;
+		goto free_handles;
+	}
+	struct thread *t = thread_create_user(p, elf.entry, (uintptr_t)sp, 0, 0);
+	if (!t) {
+		r = -ENOMEM;
+		goto free_handles;
+	}
+	list_add_tail(&t->proc_link, &p->threads);
+	p->threads_alive = 1;
+	kobject_get(&p->obj); /* the reference of the living process, dropped at its end */
+	__atomic_fetch_add(&alive, 1, __ATOMIC_RELAXED);
+	bool irq = spin_lock_irqsave(&all_lock);
+	list_add_tail(&p->all_link, &all_processes);
+	spin_unlock_irqrestore(&all_lock, irq);
+	*out = p;
+	sched_start(t);
+	kobject_put(
+	        &t->obj); /* the process's thread list keeps no reference: the scheduler's does */
+	return 0;
+
+free_handles:
+	handle_table_destroy(&p->handles);
+free_vm:
+	vm_space_destroy(&p->vm);
+free_process:
+	kfree(p);
+	return r;
+}
+
+void process_exit(struct process *p, const struct iris_exit_info *info)
+{
+	bool irq = spin_lock_irqsave(&p->lock);
+	if (!p->exiting) {
+		p->exiting = true;
+		p->exit = *info;
+	}
+	struct list_head *pos;
+	list_for_each(pos, &p->threads)
+	{
+		struct thread *t = list_entry(pos, struct thread, proc_link);
+		if (t != thread_current())
+			thread_kill(t);
+	}
+	spin_unlock_irqrestore(&p->lock, irq);
+}
+
+void process_thread_died(struct process *p, struct thread *t)
+{
+	bool irq = spin_lock_irqsave(&p->lock);
+	list_del(&t->proc_link);
+	bool last = --p->threads_alive == 0;
+	if (last && !p->exiting) {
+		p->exiting = true;
+		p->exit = t->exit;
+	}
+	spin_unlock_irqrestore(&p->lock, irq);
+	if (!last)
+		return;
+
+	/* The last thread: give the address space and handles back before anyone waits on us. */
+	vm_space_activate(NULL, &p->vm);
+	handle_table_destroy(&p->handles);
+	vm_space_destroy(&p->vm);
+	irq = spin_lock_irqsave(&all_lock);
+	list_del(&p->all_link);
+	spin_unlock_irqrestore(&all_lock, irq);
+	__atomic_fetch_sub(&alive, 1, __ATOMIC_RELAXED);
+
+	irq = spin_lock_irqsave(&p->exit_waiters.lock);
+	p->dead = true;
+	waitq_wake_all_locked(&p->exit_waiters);
+	spin_unlock_irqrestore(&p->exit_waiters.lock, irq);
+	kobject_put(&p->obj);
+}
+
+void process_fault(uint64_t vector, uint64_t addr, uint64_t rip)
+{
+	struct process *p = process_current();
+	struct iris_exit_info info = {
+		.reason = IRIS_EXIT_FAULT,
+		.code = -1,
+		.vector = (uint32_t)vector,
+		.fault_addr = addr,
+		.rip = rip,
+	};
+	pr_warn("process %lu (%s) killed: %s at rip %#lx, address %#lx\n", p->pid, p->name,
+	        trap_vector_name(vector), rip, addr);
+	process_exit(p, &info);
+	thread_exit(&p->exit);
+}
+
+int process_wait(struct kobject *obj, struct iris_exit_info *info, bool nohang)
+{
+	struct waitq *wq;
+	const struct iris_exit_info *src;
+	volatile bool *done_flag = NULL;
+	struct thread *t = NULL;
+
+	if (obj->type == KOBJ_PROCESS) {
+		struct process *p = process_from(obj);
+		wq = &p->exit_waiters;
+		src = &p->exit;
+		done_flag = &p->dead;
+	} else {
+		t = thread_from(obj);
+		wq = &t->exit_waiters;
+		src = &t->exit;
+	}
+	int r = 0;
+	bool irq = spin_lock_irqsave(&wq->lock);
+	for (;;) {
+		bool done = done_flag ? *done_flag : t->state == THREAD_DEAD;
+		if (done) {
+			*info = *src;
+			break;
+		}
+		if (nohang) {
+			r = -EAGAIN;
+			break;
+		}
+		r = waitq_wait(wq, 0);
+		if (r == -EINTR)
+			break;
+		r = 0;
+	}
+	spin_unlock_irqrestore(&wq->lock, irq);
+	return r;
+}

@@ -1,0 +1,78 @@
+/*
+ * Processes: an address space, a handle table and threads. A process ends
+ * when its last thread ends; its exit information stays readable through
+ * handles to it (SYS_WAIT) until the last handle is closed.
+ */
+#pragma once
+
+#include <iris/syscall.h>
+#include <lib/list.h>
+#include <mm/vm.h>
+#include <obj/handle.h>
+#include <obj/object.h>
+#include <sched/waitq.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct thread;
+
+struct process {
+	struct kobject obj;
+	uint64_t pid;
+	char name[32];
+	struct vm_space vm;
+	struct handle_table handles;
+
+	spinlock_t lock; /* threads, state, exit */
+	struct list_head threads;
+	unsigned threads_alive;
+	bool exiting;
+	bool dead;
+	struct iris_exit_info exit;
+	struct waitq exit_waiters;
+	struct list_head all_link; /* every live process */
+};
+
+static inline struct process *process_from(struct kobject *o)
+{
+	return (struct process *)o;
+}
+
+/*
+ * Creates a process running the ELF executable `image` (kernel memory, len
+ * bytes) with `args` (struct iris_spawn_args + strings, args_len bytes,
+ * validated by the caller) and the given initial handles (objects with
+ * rights, references taken). On success returns 0 and *out holds one
+ * reference for the caller; -ENOEXEC with a reason in err[errlen] for a bad
+ * image, -ENOMEM, -E2BIG.
+ */
+int process_spawn(const char *name, const void *image, size_t len, const void *args,
+                  size_t args_len, struct kobject *const *handles, const uint32_t *rights,
+                  size_t nhandles, struct process **out, char *err, size_t errlen);
+
+/*
+ * Ends `p` with `info` (the first reason given wins): every thread is told to
+ * leave. Safe to call from any thread, for any process.
+ */
+void process_exit(struct process *p, const struct iris_exit_info *info);
+
+/* The calling thread's process (NULL for kernel threads). */
+struct process *process_current(void);
+
+/*
+ * Waits for `obj` (a process or thread) to end, copying its exit
+ * information to *info. `nohang`: -EAGAIN instead of waiting. Returns 0,
+ * -EAGAIN, or -EINTR if the caller is killed while waiting.
+ */
+int process_wait(struct kobject *obj, struct iris_exit_info *info, bool nohang);
+
+uint64_t process_count_alive(void);
+
+/* Called by the thread code when one of p's threads has died. */
+void process_thread_died(struct process *p, struct thread *t);
+
+/*
+ * A CPU exception in user mode: ends the current process with a FAULT
+ * reason (vector, address, instruction pointer) and logs it. Never returns.
+ */
+__attribute__((noreturn)) void process_fault(uint64_t vector, uint64_t addr, uint64_t rip);

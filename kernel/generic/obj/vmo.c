@@ -1,0 +1,67 @@
+#include <iris/errno.h>
+#include <lib/string.h>
+#include <mm/heap.h>
+#include <mm/layout.h>
+#include <obj/vmo.h>
+
+static void vmo_destroy(struct kobject *o)
+{
+	struct vmo *vmo = vmo_from(o);
+	for (size_t i = 0; i < vmo->npages; i++)
+		if (vmo->pages[i])
+			frame_free(vmo->pages[i]);
+	kfree(vmo->pages);
+	kfree(vmo);
+}
+
+struct vmo *vmo_create(size_t size)
+{
+	size_t npages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
+	if (npages == 0 || npages > (SIZE_MAX / sizeof(paddr_t)))
+		return NULL;
+	struct vmo *vmo = kzalloc(sizeof(*vmo));
+	if (!vmo)
+		return NULL;
+	vmo->pages = kzalloc(npages * sizeof(paddr_t));
+	if (!vmo->pages) {
+		kfree(vmo);
+		return NULL;
+	}
+	kobject_init(&vmo->obj, KOBJ_VMO, vmo_destroy);
+	vmo->lock = (spinlock_t)SPINLOCK_INIT;
+	vmo->npages = npages;
+	return vmo;
+}
+
+paddr_t vmo_get_page(struct vmo *vmo, size_t index)
+{
+	if (index >= vmo->npages)
+		return 0;
+	bool irq = spin_lock_irqsave(&vmo->lock);
+	paddr_t pa = vmo->pages[index];
+	if (!pa) {
+		pa = frame_alloc(); /* zero-filled */
+		vmo->pages[index] = pa;
+	}
+	spin_unlock_irqrestore(&vmo->lock, irq);
+	return pa;
+}
+
+int vmo_write(struct vmo *vmo, uint64_t offset, const void *src, size_t len)
+{
+	if (offset > vmo->npages * PAGE_SIZE || len > vmo->npages * PAGE_SIZE - offset)
+		return -EINVAL;
+	const uint8_t *s = src;
+	while (len > 0) {
+		size_t in_page = offset % PAGE_SIZE;
+		size_t n = PAGE_SIZE - in_page < len ? PAGE_SIZE - in_page : len;
+		paddr_t pa = vmo_get_page(vmo, offset / PAGE_SIZE);
+		if (!pa)
+			return -ENOMEM;
+		memcpy((uint8_t *)phys_to_virt(pa) + in_page, s, n);
+		s += n;
+		offset += n;
+		len -= n;
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * The packed arguments of SYS_PROCESS_SPAWN (struct iris_spawn_args, then
+ * argc + envc NUL-terminated strings) and the initial stack built from them.
+ * Pure functions: the packed block is untrusted and checked before use.
+ */
+#pragma once
+
+#include <iris/handle.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPAWNARGS_MAX_STRINGS 4096
+
+/* Returns 0 if args[0, len) is well-formed, else -EINVAL (or -E2BIG for too many strings). */
+int spawnargs_check(const void *args, size_t len);
+
+/* Bytes of initial stack for checked `args` and `nhandles` handles (a multiple of 16). */
+size_t spawnargs_stack_size(const void *args, size_t len, size_t nhandles);
+
+/*
+ * Writes the initial stack into buf[0, size) (size from spawnargs_stack_size),
+ * which will live at user address `sp` (16-byte aligned): argc, argv[],
+ * NULL, envp[], NULL, nhandles, handles[], then the strings.
+ */
+void spawnargs_build_stack(const void *args, size_t len, const iris_handle_t *handles,
+                           size_t nhandles, uint8_t *buf, size_t size, uintptr_t sp);
+
+/*
+ * Packs `line` (words separated by spaces become argv) and the `envc`
+ * strings of `env` into out[cap]. Returns the packed length, or -E2BIG.
+ */
+long spawnargs_pack(const char *line, const char *const *env, size_t envc, void *out, size_t cap);

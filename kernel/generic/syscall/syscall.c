@@ -1,0 +1,415 @@
+/*
+ * The system-call table. Each call decodes and validates every argument
+ * (copying user memory in once) before it changes anything, then acts:
+ * a failing call leaves every object as it was (docs/syscalls.md).
+ */
+#include <console/log.h>
+#include <iris/errno.h>
+#include <iris/syscall.h>
+#include <lib/string.h>
+#include <mm/frame.h>
+#include <mm/heap.h>
+#include <mm/layout.h>
+#include <mm/usercopy.h>
+#include <obj/process.h>
+#include <proc/spawnargs.h>
+#include <sched/sched.h>
+#include <sched/thread.h>
+#include <syscall/syscall.h>
+#include <time.h>
+#include <x86_64/idt.h>
+#include <x86_64/percpu.h>
+#include <x86_64/smp.h>
+
+struct args {
+	uint64_t a[6];
+};
+
+typedef long (*syscall_fn)(const struct args *a);
+
+#define PAGE_MASK       (PAGE_SIZE - 1)
+#define DEBUG_WRITE_MAX 4096
+
+static struct process *self(void)
+{
+	return process_current();
+}
+
+static long sys_echo(const struct args *a)
+{
+	return (long)a->a[0];
+}
+
+static long sys_yield(const struct args *a)
+{
+	(void)a;
+	sched_yield();
+	return 0;
+}
+
+/* Adds a new thread of the calling process with a fresh stack; see SYS_SPAWN_THREAD. */
+static long sys_spawn_thread(const struct args *a)
+{
+	uintptr_t bootstrap = a->a[0];
+	uint64_t fn = a->a[1], arg = a->a[2], stack = a->a[3];
+	struct process *p = self();
+
+	if (bootstrap >= USER_SPACE_END || bootstrap == 0)
+		return -EFAULT;
+	if (stack == 0)
+		stack = IRIS_THREAD_STACK_DEFAULT;
+	if (stack > IRIS_THREAD_STACK_MAX)
+		return -EINVAL;
+	stack = (stack + PAGE_MASK) & ~PAGE_MASK;
+
+	uintptr_t base;
+	int r = vm_map(&p->vm, 0, stack + PAGE_SIZE, IRIS_PROT_READ | IRIS_PROT_WRITE, 0, NULL, 0,
+	               &base);
+	if (r < 0)
+		return r;
+	vm_protect(&p->vm, base, PAGE_SIZE, IRIS_PROT_NONE); /* the guard page */
+	uintptr_t top = base + PAGE_SIZE + stack;
+	struct thread *t = thread_create_user(p, bootstrap, top - 8, fn, arg);
+	if (!t) {
+		vm_unmap(&p->vm, base, stack + PAGE_SIZE);
+		return -ENOMEM;
+	}
+	t->ustack_base = base;
+	t->ustack_len = stack + PAGE_SIZE;
+	iris_handle_t h = handle_install(&p->handles, &t->obj,
+	                                 IRIS_RIGHT_READ | IRIS_RIGHT_MANAGE |
+	                                         IRIS_RIGHT_DUPLICATE | IRIS_RIGHT_TRANSFER);
+	bool irq = spin_lock_irqsave(&p->lock);
+	bool ok = h >= 0 && !p->exiting;
+	if (ok) {
+		list_add_tail(&t->proc_link, &p->threads);
+		p->threads_alive++;
+	}
+	spin_unlock_irqrestore(&p->lock, irq);
+	if (!ok) {
+		if (h >= 0)
+			handle_close(&p->handles, h);
+		vm_unmap(&p->vm, base, stack + PAGE_SIZE);
+		thread_discard(t);
+		return h < 0 ? h : -ESRCH;
+	}
+	sched_start(t);
+	kobject_put(&t->obj);
+	return h;
+}
+
+static long sys_thread_exit(const struct args *a)
+{
+	struct iris_exit_info info = { .reason = IRIS_EXIT_CODE, .code = (int32_t)a->a[0] };
+	thread_exit(&info);
+}
+
+static long sys_process_exit(const struct args *a)
+{
+	struct iris_exit_info info = { .reason = IRIS_EXIT_CODE, .code = (int32_t)a->a[0] };
+	process_exit(self(), &info);
+	thread_exit(&self()->exit);
+}
+
+/* The name of a new process: the last path component of argv[0]. */
+static void spawn_name(const void *args, char *name, size_t len)
+{
+	const struct iris_spawn_args *hdr = args;
+	const char *argv0 = (const char *)(hdr + 1);
+	const char *base = argv0;
+	if (hdr->argc == 0) {
+		strlcpy(name, "?", len);
+		return;
+	}
+	for (const char *p = argv0; *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	strlcpy(name, base, len);
+}
+
+static long sys_process_spawn(const struct args *a)
+{
+	uintptr_t image_u = a->a[0], args_u = a->a[2], handles_u = a->a[4];
+	size_t image_len = a->a[1], args_len = a->a[3], nhandles = a->a[5];
+	struct process *p = self();
+	struct kobject *objs[IRIS_SPAWN_HANDLES_MAX];
+	uint32_t rights[IRIS_SPAWN_HANDLES_MAX];
+	iris_handle_t hv[IRIS_SPAWN_HANDLES_MAX];
+	size_t got = 0;
+	void *image = NULL, *args = NULL;
+	char err[128], name[32];
+	long r;
+
+	if (image_len == 0 || image_len > IRIS_IMAGE_MAX || args_len > IRIS_SPAWN_ARGS_MAX ||
+	    nhandles > IRIS_SPAWN_HANDLES_MAX)
+		return image_len > IRIS_IMAGE_MAX || nhandles > IRIS_SPAWN_HANDLES_MAX ? -E2BIG
+		                                                                       : -EINVAL;
+	if (!user_range_ok(image_u, image_len) || !user_range_ok(args_u, args_len) ||
+	    !user_range_ok(handles_u, nhandles * sizeof(iris_handle_t)))
+		return -EFAULT;
+	image = kmalloc(image_len);
+	args = kmalloc(args_len ? args_len : 1);
+	r = -ENOMEM;
+	if (!image || !args)
+		goto out;
+	r = -EFAULT;
+	if (copy_from_user(image, image_u, image_len) < 0 ||
+	    copy_from_user(args, args_u, args_len) < 0 ||
+	    copy_from_user(hv, handles_u, nhandles * sizeof(iris_handle_t)) < 0)
+		goto out;
+	if ((r = spawnargs_check(args, args_len)) < 0)
+		goto out;
+	for (got = 0; got < nhandles; got++) {
+		r = handle_get(&p->handles, hv[got], 0, IRIS_RIGHT_TRANSFER, &objs[got],
+		               &rights[got]);
+		if (r < 0)
+			goto out;
+	}
+	spawn_name(args, name, sizeof(name));
+	struct process *child;
+	r = process_spawn(name, image, image_len, args, args_len, objs, rights, nhandles, &child,
+	                  err, sizeof(err));
+	if (r == -ENOEXEC)
+		pr_info("spawn %s: %s\n", name, err);
+	if (r < 0)
+		goto out;
+	r = handle_install(&p->handles, &child->obj,
+	                   IRIS_RIGHT_READ | IRIS_RIGHT_MANAGE | IRIS_RIGHT_DUPLICATE |
+	                           IRIS_RIGHT_TRANSFER);
+	if (r < 0) {
+		struct iris_exit_info killed = { .reason = IRIS_EXIT_KILLED };
+		process_exit(child, &killed);
+	}
+	kobject_put(&child->obj);
+out:
+	while (got > 0)
+		kobject_put(objs[--got]);
+	kfree(image);
+	kfree(args);
+	return r;
+}
+
+static long sys_wait(const struct args *a)
+{
+	iris_handle_t h = (iris_handle_t)a->a[0];
+	uintptr_t info_u = a->a[1];
+	uint64_t flags = a->a[2];
+	struct kobject *obj;
+	struct iris_exit_info info;
+
+	if (flags & ~(uint64_t)IRIS_WAIT_NOHANG)
+		return -EINVAL;
+	if (!user_range_ok(info_u, sizeof(info)))
+		return -EFAULT;
+	int r = handle_get(&self()->handles, h, 0, IRIS_RIGHT_READ, &obj, NULL);
+	if (r < 0)
+		return r;
+	if (obj->type != KOBJ_PROCESS && obj->type != KOBJ_THREAD)
+		r = -EBADF;
+	else if (obj == &self()->obj || obj == &thread_current()->obj)
+		r = -EINVAL; /* waiting for oneself never ends */
+	else
+		r = process_wait(obj, &info, flags & IRIS_WAIT_NOHANG);
+	kobject_put(obj);
+	if (r == 0 && info_u && copy_to_user(info_u, &info, sizeof(info)) < 0)
+		r = -EFAULT;
+	return r;
+}
+
+static long sys_kill(const struct args *a)
+{
+	struct kobject *obj;
+	int r = handle_get(&self()->handles, (iris_handle_t)a->a[0], 0, IRIS_RIGHT_MANAGE, &obj,
+	                   NULL);
+	if (r < 0)
+		return r;
+	struct iris_exit_info killed = { .reason = IRIS_EXIT_KILLED };
+	if (obj->type == KOBJ_PROCESS)
+		process_exit(process_from(obj), &killed);
+	else if (obj->type == KOBJ_THREAD)
+		thread_kill(thread_from(obj));
+	else
+		r = -EBADF;
+	kobject_put(obj);
+	return r;
+}
+
+static long sys_clock_get(const struct args *a)
+{
+	if (a->a[0] != IRIS_CLOCK_MONOTONIC)
+		return -EINVAL;
+	return (long)time_ns();
+}
+
+static long sys_sleep(const struct args *a)
+{
+	uint64_t ns = a->a[0], now = time_ns();
+	if (ns > INT64_MAX - now)
+		return -EINVAL;
+	struct waitq wq;
+	waitq_init(&wq);
+	bool irq = spin_lock_irqsave(&wq.lock);
+	int r = 0;
+	while (r == 0 && time_ns() < now + ns)
+		r = waitq_wait(&wq, now + ns);
+	spin_unlock_irqrestore(&wq.lock, irq);
+	return r == -EINTR ? -EINTR : 0;
+}
+
+static bool prot_ok(uint64_t prot)
+{
+	return !(prot & ~(uint64_t)(IRIS_PROT_READ | IRIS_PROT_WRITE | IRIS_PROT_EXEC));
+}
+
+static long sys_map(const struct args *a)
+{
+	uintptr_t addr = a->a[0];
+	uint64_t len = a->a[1], prot = a->a[2], flags = a->a[3], offset = a->a[5];
+	iris_handle_t h = (iris_handle_t)a->a[4];
+	struct vmo *vmo = NULL;
+	uintptr_t out;
+
+	if (!prot_ok(prot) || (flags & ~(uint64_t)IRIS_MAP_FIXED) || len == 0 ||
+	    (addr & PAGE_MASK) || (offset & PAGE_MASK))
+		return -EINVAL;
+	if (h != IRIS_HANDLE_INVALID) {
+		uint32_t need = IRIS_RIGHT_MAP | IRIS_RIGHT_READ;
+		need |= (prot & IRIS_PROT_WRITE) ? IRIS_RIGHT_WRITE : 0;
+		need |= (prot & IRIS_PROT_EXEC) ? IRIS_RIGHT_EXEC : 0;
+		struct kobject *obj;
+		int r = handle_get(&self()->handles, h, KOBJ_VMO, need, &obj, NULL);
+		if (r < 0)
+			return r;
+		vmo = vmo_from(obj);
+	} else if (offset) {
+		return -EINVAL;
+	}
+	int r = vm_map(&self()->vm, addr, len, (unsigned)prot, (unsigned)flags, vmo, offset, &out);
+	if (vmo)
+		kobject_put(&vmo->obj);
+	return r < 0 ? r : (long)out;
+}
+
+static long sys_unmap(const struct args *a)
+{
+	return vm_unmap(&self()->vm, a->a[0], a->a[1]);
+}
+
+static long sys_protect(const struct args *a)
+{
+	if (!prot_ok(a->a[2]))
+		return -EINVAL;
+	return vm_protect(&self()->vm, a->a[0], a->a[1], (unsigned)a->a[2]);
+}
+
+static long sys_debug_write(const struct args *a)
+{
+	uintptr_t buf = a->a[0];
+	size_t len = a->a[1];
+	char chunk[256];
+
+	if (len > DEBUG_WRITE_MAX)
+		len = DEBUG_WRITE_MAX;
+	if (!user_range_ok(buf, len))
+		return -EFAULT;
+	for (size_t done = 0; done < len;) {
+		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+		if (copy_from_user(chunk, buf + done, n) < 0)
+			return done ? (long)done : -EFAULT;
+		log_write(chunk, n);
+		done += n;
+	}
+	return (long)len;
+}
+
+static long sys_handle_close(const struct args *a)
+{
+	return handle_close(&self()->handles, (iris_handle_t)a->a[0]);
+}
+
+static long sys_handle_duplicate(const struct args *a)
+{
+	if (a->a[1] > UINT32_MAX)
+		return -EINVAL;
+	return handle_duplicate(&self()->handles, (iris_handle_t)a->a[0], (uint32_t)a->a[1]);
+}
+
+static long sys_vmo_create(const struct args *a)
+{
+	uint64_t size = a->a[0];
+	if (size == 0 || size > (1ull << 32))
+		return -EINVAL;
+	struct vmo *vmo = vmo_create(size);
+	if (!vmo)
+		return -ENOMEM;
+	iris_handle_t h = handle_install(&self()->handles, &vmo->obj, IRIS_RIGHTS_ALL);
+	kobject_put(&vmo->obj);
+	return h;
+}
+
+static long sys_stat(const struct args *a)
+{
+	switch (a->a[0]) {
+	case IRIS_STAT_FRAMES_FREE:
+		return (long)frame_count_free();
+	case IRIS_STAT_FRAMES_TOTAL:
+		return (long)frame_count_total();
+	case IRIS_STAT_HANDLES:
+		return (long)self()->handles.count;
+	case IRIS_STAT_PROCESSES:
+		return (long)process_count_alive();
+	case IRIS_STAT_THREADS:
+		return (long)thread_count_alive();
+	case IRIS_STAT_CPUS:
+		return (long)smp_online_count();
+	default:
+		return -EINVAL;
+	}
+}
+
+static long sys_thread_self(const struct args *a)
+{
+	(void)a;
+	return (long)thread_current()->tid;
+}
+
+static long sys_process_self(const struct args *a)
+{
+	(void)a;
+	return (long)self()->pid;
+}
+
+static const syscall_fn table[SYS_COUNT] = {
+	[SYS_ECHO] = sys_echo,
+	[SYS_YIELD] = sys_yield,
+	[SYS_SPAWN_THREAD] = sys_spawn_thread,
+	[SYS_THREAD_EXIT] = sys_thread_exit,
+	[SYS_PROCESS_SPAWN] = sys_process_spawn,
+	[SYS_PROCESS_EXIT] = sys_process_exit,
+	[SYS_WAIT] = sys_wait,
+	[SYS_KILL] = sys_kill,
+	[SYS_CLOCK_GET] = sys_clock_get,
+	[SYS_SLEEP] = sys_sleep,
+	[SYS_MAP] = sys_map,
+	[SYS_UNMAP] = sys_unmap,
+	[SYS_PROTECT] = sys_protect,
+	[SYS_DEBUG_WRITE] = sys_debug_write,
+	[SYS_HANDLE_CLOSE] = sys_handle_close,
+	[SYS_HANDLE_DUPLICATE] = sys_handle_duplicate,
+	[SYS_VMO_CREATE] = sys_vmo_create,
+	[SYS_STAT] = sys_stat,
+	[SYS_THREAD_SELF] = sys_thread_self,
+	[SYS_PROCESS_SELF] = sys_process_self,
+};
+
+void syscall_dispatch(struct trap_frame *tf)
+{
+	uint64_t nr = tf->rax;
+	struct args a = { { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 } };
+
+	if (nr == SYS_ECHO) /* the null call: no table walk */
+		tf->rax = a.a[0];
+	else
+		tf->rax = nr < SYS_COUNT && table[nr] ? (uint64_t)table[nr](&a) : (uint64_t)-ENOSYS;
+	thread_user_return(tf);
+}

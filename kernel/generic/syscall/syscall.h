@@ -1,0 +1,10 @@
+#pragma once
+
+struct trap_frame;
+
+/*
+ * Runs the system call in tf->rax with the arguments in rdi, rsi, rdx, r10,
+ * r8, r9, stores the result in tf->rax, and acts on a pending kill or
+ * reschedule before the return to user mode. Interrupts are on.
+ */
+void syscall_dispatch(struct trap_frame *tf);
