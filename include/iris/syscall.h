@@ -34,7 +34,8 @@
 #define SYS_STAT             17 /* (what) -> counter (IRIS_STAT_*) */
 #define SYS_THREAD_SELF      18 /* () -> thread id */
 #define SYS_PROCESS_SELF     19 /* () -> process id */
-#define SYS_COUNT            20
+#define SYS_VMO_SIZE         20 /* (vmo handle) -> size in bytes */
+#define SYS_COUNT            21
 
 /* The two ways in. */
 #define IRIS_INT_SYSCALL 0x80

@@ -78,6 +78,19 @@ TESTS = [
     GuestTest("boot-banner", "test=boot",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=("Iris", "CPUs?: 2", "memory", "modules?")),
+    # User mode: init runs one guest test program (test/guest/) that prints KTAP.
+    GuestTest("user-syscalls", "test=user run=test_syscalls", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="256M")),
+    GuestTest("user-faults", "test=user run=test_faults", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="256M"),
+              expect=("killed: #PF", "killed: #UD", "killed: #GP")),
+    GuestTest("user-threads-smp4", "test=user run=test_threads", ktap=True,
+              machine=Machine("q35", "seabios", smp=4, mem="256M")),
+    GuestTest("user-spawn-loop", "test=user run=test_spawn", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="256M"), timeout=300),
+    GuestTest("init-starts", "test=user",
+              machine=Machine("q35", "seabios", smp=2, mem="256M"),
+              expect=("init: Iris init", "init: nothing to run", "init exited with status 0")),
 ]
 
 

@@ -133,6 +133,7 @@ static void *phys_to_virt(uint64_t phys)
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static uint64_t model_pfns;      /* frames tracked: the simulated memory */
+static uint64_t model_cap;       /* frames the arrays below have room for */
 static unsigned char *model_ok;  /* may be handed out (bitmaps excluded) */
 static unsigned char *model_own; /* handed out and not freed yet */
 static uint64_t model_bitmap_pfn, model_bitmap_frames;
@@ -236,12 +237,17 @@ static bool setup(const struct mem_range *usable, size_t nusable, const struct m
 {
 	bool fits;
 
-	free(model_ok);
-	free(model_own);
+	if (model_max > model_cap) {
+		free(model_ok);
+		free(model_own);
+		model_ok = malloc(model_max);
+		model_own = malloc(model_max);
+		CHECK(model_ok && model_own);
+		model_cap = model_max;
+	}
 	model_pfns = model_max;
-	model_ok = calloc(model_pfns, 1);
-	model_own = calloc(model_pfns, 1);
-	CHECK(model_ok && model_own);
+	memset(model_ok, 0, model_pfns);
+	memset(model_own, 0, model_pfns);
 	cfg_usable = usable;
 	cfg_nusable = nusable;
 	cfg_reserved = reserved;

@@ -315,6 +315,34 @@ static uintptr_t kva_alloc(size_t pages)
 	return va;
 }
 
+/*
+ * Frees the page tables of the window that no longer map anything in
+ * [va, va + pages): the addresses are never handed out again, so an empty
+ * table would only be memory lost.
+ */
+static void kva_prune(uintptr_t va, size_t pages)
+{
+	uintptr_t end = va + pages * PAGE_SIZE;
+	for (uintptr_t span = va & ~(LARGE_PAGE - 1); span < end; span += LARGE_PAGE) {
+		if (span + LARGE_PAGE > __atomic_load_n(&kva_next, __ATOMIC_RELAXED))
+			break; /* the frontier: still being handed out */
+		bool irq = spin_lock_irqsave(&pt_lock);
+		uint64_t *pde = pt_walk(&kernel_space, span, 2, false);
+		if (pde && (*pde & PTE_P) && !(*pde & PTE_PS)) {
+			uint64_t *pt = pt_virt(*pde & PTE_ADDR);
+			unsigned used = 0;
+			for (unsigned i = 0; i < ENTRIES && !used; i++)
+				used = (pt[i] & PTE_P) != 0;
+			if (!used) {
+				paddr_t table = *pde & PTE_ADDR;
+				*pde = 0;
+				frame_free(table);
+			}
+		}
+		spin_unlock_irqrestore(&pt_lock, irq);
+	}
+}
+
 static void kva_unmap(uintptr_t va, size_t pages, bool free_frames)
 {
 	for (size_t i = 0; i < pages; i++) {
@@ -322,6 +350,7 @@ static void kva_unmap(uintptr_t va, size_t pages, bool free_frames)
 		if (pa && free_frames)
 			frame_free(pa);
 	}
+	kva_prune(va, pages);
 }
 
 void *vmm_map_phys(paddr_t pa, size_t size, unsigned flags)

@@ -110,6 +110,8 @@ static void exception(struct trap_frame *tf, bool from_user)
 	}
 	if (tf->vector == 14 && page_fault(tf, from_user))
 		return;
+	if (from_user && log_get_level() >= LOG_DEBUG)
+		trap_dump_frame(tf);
 	if (from_user)
 		process_fault(tf->vector, tf->vector == 14 ? read_cr2() : 0, tf->rip);
 	trap_fatal(tf);

@@ -266,7 +266,7 @@ void frame_init(const struct mem_range *usable, size_t nusable, const struct mem
 	}
 	ranges_sort(s);
 	ranges_merge(s);
-	ranges_subtract(s, 0, 1);
+	ranges_subtract(s, 0, 1); /* frame 0 */
 	for (size_t i = 0; i < nreserved; i++) {
 		struct pfn_range x = pfn_outward(&reserved[i], HHDM_SIZE);
 

@@ -86,12 +86,12 @@ static const char *const kmalloc_names[KMALLOC_CLASSES] = {
 };
 static size_t heap_in_use;
 
-static void slab_cache_setup(struct slab_cache *c, const char *name, size_t size, bool kmalloc)
+static void slab_cache_setup(struct slab_cache *c, const char *name, size_t size, bool for_kmalloc)
 {
 	c->name = name;
 	c->size = (size + SLAB_ALIGN - 1) & ~(size_t)(SLAB_ALIGN - 1);
 	c->per_slab = (PAGE_SIZE - SLAB_HDR) / c->size;
-	c->kmalloc = kmalloc;
+	c->kmalloc = for_kmalloc;
 	c->lock = (spinlock_t)SPINLOCK_INIT;
 	c->partial = NULL;
 	c->spare = NULL;

@@ -26,6 +26,7 @@
 int vm_space_init(struct vm_space *vm)
 {
 	vm->lock = (spinlock_t)SPINLOCK_INIT;
+	vm->map_lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&vm->regions);
 	vm->cpus_active = 0;
 	vm->pages_mapped = 0;
@@ -183,6 +184,7 @@ int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsig
 	r->offset = offset;
 	r->prot = prot;
 
+	spin_lock(&vm->map_lock);
 	bool irq = spin_lock_irqsave(&vm->lock);
 	int err = 0;
 	if (flags & IRIS_MAP_FIXED) {
@@ -203,6 +205,7 @@ int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsig
 		region_insert(vm, r);
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
+	spin_unlock(&vm->map_lock);
 	if (err) {
 		kobject_put(&vmo->obj);
 		kfree(r);
@@ -251,6 +254,7 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 	struct list_head dead;
 	list_init(&dead);
 
+	spin_lock(&vm->map_lock);
 	bool irq = spin_lock_irqsave(&vm->lock);
 	struct list_head *pos, *tmp;
 	list_for_each_safe(pos, tmp, &vm->regions)
@@ -275,6 +279,7 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
 	tlb_shootdown(vm, addr, end);
+	spin_unlock(&vm->map_lock);
 
 	/* Only now may the memory objects (and their frames) go. */
 	list_for_each_safe(pos, tmp, &dead)
@@ -318,9 +323,11 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot)
 		goto out;
 	}
 
+	spin_lock(&vm->map_lock);
 	bool irq = spin_lock_irqsave(&vm->lock);
 	if (!range_covered(vm, addr, end)) {
 		spin_unlock_irqrestore(&vm->lock, irq);
+		spin_unlock(&vm->map_lock);
 		err = -ENOMEM;
 		goto out;
 	}
@@ -351,6 +358,7 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot)
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
 	tlb_shootdown(vm, addr, end);
+	spin_unlock(&vm->map_lock);
 out:
 	kfree(spare[0]);
 	kfree(spare[1]);

@@ -27,6 +27,13 @@ struct vm_region {
 
 struct vm_space {
 	struct address_space as;
+	/*
+	 * map_lock serialises map/unmap/protect including their TLB shootdown (taken
+	 * with interrupts on, so the holder's shootdown IPIs are still served); an
+	 * address range is free for reuse only once no CPU can hold a stale
+	 * translation of it. `lock` guards the region list and page tables.
+	 */
+	spinlock_t map_lock;
 	spinlock_t lock;
 	struct list_head regions;
 	uint64_t cpus_active; /* bit i: CPU i has this space loaded (shootdown targets) */

@@ -79,7 +79,8 @@ static void enqueue(struct thread *t)
 	t->state = THREAD_RUNNABLE;
 	rq_push(c->rq, t);
 	spin_unlock_irqrestore(&c->rq->lock, irq);
-	if (c->current == c->idle || t->priority < c->current->priority)
+	struct thread *cur = c->current;
+	if (!cur || cur == c->idle || t->priority < cur->priority)
 		c->need_resched = true;
 	resched_ipi(c);
 }

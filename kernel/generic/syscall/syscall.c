@@ -347,6 +347,18 @@ static long sys_vmo_create(const struct args *a)
 	return h;
 }
 
+static long sys_vmo_size(const struct args *a)
+{
+	struct kobject *obj;
+	int r = handle_get(&self()->handles, (iris_handle_t)a->a[0], KOBJ_VMO, IRIS_RIGHT_READ,
+	                   &obj, NULL);
+	if (r < 0)
+		return r;
+	long size = (long)(vmo_from(obj)->npages * PAGE_SIZE);
+	kobject_put(obj);
+	return size;
+}
+
 static long sys_stat(const struct args *a)
 {
 	switch (a->a[0]) {
@@ -400,6 +412,7 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_STAT] = sys_stat,
 	[SYS_THREAD_SELF] = sys_thread_self,
 	[SYS_PROCESS_SELF] = sys_process_self,
+	[SYS_VMO_SIZE] = sys_vmo_size,
 };
 
 void syscall_dispatch(struct trap_frame *tf)

@@ -1,0 +1,18 @@
+/* Character classes and case mapping, C locale only (ASCII). */
+#pragma once
+
+/* Each takes an unsigned char value or EOF; anything else is "no". */
+int isalnum(int c);
+int isalpha(int c);
+int isblank(int c);
+int iscntrl(int c);
+int isdigit(int c);
+int isgraph(int c);
+int islower(int c);
+int isprint(int c);
+int ispunct(int c);
+int isspace(int c);
+int isupper(int c);
+int isxdigit(int c);
+int tolower(int c);
+int toupper(int c);

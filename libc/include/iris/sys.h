@@ -1,0 +1,194 @@
+/*
+ * The Iris system calls, one inline function each (the numbers, flags and
+ * structures come from iris/syscall.h, shared with the kernel).
+ *
+ * Every wrapper returns what the kernel returns: a result >= 0, or a negative
+ * errno (iris/errno.h) on failure. They do not touch `errno`; the POSIX-style
+ * functions of libc do that.
+ */
+#pragma once
+
+#include <iris/handle.h>
+#include <iris/syscall.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The `syscall` gate: rax = number, rdi, rsi, rdx, r10, r8, r9 = arguments,
+ * rax = result. The CPU clobbers rcx and r11; the kernel preserves the rest.
+ */
+static inline long iris_syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	register long r10 __asm__("r10") = a4;
+	register long r8 __asm__("r8") = a5;
+	register long r9 __asm__("r9") = a6;
+	long ret;
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* The legacy `int $0x80` gate: the same convention, every register but rax preserved. */
+static inline long iris_syscall6_int80(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	register long r10 __asm__("r10") = a4;
+	register long r8 __asm__("r8") = a5;
+	register long r9 __asm__("r9") = a6;
+	long ret;
+	__asm__ volatile("int $0x80"
+	                 : "=a"(ret)
+	                 : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+	                 : "memory");
+	return ret;
+}
+
+/* What a new thread runs (see sys_spawn_thread). */
+typedef int (*iris_thread_fn)(void *arg);
+typedef void (*iris_thread_bootstrap_fn)(iris_thread_fn fn, void *arg);
+
+/*
+ * libc's thread bootstrap: calls fn(arg), then sys_thread_exit() with its
+ * result. Pass it to sys_spawn_thread unless you bring your own.
+ */
+_Noreturn void iris_thread_bootstrap(iris_thread_fn fn, void *arg);
+
+static inline long sys_echo(long value)
+{
+	return iris_syscall6(SYS_ECHO, value, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_yield(void)
+{
+	return iris_syscall6(SYS_YIELD, 0, 0, 0, 0, 0, 0);
+}
+
+/*
+ * Starts a thread in this process. The kernel allocates a stack of
+ * `stack_size` bytes (with a guard page below it) and enters
+ * bootstrap(fn, arg) with rsp 16-byte aligned minus 8, as after a call.
+ * `bootstrap` must never return: it ends with sys_thread_exit().
+ * Returns a handle to the thread (for sys_wait, sys_kill) or -errno.
+ */
+static inline long sys_spawn_thread(iris_thread_bootstrap_fn bootstrap, iris_thread_fn fn,
+                                    void *arg, size_t stack_size)
+{
+	return iris_syscall6(SYS_SPAWN_THREAD, (long)bootstrap, (long)fn, (long)arg,
+	                     (long)stack_size, 0, 0);
+}
+
+/* Ends the calling thread with `code` (reported by sys_wait). */
+_Noreturn static inline void sys_thread_exit(int code)
+{
+	iris_syscall6(SYS_THREAD_EXIT, code, 0, 0, 0, 0, 0);
+	__builtin_trap(); /* the kernel never returns here */
+}
+
+/*
+ * Starts a process from the ELF image in memory. `args` is a
+ * struct iris_spawn_args followed by the packed strings (args_len bytes in
+ * all); `handles` are passed to the child, which finds them on its initial
+ * stack. Returns a process handle or -errno.
+ */
+static inline long sys_process_spawn(const void *image, size_t image_len, const void *args,
+                                     size_t args_len, const iris_handle_t *handles, size_t nhandles)
+{
+	return iris_syscall6(SYS_PROCESS_SPAWN, (long)image, (long)image_len, (long)args,
+	                     (long)args_len, (long)handles, (long)nhandles);
+}
+
+/* Ends the whole process (every thread) with `code`. */
+_Noreturn static inline void sys_process_exit(int code)
+{
+	iris_syscall6(SYS_PROCESS_EXIT, code, 0, 0, 0, 0, 0);
+	__builtin_trap(); /* the kernel never returns here */
+}
+
+/* Waits for a process or thread to end (IRIS_WAIT_NOHANG: -EAGAIN if it has not). */
+static inline long sys_wait(iris_handle_t handle, struct iris_exit_info *info, unsigned flags)
+{
+	return iris_syscall6(SYS_WAIT, handle, (long)info, flags, 0, 0, 0);
+}
+
+static inline long sys_kill(iris_handle_t handle)
+{
+	return iris_syscall6(SYS_KILL, handle, 0, 0, 0, 0, 0);
+}
+
+/* Returns the time of `clock` (IRIS_CLOCK_*) in nanoseconds, or -errno. */
+static inline long sys_clock_get(unsigned clock)
+{
+	return iris_syscall6(SYS_CLOCK_GET, clock, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_sleep(uint64_t nanoseconds)
+{
+	return iris_syscall6(SYS_SLEEP, (long)nanoseconds, 0, 0, 0, 0, 0);
+}
+
+/*
+ * Maps `len` bytes with `prot` (IRIS_PROT_*): the memory object `vmo` from
+ * `offset`, or fresh zero-filled anonymous memory when vmo is
+ * IRIS_HANDLE_INVALID (-1). `addr` is a hint (0: anywhere) unless flags has
+ * IRIS_MAP_FIXED. Returns the address or -errno.
+ */
+static inline long sys_map(void *addr, size_t len, unsigned prot, unsigned flags, iris_handle_t vmo,
+                           uint64_t offset)
+{
+	return iris_syscall6(SYS_MAP, (long)addr, (long)len, prot, flags, vmo, (long)offset);
+}
+
+static inline long sys_unmap(void *addr, size_t len)
+{
+	return iris_syscall6(SYS_UNMAP, (long)addr, (long)len, 0, 0, 0, 0);
+}
+
+static inline long sys_protect(void *addr, size_t len, unsigned prot)
+{
+	return iris_syscall6(SYS_PROTECT, (long)addr, (long)len, prot, 0, 0, 0);
+}
+
+/* Writes to the kernel's debug console; returns the bytes written or -errno. */
+static inline long sys_debug_write(const void *buf, size_t len)
+{
+	return iris_syscall6(SYS_DEBUG_WRITE, (long)buf, (long)len, 0, 0, 0, 0);
+}
+
+static inline long sys_handle_close(iris_handle_t handle)
+{
+	return iris_syscall6(SYS_HANDLE_CLOSE, handle, 0, 0, 0, 0, 0);
+}
+
+/* Returns a new handle to the same object with `rights` (or IRIS_RIGHTS_SAME), or -errno. */
+static inline long sys_handle_duplicate(iris_handle_t handle, uint32_t rights)
+{
+	return iris_syscall6(SYS_HANDLE_DUPLICATE, handle, rights, 0, 0, 0, 0);
+}
+
+static inline long sys_vmo_create(size_t size)
+{
+	return iris_syscall6(SYS_VMO_CREATE, (long)size, 0, 0, 0, 0, 0);
+}
+
+/* The size in bytes of a memory object (needs the READ right). */
+static inline long sys_vmo_size(iris_handle_t vmo)
+{
+	return iris_syscall6(SYS_VMO_SIZE, vmo, 0, 0, 0, 0, 0);
+}
+
+/* Returns the counter `what` (IRIS_STAT_*) or -errno. */
+static inline long sys_stat(unsigned what)
+{
+	return iris_syscall6(SYS_STAT, what, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_thread_self(void)
+{
+	return iris_syscall6(SYS_THREAD_SELF, 0, 0, 0, 0, 0, 0);
+}
+
+static inline long sys_process_self(void)
+{
+	return iris_syscall6(SYS_PROCESS_SELF, 0, 0, 0, 0, 0, 0);
+}

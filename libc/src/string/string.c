@@ -1,0 +1,269 @@
+/* The mem* and str* functions of <string.h> (C locale). */
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * The bulk loops move 8 bytes at a time through __builtin_memcpy of a
+ * constant size, which the compiler turns into plain loads and stores (libc
+ * is built freestanding, so it never turns a loop back into a memcpy call).
+ */
+
+/* Copies from the lowest address up: safe for any src/dst with dst <= src. */
+static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
+{
+	for (; n >= 8; n -= 8, d += 8, s += 8) {
+		uint64_t w;
+		__builtin_memcpy(&w, s, 8);
+		__builtin_memcpy(d, &w, 8);
+	}
+	while (n--)
+		*d++ = *s++;
+}
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+	copy_forward(dst, src, n);
+	return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	if ((uintptr_t)d - (uintptr_t)s >= n) {
+		/* dst below src, or no overlap: forwards is safe. */
+		copy_forward(d, s, n);
+		return dst;
+	}
+	/* dst overlaps the end of src: copy from the highest address down. */
+	d += n;
+	s += n;
+	for (; n >= 8; n -= 8) {
+		uint64_t w;
+		d -= 8;
+		s -= 8;
+		__builtin_memcpy(&w, s, 8);
+		__builtin_memcpy(d, &w, 8);
+	}
+	while (n--)
+		*--d = *--s;
+	return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+	unsigned char *d = dst;
+	uint64_t w = (unsigned char)c * 0x0101010101010101ull;
+
+	for (; n >= 8; n -= 8, d += 8)
+		__builtin_memcpy(d, &w, 8);
+	while (n--)
+		*d++ = (unsigned char)c;
+	return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (size_t i = 0; i < n; i++) {
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+void *memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == (unsigned char)c)
+			return (void *)(p + i);
+	}
+	return NULL;
+}
+
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+size_t strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+char *strcpy(char *restrict dst, const char *restrict src)
+{
+	stpcpy(dst, src);
+	return dst;
+}
+
+/* Like strcpy, but returns a pointer to the terminating NUL it wrote. */
+char *stpcpy(char *restrict dst, const char *restrict src)
+{
+	while ((*dst = *src++))
+		dst++;
+	return dst;
+}
+
+/* Copies at most n bytes of src, then pads with NULs up to n (no NUL if src is that long). */
+char *strncpy(char *restrict dst, const char *restrict src, size_t n)
+{
+	size_t i = 0;
+	for (; i < n && src[i]; i++)
+		dst[i] = src[i];
+	for (; i < n; i++)
+		dst[i] = '\0';
+	return dst;
+}
+
+char *strcat(char *restrict dst, const char *restrict src)
+{
+	stpcpy(dst + strlen(dst), src);
+	return dst;
+}
+
+/* Appends at most n bytes of src, then always a NUL. */
+char *strncat(char *restrict dst, const char *restrict src, size_t n)
+{
+	char *d = dst + strlen(dst);
+	size_t i = 0;
+	for (; i < n && src[i]; i++)
+		d[i] = src[i];
+	d[i] = '\0';
+	return dst;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+	while (*x && *x == *y) {
+		x++;
+		y++;
+	}
+	return (*x > *y) - (*x < *y);
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+	for (; n; n--, x++, y++) {
+		if (*x != *y)
+			return *x < *y ? -1 : 1;
+		if (!*x)
+			break;
+	}
+	return 0;
+}
+
+/* The C locale collates by byte value. */
+int strcoll(const char *a, const char *b)
+{
+	return strcmp(a, b);
+}
+
+char *strchr(const char *s, int c)
+{
+	for (;; s++) {
+		if (*s == (char)c)
+			return (char *)s;
+		if (!*s)
+			return NULL;
+	}
+}
+
+char *strrchr(const char *s, int c)
+{
+	const char *last = NULL;
+	for (;; s++) {
+		if (*s == (char)c)
+			last = s;
+		if (!*s)
+			return (char *)last;
+	}
+}
+
+/* A plain scan: O(len(haystack) * len(needle)) in the worst case. */
+char *strstr(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (n == 0)
+		return (char *)haystack;
+	for (; (haystack = strchr(haystack, *needle)); haystack++) {
+		if (strncmp(haystack, needle, n) == 0)
+			return (char *)haystack;
+	}
+	return NULL;
+}
+
+/* Marks the bytes of `set` in a 256-bit map. */
+static void byteset_fill(uint64_t map[4], const char *set)
+{
+	map[0] = map[1] = map[2] = map[3] = 0;
+	for (const unsigned char *p = (const unsigned char *)set; *p; p++)
+		map[*p >> 6] |= 1ull << (*p & 63);
+}
+
+static int byteset_has(const uint64_t map[4], unsigned char c)
+{
+	return (map[c >> 6] >> (c & 63)) & 1;
+}
+
+size_t strspn(const char *s, const char *accept)
+{
+	uint64_t map[4];
+	byteset_fill(map, accept);
+	size_t n = 0;
+	while (s[n] && byteset_has(map, (unsigned char)s[n]))
+		n++;
+	return n;
+}
+
+size_t strcspn(const char *s, const char *reject)
+{
+	uint64_t map[4];
+	byteset_fill(map, reject);
+	size_t n = 0;
+	while (s[n] && !byteset_has(map, (unsigned char)s[n]))
+		n++;
+	return n;
+}
+
+char *strpbrk(const char *s, const char *accept)
+{
+	s += strcspn(s, accept);
+	return *s ? (char *)s : NULL;
+}
+
+/*
+ * Splits s at bytes of delim: returns the next token (NUL-terminated in
+ * place) or NULL; *save holds the position between calls (s NULL: continue).
+ */
+char *strtok_r(char *restrict s, const char *restrict delim, char **restrict save)
+{
+	if (!s)
+		s = *save;
+	s += strspn(s, delim);
+	if (!*s) {
+		*save = s;
+		return NULL;
+	}
+	char *end = s + strcspn(s, delim);
+	if (*end)
+		*end++ = '\0';
+	*save = end;
+	return s;
+}
+
+char *strtok(char *restrict s, const char *restrict delim)
+{
+	static char *save;
+	return strtok_r(s, delim, &save);
+}
