@@ -7,8 +7,9 @@
 set -eu
 out=$1 cfg=$2 kernel=$3
 shift 3
-stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+stage="$work/iso" # only this goes into the image (the log must stay out of it)
 mkdir -p "$stage/boot/grub"
 cp "$kernel" "$stage/boot/iris-kernel"
 lines=""
@@ -24,7 +25,7 @@ grub-file --is-x86-multiboot2 "$stage/boot/iris-kernel" || {
 	echo "mkiso: $kernel is not a multiboot2 kernel" >&2
 	exit 1
 }
-grub-mkrescue -o "$out" "$stage" >"$stage/log" 2>&1 || {
-	cat "$stage/log" >&2
+grub-mkrescue -o "$out" "$stage" >"$work/log" 2>&1 || {
+	cat "$work/log" >&2
 	exit 1
 }
