@@ -3,6 +3,8 @@
 #include <mm/frame.h>
 #include <mm/layout.h>
 #include <test/ktest.h>
+#include <time.h>
+#include <x86_64/cpu.h>
 #include <x86_64/paging.h>
 
 KTEST(paging_map_unmap_remap)
@@ -78,4 +80,21 @@ KTEST(paging_address_spaces)
 	paging_space_destroy(&as);
 	KT_EXPECT(t, frame_count_free() > before);
 	frame_free(a);
+}
+
+/* A freed kernel-window range is handed out again once every CPU has flushed (a tick later). */
+KTEST(paging_window_reuse)
+{
+	void *a = vmm_alloc(3);
+	KT_ASSERT(t, a != NULL);
+	vmm_free(a, 3);
+	bool irq = cpu_irq_save();
+	cpu_irq_enable();
+	time_delay_ns(50 * 1000 * 1000); /* a few 10 ms ticks on every CPU */
+	cpu_irq_disable();
+	cpu_irq_restore(irq);
+	/* New ranges come from above every earlier one: at or below `a` means reused. */
+	void *b = vmm_alloc(3);
+	KT_EXPECT(t, b != NULL && (uintptr_t)b <= (uintptr_t)a);
+	vmm_free(b, 3);
 }

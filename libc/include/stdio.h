@@ -19,7 +19,7 @@ extern FILE *stdin;
 extern FILE *stdout;
 extern FILE *stderr;
 
-#define EOF    -1
+#define EOF    (-1)
 #define BUFSIZ 1024
 #define _IOFBF 0 /* fully buffered */
 #define _IOLBF 1 /* flushed at each newline */

@@ -32,11 +32,3 @@ static inline long libc_syscall_result(long r)
  * so pthread_self() and errno work there.
  */
 void libc_thread_init(void);
-
-/* Returns x rounded up to a multiple of `align` (a power of two); 0 if that overflows. */
-static inline size_t libc_align_up(size_t x, size_t align)
-{
-	if (x > SIZE_MAX - (align - 1))
-		return 0;
-	return (x + align - 1) & ~(align - 1);
-}

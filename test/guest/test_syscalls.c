@@ -16,6 +16,13 @@
 #define KERNEL_VA  ((void *)0xffff800000000000ull)
 #define BAD_HANDLE ((iris_handle_t)0x7ffffff0)
 
+static int sleeper(void *arg)
+{
+	(void)arg;
+	sys_sleep(3600ull * 1000 * 1000 * 1000);
+	return 0;
+}
+
 static int child(const char *mode)
 {
 	if (strcmp(mode, "exit42") == 0)
@@ -130,6 +137,57 @@ static void test_vmo_and_handles(void)
 	           "stat counters");
 }
 
+/* Review findings that once broke the kernel: each must now be refused or harmless. */
+static void test_hardening(void)
+{
+	/* A read-only handle's mapping cannot be made writable or executable later. */
+	iris_handle_t v = (iris_handle_t)sys_vmo_create(PAGE);
+	iris_handle_t ro = (iris_handle_t)sys_handle_duplicate(v, IRIS_RIGHT_READ | IRIS_RIGHT_MAP |
+	                                                                  IRIS_RIGHT_DUPLICATE);
+	long m = sys_map(NULL, PAGE, IRIS_PROT_READ, 0, ro, 0);
+	ktap_check(m > 0 && sys_protect((void *)m, PAGE, IRIS_PROT_READ | IRIS_PROT_WRITE) ==
+	                            -EACCES,
+	           "protect cannot exceed the handle's rights: EACCES");
+	ktap_check(sys_protect((void *)m, PAGE, IRIS_PROT_READ | IRIS_PROT_EXEC) == -EACCES,
+	           "nor add execute: EACCES");
+	sys_unmap((void *)m, PAGE);
+	sys_handle_close(ro);
+	sys_handle_close(v);
+
+	/* Huge sparse ranges cost what is mapped in them, not their size. */
+	iris_handle_t big = (iris_handle_t)sys_vmo_create(1ull << 32);
+	long first = 0, t0 = sys_clock_get(IRIS_CLOCK_MONOTONIC);
+	int mapped = 0;
+	for (int i = 0; i < 16; i++) {
+		long a = sys_map(NULL, 1ull << 32, IRIS_PROT_READ | IRIS_PROT_WRITE, 0, big, 0);
+		if (a > 0) {
+			first = first ? first : a;
+			((volatile char *)a)[i * PAGE] = 1;
+			mapped++;
+		}
+	}
+	int protected = sys_protect((void *)first, 16ull << 32, IRIS_PROT_READ) == 0;
+	int unmapped = sys_unmap((void *)first, 16ull << 32) == 0;
+	long ms = (sys_clock_get(IRIS_CLOCK_MONOTONIC) - t0) / 1000000;
+	sys_handle_close(big);
+	ktap_check(mapped == 16 && protected && unmapped && ms < 2000,
+	           "protect and unmap 64 GiB of sparse mappings (%ld ms)", ms);
+
+	/* Killing threads asleep with a deadline, over and over. */
+	int killed = 0;
+	for (int i = 0; i < 100; i++) {
+		long h = sys_spawn_thread(iris_thread_bootstrap, sleeper, NULL, 0);
+		struct iris_exit_info info;
+		if (h > 0 && sys_kill((iris_handle_t)h) == 0 &&
+		    sys_wait((iris_handle_t)h, &info, 0) == 0 && info.reason == IRIS_EXIT_KILLED)
+			killed++;
+		if (h > 0)
+			sys_handle_close((iris_handle_t)h);
+	}
+	ktap_check(killed == 100, "100 sleeping threads killed and reaped (%d)", killed);
+	ktap_check(sys_sleep(30 * 1000 * 1000) == 0, "the sleep list survives them");
+}
+
 static void *thread_fn(void *arg)
 {
 	return (void *)((uintptr_t)arg * 2);
@@ -207,7 +265,7 @@ int main(int argc, char **argv)
 		printf("test_syscalls: no boot modules\n");
 		return 1;
 	}
-	ktap_plan(68);
+	ktap_plan(73);
 	test_basic();
 	test_clock();
 	test_debug_write();
@@ -215,5 +273,6 @@ int main(int argc, char **argv)
 	test_vmo_and_handles();
 	test_threads();
 	test_processes();
+	test_hardening();
 	return ktap_done();
 }

@@ -78,7 +78,11 @@ isr_common:
 	testb $3, 24(%rsp)
 	jz 1f
 	swapgs
-1:	SAVE_REGS
+1:	/* A user's EFLAGS.AC (set with popf) must not open user memory to the kernel. */
+	cmpb $0, usermode_smap_on(%rip)
+	je 3f
+	clac
+3:	SAVE_REGS
 	CALL_WITH_FRAME trap_dispatch
 
 /* Restores the trap frame at %rsp and returns to where it came from. */

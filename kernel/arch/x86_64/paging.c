@@ -12,6 +12,7 @@
 #include <sync/spinlock.h>
 #include <x86_64/cpu.h>
 #include <x86_64/paging.h>
+#include <x86_64/percpu.h>
 
 #define LARGE_PAGE (2ull << 20)
 #define ENTRIES    512
@@ -56,7 +57,7 @@ static uint64_t pte_flags(unsigned flags)
 		f |= PTE_W;
 	if (flags & MAP_USER)
 		f |= PTE_U;
-	else
+	else if (!(flags & MAP_LOCAL))
 		f |= PTE_G;
 	if (!(flags & MAP_EXEC))
 		f |= nx_bit;
@@ -150,6 +151,68 @@ int paging_protect(struct address_space *as, uintptr_t va, unsigned flags)
 	}
 	spin_unlock_irqrestore(&pt_lock, irq);
 	return r;
+}
+
+/*
+ * Calls fn on every present leaf entry for [start, end), skipping absent
+ * tables a whole subtree at a time. Lock held.
+ */
+static size_t pt_for_range(struct address_space *as, uintptr_t start, uintptr_t end,
+                           void (*fn)(uint64_t *pte, uintptr_t va, unsigned flags), unsigned flags)
+{
+	size_t n = 0;
+	uintptr_t va = start;
+	while (va < end) {
+		uint64_t *table = pt_virt(as->pml4);
+		int level = 4;
+		for (; level > 1; level--) {
+			uint64_t e = table[pt_index(va, level)];
+			if (!(e & PTE_P) || (e & PTE_PS))
+				break;
+			table = pt_virt(e & PTE_ADDR);
+		}
+		uint64_t span = 1ull << (12 + 9 * (level - 1));
+		uint64_t *e = &table[pt_index(va, level)];
+		if (level == 1 && (*e & PTE_P)) {
+			fn(e, va, flags);
+			n++;
+		}
+		uintptr_t next = (va & ~(span - 1)) + span;
+		if (next <= va)
+			break; /* wrapped at the top of the address space */
+		va = next;
+	}
+	return n;
+}
+
+static void pte_clear(uint64_t *pte, uintptr_t va, unsigned flags)
+{
+	(void)flags;
+	*pte = 0;
+	invlpg(va);
+}
+
+static void pte_reprotect(uint64_t *pte, uintptr_t va, unsigned flags)
+{
+	*pte = (*pte & PTE_ADDR) | pte_flags(flags);
+	invlpg(va);
+}
+
+size_t paging_unmap_range(struct address_space *as, uintptr_t start, uintptr_t end)
+{
+	bool irq = spin_lock_irqsave(&pt_lock);
+	size_t n = pt_for_range(as, start, end, pte_clear, 0);
+	spin_unlock_irqrestore(&pt_lock, irq);
+	return n;
+}
+
+size_t paging_protect_range(struct address_space *as, uintptr_t start, uintptr_t end,
+                            unsigned flags)
+{
+	bool irq = spin_lock_irqsave(&pt_lock);
+	size_t n = pt_for_range(as, start, end, pte_reprotect, flags);
+	spin_unlock_irqrestore(&pt_lock, irq);
+	return n;
 }
 
 bool paging_query(struct address_space *as, uintptr_t va, paddr_t *pa, unsigned *flags)
@@ -299,20 +362,87 @@ void paging_switch(struct address_space *as)
 }
 
 /*
- * The kernel virtual window is handed out upwards and never reused. Kernel
- * mappings are global and may sit in any CPU's TLB, so reusing an address
- * would need a shootdown on every unmap; with 1 TiB of window, never reusing
- * one is simpler and costs only page tables. The frames behind an unmapped
- * range are reused at once: no correct code touches a freed address again.
+ * The kernel virtual window. Its mappings are not global, so every CR3 reload
+ * drops them from that CPU's TLB. A freed range is quarantined with the
+ * epoch of its release; every CPU reloads CR3 on its next timer tick once it
+ * sees a newer epoch than it last flushed for (paging_tick), and a range is
+ * handed out again only when every online CPU has flushed since its release.
+ * So no CPU can reach a reused address through a stale translation, and no
+ * unmap has to wait for other CPUs. New ranges come from the top of what was
+ * ever used.
  */
+#define KVA_QUARANTINE 1024
+
+struct kva_hole {
+	uintptr_t va;
+	size_t pages;
+	uint64_t epoch;
+};
+
 static uintptr_t kva_next = KVWIN_BASE;
+static uint64_t kva_epoch = 1;
+static struct kva_hole kva_holes[KVA_QUARANTINE];
+static size_t kva_nholes;
+static spinlock_t kva_lock = SPINLOCK_INIT;
+static uint64_t kva_flushed[MAX_CPUS]; /* per CPU: the epoch it last flushed for */
+
+void paging_tick(void)
+{
+	struct cpu *self = cpu_current();
+	uint64_t epoch = __atomic_load_n(&kva_epoch, __ATOMIC_ACQUIRE);
+	if (kva_flushed[self->id] == epoch)
+		return;
+	write_cr3(read_cr3());
+	__atomic_store_n(&kva_flushed[self->id], epoch, __ATOMIC_RELEASE);
+}
+
+/* The oldest epoch some online CPU may still hold translations from. Lock held. */
+static uint64_t kva_safe_epoch(void)
+{
+	uint64_t safe = UINT64_MAX;
+	for (unsigned i = 0; i < cpu_count; i++) {
+		if (!__atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE) && i != 0)
+			continue;
+		uint64_t f = __atomic_load_n(&kva_flushed[i], __ATOMIC_ACQUIRE);
+		if (f < safe)
+			safe = f;
+	}
+	return safe;
+}
 
 static uintptr_t kva_alloc(size_t pages)
 {
-	uintptr_t va = __atomic_fetch_add(&kva_next, pages * PAGE_SIZE, __ATOMIC_RELAXED);
-	if (va + pages * PAGE_SIZE > KVWIN_BASE + KVWIN_SIZE || va < KVWIN_BASE)
-		return 0;
+	uintptr_t va = 0;
+	bool irq = spin_lock_irqsave(&kva_lock);
+	uint64_t safe = kva_safe_epoch();
+	for (size_t i = 0; i < kva_nholes; i++) {
+		struct kva_hole *h = &kva_holes[i];
+		if (h->pages < pages || h->epoch > safe)
+			continue;
+		va = h->va;
+		h->va += pages * PAGE_SIZE;
+		h->pages -= pages;
+		if (h->pages == 0)
+			kva_holes[i] = kva_holes[--kva_nholes];
+		break;
+	}
+	if (!va && kva_next + pages * PAGE_SIZE <= KVWIN_BASE + KVWIN_SIZE &&
+	    pages <= KVWIN_SIZE / PAGE_SIZE) {
+		va = kva_next;
+		kva_next += pages * PAGE_SIZE;
+	}
+	spin_unlock_irqrestore(&kva_lock, irq);
 	return va;
+}
+
+/* Quarantines a freed range (or, with no room left to track it, gives the addresses up). */
+static void kva_release(uintptr_t va, size_t pages)
+{
+	bool irq = spin_lock_irqsave(&kva_lock);
+	uint64_t epoch = __atomic_add_fetch(&kva_epoch, 1, __ATOMIC_ACQ_REL);
+	if (kva_nholes < KVA_QUARANTINE)
+		kva_holes[kva_nholes++] = (struct kva_hole){ va, pages, epoch };
+	spin_unlock_irqrestore(&kva_lock, irq);
 }
 
 /*
@@ -351,6 +481,7 @@ static void kva_unmap(uintptr_t va, size_t pages, bool free_frames)
 			frame_free(pa);
 	}
 	kva_prune(va, pages);
+	kva_release(va, pages);
 }
 
 void *vmm_map_phys(paddr_t pa, size_t size, unsigned flags)
@@ -363,8 +494,8 @@ void *vmm_map_phys(paddr_t pa, size_t size, unsigned flags)
 	if (!va)
 		return NULL;
 	for (size_t i = 0; i < pages; i++) {
-		if (paging_map(&kernel_space, va + i * PAGE_SIZE, first + i * PAGE_SIZE, flags) <
-		    0) {
+		if (paging_map(&kernel_space, va + i * PAGE_SIZE, first + i * PAGE_SIZE,
+		               flags | MAP_LOCAL) < 0) {
 			kva_unmap(va, i, false);
 			return NULL;
 		}
@@ -390,7 +521,8 @@ static void *vmm_alloc_guarded(size_t pages, size_t guard)
 	uintptr_t va = base + guard * PAGE_SIZE;
 	for (size_t i = 0; i < pages; i++) {
 		paddr_t pa = frame_alloc();
-		if (!pa || paging_map(&kernel_space, va + i * PAGE_SIZE, pa, MAP_WRITE) < 0) {
+		if (!pa ||
+		    paging_map(&kernel_space, va + i * PAGE_SIZE, pa, MAP_WRITE | MAP_LOCAL) < 0) {
 			if (pa)
 				frame_free(pa);
 			kva_unmap(va, i, true);

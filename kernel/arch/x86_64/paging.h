@@ -29,6 +29,7 @@
 #define MAP_USER  (1u << 2)
 #define MAP_WC    (1u << 3) /* write-combining (framebuffers) */
 #define MAP_UC    (1u << 4) /* uncached (device registers) */
+#define MAP_LOCAL (1u << 5) /* kernel mapping that is not global (flushed by CR3 reloads) */
 
 struct address_space {
 	paddr_t pml4; /* physical address of the top-level table */
@@ -57,6 +58,22 @@ paddr_t paging_unmap(struct address_space *as, uintptr_t va);
 
 /* Changes the flags of a mapped page. Returns 0, or -ENOENT if nothing is mapped. */
 int paging_protect(struct address_space *as, uintptr_t va, unsigned flags);
+
+/*
+ * Unmaps, or re-protects, every page mapped in [start, end) (page-aligned),
+ * skipping empty page-table subtrees, so a huge sparse range costs no more
+ * than what is mapped in it. Returns the number of pages affected. The
+ * caller flushes TLBs.
+ */
+size_t paging_unmap_range(struct address_space *as, uintptr_t start, uintptr_t end);
+size_t paging_protect_range(struct address_space *as, uintptr_t start, uintptr_t end,
+                            unsigned flags);
+
+/*
+ * Called on every CPU from its timer tick: reloads CR3 if kernel-window
+ * addresses were freed since this CPU last flushed, so they can be reused.
+ */
+void paging_tick(void);
 
 /*
  * Looks `va` up. Returns true and fills *pa (and *flags when not NULL) if it is

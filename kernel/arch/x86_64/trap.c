@@ -95,6 +95,9 @@ static bool page_fault(struct trap_frame *tf, bool from_user)
 	uintptr_t addr = read_cr2();
 	struct process *p = process_current();
 
+	/* The kernel touches user memory only inside the copy routines: anything else is a bug. */
+	if (!from_user && !usercopy_contains(tf->rip))
+		return false;
 	if (p && addr < USER_SPACE_END && vm_fault(&p->vm, addr, tf->error_code))
 		return true;
 	return !from_user && usercopy_fixup(tf);

@@ -53,13 +53,25 @@ long strncpy_from_user(char *dst, uintptr_t user_src, size_t max)
 	return n;
 }
 
+/* The index of the copy routine containing `rip`, or -1. */
+static int fixup_index(uintptr_t rip)
+{
+	for (size_t i = 0; i < sizeof(fixups) / sizeof(fixups[0]); i++)
+		if (rip >= (uintptr_t)fixups[i].start && rip < (uintptr_t)fixups[i].end)
+			return (int)i;
+	return -1;
+}
+
+bool usercopy_contains(uintptr_t rip)
+{
+	return fixup_index(rip) >= 0;
+}
+
 bool usercopy_fixup(struct trap_frame *tf)
 {
-	for (size_t i = 0; i < sizeof(fixups) / sizeof(fixups[0]); i++) {
-		if (tf->rip >= (uintptr_t)fixups[i].start && tf->rip < (uintptr_t)fixups[i].end) {
-			tf->rip = (uintptr_t)fixups[i].fixup;
-			return true;
-		}
-	}
-	return false;
+	int i = fixup_index(tf->rip);
+	if (i < 0)
+		return false;
+	tf->rip = (uintptr_t)fixups[i].fixup;
+	return true;
 }

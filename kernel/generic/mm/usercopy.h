@@ -24,5 +24,7 @@ long strncpy_from_user(char *dst, uintptr_t user_src, size_t max);
 bool user_range_ok(uintptr_t addr, size_t len);
 
 struct trap_frame;
+/* Whether `rip` is an instruction of a copy routine that may fault on user memory. */
+bool usercopy_contains(uintptr_t rip);
 /* Called by the page-fault handler for kernel-mode faults: true if a fixup was applied. */
 bool usercopy_fixup(struct trap_frame *tf);

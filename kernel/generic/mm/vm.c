@@ -29,20 +29,24 @@ int vm_space_init(struct vm_space *vm)
 	vm->map_lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&vm->regions);
 	vm->cpus_active = 0;
-	vm->pages_mapped = 0;
 	return paging_space_create(&vm->as);
 }
 
-void vm_space_destroy(struct vm_space *vm)
+void vm_space_release(struct vm_space *vm)
 {
 	struct list_head *pos, *tmp;
 	list_for_each_safe(pos, tmp, &vm->regions)
 	{
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
+		paging_unmap_range(&vm->as, r->start, r->end);
 		list_del(&r->link);
 		kobject_put(&r->vmo->obj);
 		kfree(r);
 	}
+}
+
+void vm_space_free(struct vm_space *vm)
+{
 	if (vm->as.pml4)
 		paging_space_destroy(&vm->as);
 }
@@ -82,6 +86,8 @@ static void flush_local(void *arg)
 static void tlb_shootdown(struct vm_space *vm, uintptr_t start, uintptr_t end)
 {
 	struct flush_req f = { vm, start, end };
+	/* The page-table stores before must not pass the load of the CPU mask. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	uint64_t others =
 	        __atomic_load_n(&vm->cpus_active, __ATOMIC_ACQUIRE) & ~(1ull << cpu_current()->id);
 	if (others)
@@ -155,13 +161,15 @@ static void region_insert(struct vm_space *vm, struct vm_region *n)
 	list_add_tail(&n->link, pos);
 }
 
-int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
-           struct vmo *vmo, uint64_t offset, uintptr_t *out)
+int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsigned max_prot,
+           unsigned flags, struct vmo *vmo, uint64_t offset, uintptr_t *out)
 {
 	if (len == 0 || len > VM_USER_END || (addr & PAGE_MASK) || (offset & PAGE_MASK) ||
 	    (prot & ~(IRIS_PROT_READ | IRIS_PROT_WRITE | IRIS_PROT_EXEC)) ||
 	    (flags & ~IRIS_MAP_FIXED))
 		return -EINVAL;
+	if (prot & ~max_prot)
+		return -EACCES;
 	len = (len + PAGE_MASK) & ~PAGE_MASK;
 	if ((flags & IRIS_MAP_FIXED) && (addr < VM_USER_BASE || addr > VM_USER_END - len))
 		return -EINVAL;
@@ -183,6 +191,7 @@ int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsig
 	r->vmo = vmo;
 	r->offset = offset;
 	r->prot = prot;
+	r->max_prot = max_prot;
 
 	spin_lock(&vm->map_lock);
 	bool irq = spin_lock_irqsave(&vm->lock);
@@ -213,14 +222,6 @@ int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsig
 	}
 	*out = addr;
 	return 0;
-}
-
-/* Drops the page-table entries of [start, end) (the frames belong to the memory object). */
-static void unmap_ptes(struct vm_space *vm, uintptr_t start, uintptr_t end)
-{
-	for (uintptr_t va = start; va < end; va += PAGE_SIZE)
-		if (paging_unmap(&vm->as, va))
-			vm->pages_mapped--;
 }
 
 /*
@@ -266,7 +267,9 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 			region_split(r, end, spare); /* a hole in the middle */
 			spare = NULL;
 		}
-		unmap_ptes(vm, r->start > addr ? r->start : addr, r->end < end ? r->end : end);
+		/* The frames belong to the memory object: only the entries go. */
+		paging_unmap_range(&vm->as, r->start > addr ? r->start : addr,
+		                   r->end < end ? r->end : end);
 		if (r->start >= addr && r->end <= end) {
 			list_del(&r->link);
 			list_add(&r->link, &dead);
@@ -292,8 +295,11 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 	return 0;
 }
 
-/* True if [addr, end) is covered by regions without a gap. Lock held. */
-static bool range_covered(struct vm_space *vm, uintptr_t addr, uintptr_t end)
+/*
+ * Checks that [addr, end) is covered by regions without a gap (-ENOMEM) whose
+ * max_prot allows `prot` (-EACCES). Lock held.
+ */
+static int range_check(struct vm_space *vm, uintptr_t addr, uintptr_t end, unsigned prot)
 {
 	struct list_head *pos;
 	list_for_each(pos, &vm->regions)
@@ -302,12 +308,14 @@ static bool range_covered(struct vm_space *vm, uintptr_t addr, uintptr_t end)
 		if (r->end <= addr)
 			continue;
 		if (r->start > addr)
-			return false;
+			return -ENOMEM;
+		if (prot & ~r->max_prot)
+			return -EACCES;
 		addr = r->end;
 		if (addr >= end)
-			return true;
+			return 0;
 	}
-	return false;
+	return -ENOMEM;
 }
 
 int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot)
@@ -325,10 +333,9 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot)
 
 	spin_lock(&vm->map_lock);
 	bool irq = spin_lock_irqsave(&vm->lock);
-	if (!range_covered(vm, addr, end)) {
+	if ((err = range_check(vm, addr, end, prot)) < 0) {
 		spin_unlock_irqrestore(&vm->lock, irq);
 		spin_unlock(&vm->map_lock);
-		err = -ENOMEM;
 		goto out;
 	}
 	struct list_head *pos;
@@ -347,14 +354,10 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot)
 			spare[1] = NULL;
 		}
 		r->prot = prot;
-		for (uintptr_t va = r->start; va < r->end; va += PAGE_SIZE) {
-			if (prot == IRIS_PROT_NONE) {
-				if (paging_unmap(&vm->as, va))
-					vm->pages_mapped--;
-			} else {
-				paging_protect(&vm->as, va, map_flags(prot));
-			}
-		}
+		if (prot == IRIS_PROT_NONE)
+			paging_unmap_range(&vm->as, r->start, r->end);
+		else
+			paging_protect_range(&vm->as, r->start, r->end, map_flags(prot));
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
 	tlb_shootdown(vm, addr, end);
@@ -383,10 +386,8 @@ bool vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err)
 		goto out;
 	}
 	pa = vmo_get_page(r->vmo, (r->offset + (page - r->start)) / PAGE_SIZE);
-	if (pa && paging_map(&vm->as, page, pa, map_flags(r->prot)) == 0) {
-		vm->pages_mapped++;
+	if (pa && paging_map(&vm->as, page, pa, map_flags(r->prot)) == 0)
 		ok = true;
-	}
 out:
 	spin_unlock_irqrestore(&vm->lock, irq);
 	return ok;

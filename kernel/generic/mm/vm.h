@@ -21,6 +21,7 @@ struct vm_region {
 	struct list_head link; /* in vm_space.regions, sorted by start */
 	uintptr_t start, end;  /* page-aligned, end exclusive */
 	unsigned prot;         /* IRIS_PROT_* */
+	unsigned max_prot;     /* what vm_protect may grant: set from the handle's rights */
 	struct vmo *vmo;       /* a reference */
 	uint64_t offset;       /* byte offset of `start` in the object, page-aligned */
 };
@@ -37,13 +38,18 @@ struct vm_space {
 	spinlock_t lock;
 	struct list_head regions;
 	uint64_t cpus_active; /* bit i: CPU i has this space loaded (shootdown targets) */
-	size_t pages_mapped;
 };
 
 /* Returns 0 or -ENOMEM. */
 int vm_space_init(struct vm_space *vm);
-/* Unmaps everything, drops the memory objects and frees the page tables. */
-void vm_space_destroy(struct vm_space *vm);
+/*
+ * Unmaps everything and drops the memory objects (their frames go when
+ * nothing else holds them). The page tables stay until vm_space_free(), as
+ * other CPUs may still have them loaded while the space's last threads leave.
+ */
+void vm_space_release(struct vm_space *vm);
+/* Frees the page tables; no CPU may have the space loaded any more. */
+void vm_space_free(struct vm_space *vm);
 
 /* Loads `vm` on this CPU (or the kernel's space for NULL), tracking cpus_active. */
 void vm_space_activate(struct vm_space *vm, struct vm_space *prev);
@@ -51,17 +57,22 @@ void vm_space_activate(struct vm_space *vm, struct vm_space *prev);
 /*
  * Maps `len` bytes of `vmo` (NULL: a fresh anonymous object) from `offset`,
  * at `addr` exactly with IRIS_MAP_FIXED (replacing nothing: -EEXIST if taken),
- * else at a free place (addr is a hint). Pages appear on first touch. All
- * arguments are checked before anything changes. Returns 0 and *out, or
- * -EINVAL (alignment, range, prot bits, offset beyond the object), -ENOMEM, -EEXIST.
+ * else at a free place (addr is a hint). Pages appear on first touch.
+ * `max_prot` bounds what the mapping may ever be given (vm_protect included).
+ * All arguments are checked before anything changes. Returns 0 and *out, or
+ * -EINVAL (alignment, range, prot bits, offset beyond the object), -EACCES
+ * (prot beyond max_prot), -ENOMEM, -EEXIST.
  */
-int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsigned flags,
-           struct vmo *vmo, uint64_t offset, uintptr_t *out);
+int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsigned max_prot,
+           unsigned flags, struct vmo *vmo, uint64_t offset, uintptr_t *out);
 
 /* Unmaps [addr, addr+len) (page-aligned; holes are fine). -EINVAL on a bad range. */
 int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len);
 
-/* Changes the protection of [addr, addr+len), which must be fully mapped (-ENOMEM if not). */
+/*
+ * Changes the protection of [addr, addr+len), which must be fully mapped
+ * (-ENOMEM if not) by mappings whose max_prot allows `prot` (-EACCES if not).
+ */
 int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot);
 
 /*

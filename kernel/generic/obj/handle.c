@@ -11,6 +11,9 @@
 
 _Static_assert(IRIS_HANDLES_MAX == 1u << SLOT_BITS, "handle encoding");
 
+/* Marks a reserved slot: taken, but no handle names it yet. */
+static struct kobject reserved;
+
 static iris_handle_t encode(uint32_t slot, uint32_t gen)
 {
 	return (iris_handle_t)(((gen & GEN_MASK) << SLOT_BITS) | slot);
@@ -23,7 +26,7 @@ static struct handle_slot *lookup(struct handle_table *t, iris_handle_t h)
 		return NULL;
 	uint32_t idx = (uint32_t)h & SLOT_MASK, gen = ((uint32_t)h >> SLOT_BITS) & GEN_MASK;
 	struct handle_slot *s = &t->slots[idx];
-	return s->obj && s->generation == gen ? s : NULL;
+	return s->obj && s->obj != &reserved && s->generation == gen ? s : NULL;
 }
 
 int handle_table_init(struct handle_table *t)
@@ -49,6 +52,8 @@ void handle_table_destroy(struct handle_table *t)
 				obj = t->slots[i].obj;
 				t->slots[i].obj = NULL;
 				t->count--;
+				if (obj == &reserved)
+					obj = NULL;
 			}
 		}
 		spin_unlock_irqrestore(&t->lock, irq);
@@ -73,6 +78,42 @@ static iris_handle_t install_locked(struct handle_table *t, struct kobject *obj,
 		return encode(i, s->generation);
 	}
 	return -EMFILE;
+}
+
+int handle_reserve(struct handle_table *t)
+{
+	int slot = -EMFILE;
+	bool irq = spin_lock_irqsave(&t->lock);
+	for (uint32_t i = 0; t->slots && i < IRIS_HANDLES_MAX; i++) {
+		if (!t->slots[i].obj) {
+			t->slots[i].obj = &reserved;
+			t->count++;
+			slot = (int)i;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&t->lock, irq);
+	return slot;
+}
+
+iris_handle_t handle_commit(struct handle_table *t, int slot, struct kobject *obj, uint32_t rights)
+{
+	kobject_get(obj);
+	bool irq = spin_lock_irqsave(&t->lock);
+	struct handle_slot *s = &t->slots[slot];
+	s->obj = obj;
+	s->rights = rights;
+	iris_handle_t h = encode((uint32_t)slot, s->generation);
+	spin_unlock_irqrestore(&t->lock, irq);
+	return h;
+}
+
+void handle_unreserve(struct handle_table *t, int slot)
+{
+	bool irq = spin_lock_irqsave(&t->lock);
+	t->slots[slot].obj = NULL;
+	t->count--;
+	spin_unlock_irqrestore(&t->lock, irq);
 }
 
 iris_handle_t handle_install(struct handle_table *t, struct kobject *obj, uint32_t rights)

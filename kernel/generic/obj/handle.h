@@ -35,6 +35,16 @@ void handle_table_destroy(struct handle_table *t);
 iris_handle_t handle_install(struct handle_table *t, struct kobject *obj, uint32_t rights);
 
 /*
+ * Two-step install, for calls that must not fail after an irreversible step:
+ * handle_reserve() takes a free slot (returns it, or -EMFILE); handle_commit()
+ * puts `obj` there (taking a new reference) and returns the handle;
+ * handle_unreserve() gives an unused reservation back.
+ */
+int handle_reserve(struct handle_table *t);
+iris_handle_t handle_commit(struct handle_table *t, int slot, struct kobject *obj, uint32_t rights);
+void handle_unreserve(struct handle_table *t, int slot);
+
+/*
  * Looks `h` up. Returns 0 with a new reference in *obj and the rights in
  * *rights (if not NULL), or -EBADF if h is not open, -EBADF if its object is
  * not of `type` (0 accepts any), -EPERM if it lacks any of `need`.

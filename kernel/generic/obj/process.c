@@ -18,6 +18,7 @@
 /* Each process's main stack: 1 MiB of demand-zero pages below USER_STACK_TOP, a guard below it. */
 #define USER_STACK_TOP  0x00007fffff000000ull
 #define USER_STACK_SIZE (1ull << 20)
+#define PROT_ALL        (IRIS_PROT_READ | IRIS_PROT_WRITE | IRIS_PROT_EXEC)
 
 static uint64_t next_pid = 1;
 static uint64_t alive;
@@ -35,9 +36,11 @@ uint64_t process_count_alive(void)
 	return __atomic_load_n(&alive, __ATOMIC_RELAXED);
 }
 
+/* The last reference: every thread has left its CPU, so the page tables can go. */
 static void process_destroy(struct kobject *o)
 {
 	struct process *p = process_from(o);
+	vm_space_free(&p->vm);
 	kfree(p);
 }
 
@@ -52,8 +55,8 @@ static int load_segments(struct process *p, const uint8_t *image, const struct e
 		int r = vmo_write(vmo, s->copy_to - s->vaddr, image + s->file_offset, s->file_size);
 		uintptr_t at;
 		if (r == 0)
-			r = vm_map(&p->vm, s->vaddr, s->memsz, s->prot, IRIS_MAP_FIXED, vmo, 0,
-			           &at);
+			r = vm_map(&p->vm, s->vaddr, s->memsz, s->prot, PROT_ALL, IRIS_MAP_FIXED,
+			           vmo, 0, &at);
 		kobject_put(&vmo->obj);
 		if (r < 0)
 			return r;
@@ -72,11 +75,11 @@ static long setup_stack(struct process *p, const void *args, size_t args_len,
 	struct vmo *vmo = vmo_create(USER_STACK_SIZE);
 	if (!vmo)
 		return -ENOMEM;
-	int r = vm_map(&p->vm, base, USER_STACK_SIZE, IRIS_PROT_READ | IRIS_PROT_WRITE,
+	int r = vm_map(&p->vm, base, USER_STACK_SIZE, IRIS_PROT_READ | IRIS_PROT_WRITE, PROT_ALL,
 	               IRIS_MAP_FIXED, vmo, 0, &at);
 	if (r == 0)
-		r = vm_map(&p->vm, base - PAGE_SIZE, PAGE_SIZE, IRIS_PROT_NONE, IRIS_MAP_FIXED,
-		           NULL, 0, &at);
+		r = vm_map(&p->vm, base - PAGE_SIZE, PAGE_SIZE, IRIS_PROT_NONE, PROT_ALL,
+		           IRIS_MAP_FIXED, NULL, 0, &at);
 	if (r < 0) {
 		kobject_put(&vmo->obj);
 		return r;
@@ -154,18 +157,24 @@ int process_spawn(const char *name, const void *image, size_t len, const void *a
 	list_add_tail(&p->all_link, &all_processes);
 	spin_unlock_irqrestore(&all_lock, irq);
 	*out = p;
-	sched_start(t);
-	kobject_put(
-	        &t->obj); /* the process's thread list keeps no reference: the scheduler's does */
 	return 0;
 
 free_handles:
 	handle_table_destroy(&p->handles);
 free_vm:
-	vm_space_destroy(&p->vm);
+	vm_space_release(&p->vm);
+	vm_space_free(&p->vm);
 free_process:
 	kfree(p);
 	return r;
+}
+
+void process_start(struct process *p)
+{
+	struct thread *t = list_first(&p->threads, struct thread, proc_link);
+	sched_start(t);
+	/* The thread list keeps no reference: the scheduler's does from now on. */
+	kobject_put(&t->obj);
 }
 
 void process_exit(struct process *p, const struct iris_exit_info *info)
@@ -201,7 +210,7 @@ void process_thread_died(struct process *p, struct thread *t)
 	/* The last thread: give the address space and handles back before anyone waits on us. */
 	vm_space_activate(NULL, &p->vm);
 	handle_table_destroy(&p->handles);
-	vm_space_destroy(&p->vm);
+	vm_space_release(&p->vm);
 	irq = spin_lock_irqsave(&all_lock);
 	list_del(&p->all_link);
 	spin_unlock_irqrestore(&all_lock, irq);

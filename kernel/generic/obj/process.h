@@ -39,16 +39,19 @@ static inline struct process *process_from(struct kobject *o)
 }
 
 /*
- * Creates a process running the ELF executable `image` (kernel memory, len
- * bytes) with `args` (struct iris_spawn_args + strings, args_len bytes,
- * validated by the caller) and the given initial handles (objects with
- * rights, references taken). On success returns 0 and *out holds one
- * reference for the caller; -ENOEXEC with a reason in err[errlen] for a bad
- * image, -ENOMEM, -E2BIG.
+ * Creates a process for the ELF executable `image` (kernel memory, len bytes)
+ * with `args` (struct iris_spawn_args + strings, args_len bytes, validated by
+ * the caller) and the given initial handles (objects with rights, references
+ * taken). Nothing runs until process_start(). On success returns 0 and *out
+ * holds one reference for the caller; -ENOEXEC with a reason in err[errlen]
+ * for a bad image, -ENOMEM, -E2BIG.
  */
 int process_spawn(const char *name, const void *image, size_t len, const void *args,
                   size_t args_len, struct kobject *const *handles, const uint32_t *rights,
                   size_t nhandles, struct process **out, char *err, size_t errlen);
+
+/* Lets a process made by process_spawn() run (its first thread is queued). */
+void process_start(struct process *p);
 
 /*
  * Ends `p` with `info` (the first reason given wins): every thread is told to

@@ -101,6 +101,7 @@ void init_start(void)
 		qemu_exit(QEMU_EXIT_FAILURE);
 		return;
 	}
+	process_start(init_process);
 	pr_info("init: started %s (pid %lu)\n", name, init_process->pid);
 	struct thread *watch = thread_create_kernel("init-watch", init_watch, NULL);
 	if (!watch)

@@ -23,6 +23,7 @@
 #include <x86_64/gdt.h>
 #include <x86_64/idt.h>
 #include <x86_64/lapic.h>
+#include <x86_64/paging.h>
 #include <x86_64/percpu.h>
 #include <x86_64/smp.h>
 
@@ -230,6 +231,11 @@ void sched_yield(void)
 void sched_sleep_arm(struct thread *t, uint64_t deadline)
 {
 	bool irq = spin_lock_irqsave(&sleep_lock);
+	/* Woken already (a waker's disarm may have run before us): stay off the list. */
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != THREAD_BLOCKED) {
+		spin_unlock_irqrestore(&sleep_lock, irq);
+		return;
+	}
 	t->deadline = deadline;
 	struct list_head *pos;
 	list_for_each(pos, &sleepers)
@@ -278,6 +284,7 @@ void sched_tick(void)
 	struct cpu *self = cpu_current();
 	struct thread *t = self->current;
 
+	paging_tick();
 	if (!t)
 		return;
 	if (self->id == 0 || !cpus[0].online)

@@ -169,6 +169,7 @@ void thread_exit(const struct iris_exit_info *info)
 	struct thread *t = thread_current();
 
 	cpu_irq_enable();
+	sched_sleep_disarm(t);
 	t->exit = *info;
 	if (t->proc && t->ustack_len)
 		vm_unmap(&t->proc->vm, t->ustack_base, t->ustack_len);

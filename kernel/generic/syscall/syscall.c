@@ -47,6 +47,8 @@ static long sys_yield(const struct args *a)
 	return 0;
 }
 
+#define PROT_ALL (IRIS_PROT_READ | IRIS_PROT_WRITE | IRIS_PROT_EXEC)
+
 /* Adds a new thread of the calling process with a fresh stack; see SYS_SPAWN_THREAD. */
 static long sys_spawn_thread(const struct args *a)
 {
@@ -62,37 +64,43 @@ static long sys_spawn_thread(const struct args *a)
 		return -EINVAL;
 	stack = (stack + PAGE_MASK) & ~PAGE_MASK;
 
+	int slot = handle_reserve(&p->handles);
+	if (slot < 0)
+		return slot;
 	uintptr_t base;
-	int r = vm_map(&p->vm, 0, stack + PAGE_SIZE, IRIS_PROT_READ | IRIS_PROT_WRITE, 0, NULL, 0,
-	               &base);
-	if (r < 0)
+	int r = vm_map(&p->vm, 0, stack + PAGE_SIZE, IRIS_PROT_READ | IRIS_PROT_WRITE, PROT_ALL, 0,
+	               NULL, 0, &base);
+	if (r == 0 && (r = vm_protect(&p->vm, base, PAGE_SIZE, IRIS_PROT_NONE)) < 0)
+		vm_unmap(&p->vm, base, stack + PAGE_SIZE); /* the guard page */
+	if (r < 0) {
+		handle_unreserve(&p->handles, slot);
 		return r;
-	vm_protect(&p->vm, base, PAGE_SIZE, IRIS_PROT_NONE); /* the guard page */
+	}
 	uintptr_t top = base + PAGE_SIZE + stack;
 	struct thread *t = thread_create_user(p, bootstrap, top - 8, fn, arg);
 	if (!t) {
 		vm_unmap(&p->vm, base, stack + PAGE_SIZE);
+		handle_unreserve(&p->handles, slot);
 		return -ENOMEM;
 	}
 	t->ustack_base = base;
 	t->ustack_len = stack + PAGE_SIZE;
-	iris_handle_t h = handle_install(&p->handles, &t->obj,
-	                                 IRIS_RIGHT_READ | IRIS_RIGHT_MANAGE |
-	                                         IRIS_RIGHT_DUPLICATE | IRIS_RIGHT_TRANSFER);
 	bool irq = spin_lock_irqsave(&p->lock);
-	bool ok = h >= 0 && !p->exiting;
-	if (ok) {
+	bool alive = !p->exiting;
+	if (alive) {
 		list_add_tail(&t->proc_link, &p->threads);
 		p->threads_alive++;
 	}
 	spin_unlock_irqrestore(&p->lock, irq);
-	if (!ok) {
-		if (h >= 0)
-			handle_close(&p->handles, h);
+	if (!alive) {
 		vm_unmap(&p->vm, base, stack + PAGE_SIZE);
+		handle_unreserve(&p->handles, slot);
 		thread_discard(t);
-		return h < 0 ? h : -ESRCH;
+		return -ESRCH;
 	}
+	iris_handle_t h = handle_commit(&p->handles, slot, &t->obj,
+	                                IRIS_RIGHT_READ | IRIS_RIGHT_MANAGE | IRIS_RIGHT_DUPLICATE |
+	                                        IRIS_RIGHT_TRANSFER);
 	sched_start(t);
 	kobject_put(&t->obj);
 	return h;
@@ -140,10 +148,11 @@ static long sys_process_spawn(const struct args *a)
 	char err[128], name[32];
 	long r;
 
-	if (image_len == 0 || image_len > IRIS_IMAGE_MAX || args_len > IRIS_SPAWN_ARGS_MAX ||
+	if (image_len == 0)
+		return -EINVAL;
+	if (image_len > IRIS_IMAGE_MAX || args_len > IRIS_SPAWN_ARGS_MAX ||
 	    nhandles > IRIS_SPAWN_HANDLES_MAX)
-		return image_len > IRIS_IMAGE_MAX || nhandles > IRIS_SPAWN_HANDLES_MAX ? -E2BIG
-		                                                                       : -EINVAL;
+		return -E2BIG;
 	if (!user_range_ok(image_u, image_len) || !user_range_ok(args_u, args_len) ||
 	    !user_range_ok(handles_u, nhandles * sizeof(iris_handle_t)))
 		return -EFAULT;
@@ -166,20 +175,22 @@ static long sys_process_spawn(const struct args *a)
 			goto out;
 	}
 	spawn_name(args, name, sizeof(name));
+	int slot = handle_reserve(&p->handles);
+	if ((r = slot) < 0)
+		goto out;
 	struct process *child;
 	r = process_spawn(name, image, image_len, args, args_len, objs, rights, nhandles, &child,
 	                  err, sizeof(err));
 	if (r == -ENOEXEC)
 		pr_info("spawn %s: %s\n", name, err);
-	if (r < 0)
-		goto out;
-	r = handle_install(&p->handles, &child->obj,
-	                   IRIS_RIGHT_READ | IRIS_RIGHT_MANAGE | IRIS_RIGHT_DUPLICATE |
-	                           IRIS_RIGHT_TRANSFER);
 	if (r < 0) {
-		struct iris_exit_info killed = { .reason = IRIS_EXIT_KILLED };
-		process_exit(child, &killed);
+		handle_unreserve(&p->handles, slot);
+		goto out;
 	}
+	r = handle_commit(&p->handles, slot, &child->obj,
+	                  IRIS_RIGHT_READ | IRIS_RIGHT_MANAGE | IRIS_RIGHT_DUPLICATE |
+	                          IRIS_RIGHT_TRANSFER);
+	process_start(child);
 	kobject_put(&child->obj);
 out:
 	while (got > 0)
@@ -265,26 +276,32 @@ static long sys_map(const struct args *a)
 {
 	uintptr_t addr = a->a[0];
 	uint64_t len = a->a[1], prot = a->a[2], flags = a->a[3], offset = a->a[5];
-	iris_handle_t h = (iris_handle_t)a->a[4];
+	int64_t h = (int64_t)a->a[4];
 	struct vmo *vmo = NULL;
+	unsigned max_prot = PROT_ALL;
 	uintptr_t out;
 
 	if (!prot_ok(prot) || (flags & ~(uint64_t)IRIS_MAP_FIXED) || len == 0 ||
-	    (addr & PAGE_MASK) || (offset & PAGE_MASK))
+	    (addr & PAGE_MASK) || (offset & PAGE_MASK) || h < INT32_MIN || h > INT32_MAX)
 		return -EINVAL;
 	if (h != IRIS_HANDLE_INVALID) {
-		uint32_t need = IRIS_RIGHT_MAP | IRIS_RIGHT_READ;
+		uint32_t need = IRIS_RIGHT_MAP | IRIS_RIGHT_READ, rights;
 		need |= (prot & IRIS_PROT_WRITE) ? IRIS_RIGHT_WRITE : 0;
 		need |= (prot & IRIS_PROT_EXEC) ? IRIS_RIGHT_EXEC : 0;
 		struct kobject *obj;
-		int r = handle_get(&self()->handles, h, KOBJ_VMO, need, &obj, NULL);
+		int r = handle_get(&self()->handles, (iris_handle_t)h, KOBJ_VMO, need, &obj,
+		                   &rights);
 		if (r < 0)
 			return r;
 		vmo = vmo_from(obj);
+		/* The mapping can never exceed what the handle allowed (vm_protect included). */
+		max_prot = IRIS_PROT_READ | ((rights & IRIS_RIGHT_WRITE) ? IRIS_PROT_WRITE : 0) |
+		           ((rights & IRIS_RIGHT_EXEC) ? IRIS_PROT_EXEC : 0);
 	} else if (offset) {
 		return -EINVAL;
 	}
-	int r = vm_map(&self()->vm, addr, len, (unsigned)prot, (unsigned)flags, vmo, offset, &out);
+	int r = vm_map(&self()->vm, addr, len, (unsigned)prot, max_prot, (unsigned)flags, vmo,
+	               offset, &out);
 	if (vmo)
 		kobject_put(&vmo->obj);
 	return r < 0 ? r : (long)out;
