@@ -1,0 +1,74 @@
+/*
+ * Shared by the guest programs of `./iris bench`, on Linux (host gcc, glibc)
+ * and on Iris (clang, Iris libc), so both sides time their loops the same way.
+ *
+ * Under QEMU's `-icount shift=0` every guest instruction advances the TSC by
+ * one, so the difference of two rdtsc readings is the number of guest
+ * instructions executed in between, user and kernel together. A program times
+ * BENCH_ROUNDS rounds of N operations, and prints the median cost of one
+ * operation on one line the runner (test/bench/bench.py) parses:
+ *
+ *   BENCH <metric> <instructions per operation, two decimals>
+ *
+ * preceded by one `BENCH-ROUND <metric> <round> <value>` line per round.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Defaults shared by both sides; the Linux programs take overrides on argv. */
+#define BENCH_ROUNDS             5
+#define BENCH_ROUNDS_MAX         15
+#define BENCH_SYSCALL_ITERATIONS 100000
+#define BENCH_SPAWN_ITERATIONS   200
+
+/* The time stamp counter: guest instructions retired so far under -icount. */
+static inline uint64_t bench_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* The cost of one of `ops` operations timed from `start` to `end`, in hundredths. */
+static inline uint64_t bench_per_op(uint64_t start, uint64_t end, uint64_t ops)
+{
+	return (end - start) * 100 / ops;
+}
+
+/* Prints a value in hundredths as "123.45". */
+static inline void bench_print_hundredths(uint64_t value)
+{
+	printf("%lu.%02lu", (unsigned long)(value / 100), (unsigned long)(value % 100));
+}
+
+/* Prints the result of round `round` of `metric` (a progress line). */
+static inline void bench_round(const char *metric, unsigned round, uint64_t value)
+{
+	printf("BENCH-ROUND %s %u ", metric, round);
+	bench_print_hundredths(value);
+	printf("\n");
+	fflush(stdout);
+}
+
+/*
+ * Prints the median of the `n` (1..BENCH_ROUNDS_MAX) round values of `metric`,
+ * in hundredths of an instruction per operation. Sorts `values` in place.
+ */
+static inline void bench_report(const char *metric, uint64_t *values, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++) {
+		uint64_t v = values[i];
+		unsigned j = i;
+		for (; j > 0 && values[j - 1] > v; j--)
+			values[j] = values[j - 1];
+		values[j] = v;
+	}
+	uint64_t median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+	printf("BENCH %s ", metric);
+	bench_print_hundredths(median);
+	printf("\n");
+	fflush(stdout);
+}

@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""`./iris bench`: Iris and a Linux guest measured on the same QEMU.
+
+    python3 test/bench/bench.py --build build [--only METRIC ...] [--jobs 2]
+    python3 test/bench/bench.py --list
+
+Every metric is counted in guest instructions (QEMU -icount shift=0: rdtsc in
+the guest counts instructions, see /work/shared/BENCH.md). Prints the table
+`metric | Iris | Linux | Iris/Linux` and writes BUILD/bench.json. A side that
+cannot run (Iris before user mode, a failed boot) shows as `—` / null; a
+benchmark never fails the build. Serial logs go to BUILD/bench/logs/.
+
+To add a metric, append a Metric to METRICS (and the guest programs it names:
+test/bench/linux/NAME.c, test/bench/iris/NAME.c); see test/bench/README.md.
+"""
+
+import argparse
+import fnmatch
+import json
+import os
+import re
+import socket
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Optional
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "test", "harness"))
+
+import linux_guest  # noqa: E402
+from qemu import OVMF, QEMU, STATUS_MEANING, Machine, exit_status, qemu_escape, \
+    read_until_prompt, run_command  # noqa: E402
+
+MAX_JOBS = 2  # two cores: never more than two QEMUs at once
+ICOUNT = ("-icount", "shift=0,sleep=off")
+# GRUB's menu counts its timeout down by polling the BIOS clock, which under
+# -icount takes over a minute of wall clock per second: Enter skips it.
+GRUB_MENU_KEYS = ((b"executed automatically in", "ret"),)
+BENCH_MACHINE = Machine("q35", "seabios", smp=1, mem="512M")
+SUCCESS = exit_status(linux_guest.DEBUG_EXIT_SUCCESS)  # 33, both sides
+CHILD = "/bench/bench_child"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One row of the table and one object in bench.json.
+
+    linux:         commands /init runs, in order: tuples of words, the first a
+                   program built from test/bench/linux/NAME.c (or an absolute
+                   path). Each prints `BENCH <name> <value>`; `BENCH <name>.<x>`
+                   lands in bench.json as the extra key `linux_<x>`. Iteration
+                   and round counts are shared with Iris in bench.h.
+    linux_early:   commands /init runs first, before it mounts anything.
+    linux_modules: kernel modules to load first (dependencies are found).
+    iris:          the Iris program (a boot module) that prints this metric. One
+                   boot per machine runs the programs of all selected metrics,
+                   in table order: `test=bench run=<program>,<program>...`.
+    machine:       the QEMU machine, the same for both sides; linux_qemu and
+                   iris_qemu add arguments for one side only.
+    icount:        count instructions (-icount); False for wall-clock metrics.
+    """
+
+    name: str
+    unit: str = "instructions"
+    linux: tuple = ()
+    linux_early: tuple = ()
+    linux_modules: tuple = ()
+    iris: Optional[str] = None
+    machine: Machine = BENCH_MACHINE
+    linux_qemu: tuple = ()
+    iris_qemu: tuple = ()
+    icount: bool = True
+    timeout: float = 600      # seconds for the whole boot (wall clock)
+    idle_timeout: float = 60  # seconds without serial output
+
+    @property
+    def has_linux(self) -> bool:
+        return bool(self.linux or self.linux_early)
+
+
+METRICS = [
+    Metric("boot_to_ready",
+           linux_early=(("bench_boot", "boot_to_ready"),),
+           iris="bench_boot"),
+    Metric("syscall_null",
+           linux=(("bench_syscall", "syscall_null"),),
+           iris="bench_syscall"),
+    Metric("syscall_null_int80", iris="bench_syscall"),
+    Metric("process_spawn",
+           linux=(("bench_spawn", "process_spawn", "posix_spawn", CHILD),
+                  ("bench_spawn", "process_spawn.fork_exec", "fork", CHILD)),
+           iris="bench_spawn"),
+]
+
+BENCH_RE = re.compile(r"^BENCH ([A-Za-z0-9_.]+) ([0-9.]+)\s*$")
+FAIL_RE = re.compile(r"^BENCH-FAIL ")
+
+
+# --------------------------------------------------------------------------
+# Boots
+# --------------------------------------------------------------------------
+
+@dataclass
+class Boot:
+    """One QEMU run that measures some metrics on one side."""
+
+    side: str            # "iris", "linux" or "linux_mitigations_off"
+    label: str           # names the log file
+    metrics: list
+    command: list
+    timeout: float
+    idle_timeout: float
+    keys: tuple = ()     # (serial text, QEMU key): press the key once the text appears
+    values: dict = field(default_factory=dict)  # BENCH name -> float
+    problem: str = ""    # why the run did not end as it should ("" if it did)
+
+
+def machine_args(machine: Machine, icount: bool, extra: tuple) -> list:
+    """The QEMU arguments shared by both sides (as test/harness/qemu.py boots Iris)."""
+    argv = [QEMU, "-machine", machine.machine, "-accel", "tcg", "-cpu", machine.cpu,
+            "-smp", str(machine.smp), "-m", machine.mem, *(ICOUNT if icount else ()),
+            "-display", "none", "-serial", "stdio", "-nic", "none", "-no-reboot",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if machine.firmware == "ovmf":
+        argv += ["-bios", OVMF]
+    return argv + list(machine.args) + list(extra)
+
+
+def linux_boots(metrics: list, kernel, initramfs: str) -> list:
+    """Two boots (default, mitigations=off) per machine the Linux metrics use."""
+    groups = {}
+    for m in metrics:
+        if m.has_linux:
+            groups.setdefault((m.machine, m.icount, m.linux_qemu), []).append(m)
+    boots = []
+    for n, ((machine, icount, extra), group) in enumerate(groups.items()):
+        for off in (False, True):
+            cmdline = linux_guest.kernel_cmdline([m.name for m in group], off)
+            command = machine_args(machine, icount, extra) + [
+                "-kernel", kernel.image, "-initrd", initramfs, "-append", cmdline]
+            label = f"linux{n or ''}" + ("-mitigations-off" if off else "")
+            boots.append(Boot("linux" + ("_mitigations_off" if off else ""), label,
+                              group, command, max(m.timeout for m in group),
+                              max(m.idle_timeout for m in group)))
+    return boots
+
+
+def iris_cmdline(programs: list) -> str:
+    """The extra Iris command line: init runs `programs` in order, then the kernel exits QEMU."""
+    return "test=bench run=" + ",".join(programs)
+
+
+def iris_boots(metrics: list, iso: str) -> list:
+    """One boot per machine the Iris metrics use, running their programs in table order."""
+    groups = {}
+    for m in metrics:
+        if m.iris:
+            groups.setdefault((m.machine, m.icount, m.iris_qemu), []).append(m)
+    boots = []
+    for n, ((machine, icount, extra), group) in enumerate(groups.items()):
+        programs = list(dict.fromkeys(m.iris for m in group))
+        command = machine_args(machine, icount, extra) + [
+            "-drive", f"file={qemu_escape(iso)},format=raw,if=none,id=iso,"
+                      "media=cdrom,readonly=on",
+            "-device", "ide-cd,drive=iso,bootindex=0",
+            "-fw_cfg", f"name=opt/iris/cmdline,string={qemu_escape(iris_cmdline(programs))}"]
+        boots.append(Boot("iris", f"iris{n or ''}", group, command,
+                          max(m.timeout for m in group), max(m.idle_timeout for m in group),
+                          keys=GRUB_MENU_KEYS))
+    return boots
+
+
+def run_boot(boot: Boot, log_dir: str, echo: bool) -> Boot:
+    """Run one boot; fill in its BENCH values and, if it went wrong, why."""
+    log_path = os.path.join(log_dir, boot.label + ".log")
+    with open(log_path, "wb") as log, tempfile.TemporaryDirectory(prefix="iris-bench-") as tmp:
+        monitor = os.path.join(tmp, "monitor.sock")
+        keys = KeyPresser(monitor, boot.keys)
+
+        def sink(data: bytes):
+            log.write(data)
+            log.flush()
+            if echo:
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+            keys.feed(data)
+        command = boot.command + ["-monitor", f"unix:{monitor},server,nowait"]
+        try:
+            run = run_command(command, boot.timeout, boot.idle_timeout, sink=sink)
+        except OSError as err:
+            boot.problem = f"cannot start QEMU: {err}"
+            return boot
+    boot.values = parse_values(run.output)
+    failures = [line for line in run.output.split("\n") if FAIL_RE.match(line.strip())]
+    if run.timeout or run.status != SUCCESS:
+        boot.problem = run.describe()
+        if run.status is not None and run.status not in STATUS_MEANING:
+            boot.problem += ": " + (run.stderr.strip().split("\n")[-1] or "no message")
+    elif failures:
+        boot.problem = failures[0]
+    else:
+        missing = [m.name for m in boot.metrics if m.name not in boot.values]
+        if missing:
+            boot.problem = "no BENCH line for " + ", ".join(missing)
+    if boot.problem:
+        boot.problem += f" (log: {os.path.relpath(log_path)})"
+    print(f"bench: {boot.label} done in {run.seconds:.0f} s"
+          + (", failed" if boot.problem else ""), flush=True)
+    return boot
+
+
+class KeyPresser:
+    """Presses a key through the QEMU monitor the first time a text appears on serial."""
+
+    def __init__(self, monitor: str, keys: tuple):
+        self.monitor = monitor
+        self.pending = list(keys)
+        self.tail = b""
+
+    def feed(self, data: bytes):
+        """Look at the next chunk of serial output (a text may straddle two chunks)."""
+        window = self.tail + data
+        for text, key in list(self.pending):
+            if text in window:
+                self.pending.remove((text, key))
+                self.press(key)
+        longest = max((len(text) for text, _ in self.pending), default=0)
+        self.tail = window[len(window) - longest:] if longest else b""
+
+    def press(self, key: str):
+        """Send `sendkey KEY` to the monitor; a failure is only reported."""
+        try:
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(10)
+                sock.connect(self.monitor)
+                read_until_prompt(sock)
+                sock.sendall(f"sendkey {key}\n".encode())
+                read_until_prompt(sock)
+        except OSError as err:
+            print(f"bench: cannot press {key} through the QEMU monitor: {err}", file=sys.stderr)
+
+
+def parse_values(output: str) -> dict:
+    """BENCH name -> value from a serial transcript."""
+    values = {}
+    for line in output.split("\n"):
+        match = BENCH_RE.match(line.strip())
+        if match:
+            values[match.group(1)] = float(match.group(2))
+    return values
+
+
+# --------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------
+
+def collect(metrics: list, boots: list) -> list:
+    """The bench.json metric objects from the boots' values."""
+    results = []
+    for metric in metrics:
+        entry = {"name": metric.name, "unit": metric.unit, "iris": None, "linux": None}
+        for boot in boots:
+            if metric not in boot.metrics:
+                continue
+            side = "iris" if boot.side == "iris" else "linux"
+            suffix = boot.side[len(side):]  # "" or "_mitigations_off"
+            for name, value in boot.values.items():
+                base, _, extra = name.partition(".")
+                if base == metric.name:
+                    key = side + ("_" + extra if extra else "") + suffix
+                    entry[key] = round(value, 2)
+        if metric.has_linux:
+            entry.setdefault("linux_mitigations_off", None)
+        results.append(entry)
+    return results
+
+
+def format_value(value) -> str:
+    """A figure for the table: '338.2', '720,992', or '—' when there is none."""
+    if value is None:
+        return "—"
+    if value >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.1f}"
+
+
+def ratio(iris, linux) -> str:
+    """Iris/Linux to two decimals, or '—'."""
+    if iris is None or linux is None or linux == 0:
+        return "—"
+    return f"{iris / linux:.2f}"
+
+
+def print_table(results: list):
+    """The table `metric | Iris | Linux | Iris/Linux`, then Linux's other figures."""
+    rows = [("metric", "Iris", "Linux", "Iris/Linux")]
+    for r in results:
+        rows.append((r["name"], format_value(r["iris"]), format_value(r["linux"]),
+                     ratio(r["iris"], r["linux"])))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        print(" | ".join(cells))
+        if n == 0:
+            print("-|-".join("-" * w for w in widths))
+    notes = []
+    for r in results:
+        for key, value in r.items():
+            if key.startswith("linux_") and value is not None:
+                notes.append(f"  {r['name']} {key[len('linux_'):]}: {format_value(value)}")
+    if notes:
+        print("Linux, other figures (instructions):")
+        print("\n".join(notes))
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+def select(patterns: list) -> list:
+    """The metrics matching any of the glob `patterns` (all when there are none)."""
+    if not patterns:
+        return list(METRICS)
+    chosen = [m for m in METRICS if any(fnmatch.fnmatchcase(m.name, p) for p in patterns)]
+    unknown = [p for p in patterns if not any(fnmatch.fnmatchcase(m.name, p) for m in METRICS)]
+    if unknown:
+        sys.exit(f"bench: no metric matches {', '.join(unknown)} (see --list)")
+    return chosen
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", default=os.path.join(ROOT, "build"),
+                        help="the build directory (default: build)")
+    parser.add_argument("--only", action="append", default=[], metavar="METRIC",
+                        help="measure only this metric (a glob; may repeat)")
+    parser.add_argument("--iso", help="the Iris ISO (default: BUILD/iris.iso)")
+    parser.add_argument("--jobs", type=int, default=MAX_JOBS, help="QEMUs at once (max 2)")
+    parser.add_argument("--no-linux", action="store_true", help="skip the Linux side")
+    parser.add_argument("--no-iris", action="store_true", help="skip the Iris side")
+    parser.add_argument("--echo", action="store_true", help="copy serial output to stdout")
+    parser.add_argument("--list", action="store_true", help="list the metrics and exit")
+    args = parser.parse_args(argv)
+
+    if args.list:
+        for m in METRICS:
+            sides = [s for s, on in (("iris", m.iris), ("linux", m.has_linux)) if on]
+            print(f"{m.name:24} {m.unit:14} {' '.join(sides)}")
+        return 0
+    metrics = select(args.only)
+    build = os.path.abspath(args.build)
+    iso = os.path.abspath(args.iso or os.path.join(build, "iris.iso"))
+    log_dir = os.path.join(build, "bench", "logs")
+    os.makedirs(log_dir, exist_ok=True)
+
+    boots, problems = [], []
+    if not args.no_linux and any(m.has_linux for m in metrics):
+        try:
+            linux_guest.ensure_packages()
+            kernel = linux_guest.newest_kernel()
+            initramfs = linux_guest.build_initramfs(build, kernel, METRICS)
+            print(f"bench: Linux {kernel.version}, initramfs {os.path.relpath(initramfs)}")
+            boots += linux_boots(metrics, kernel, initramfs)
+        except (linux_guest.GuestError, OSError) as err:
+            problems.append(f"linux: {err}")
+    if not args.no_iris and any(m.iris for m in metrics):
+        if os.path.exists(iso):
+            boots += iris_boots(metrics, iso)
+        else:
+            problems.append(f"iris: no {os.path.relpath(iso)} (run ./iris build)")
+
+    jobs = min(max(args.jobs, 1), MAX_JOBS)
+    print(f"bench: {len(boots)} QEMU runs, {jobs} at a time")
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for boot in pool.map(lambda b: run_boot(b, log_dir, args.echo), boots):
+            if boot.problem:
+                problems.append(f"{boot.label}: {boot.problem}")
+
+    results = collect(metrics, boots)
+    print_table(results)
+    for problem in problems:
+        print(f"bench: {problem}", file=sys.stderr)
+    path = os.path.join(build, "bench.json")
+    with open(path, "w") as f:
+        json.dump({"metrics": results}, f, indent=1)
+        f.write("\n")
+    print(f"bench: wrote {os.path.relpath(path)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
