@@ -35,6 +35,13 @@ static struct process *self(void)
 	return process_current();
 }
 
+/* A handle argument: an int32 sign-extended to 64 bits, or -EBADF as a value no handle has. */
+static iris_handle_t handle_arg(uint64_t v)
+{
+	int64_t h = (int64_t)v;
+	return h >= INT32_MIN && h <= INT32_MAX ? (iris_handle_t)h : -EBADF;
+}
+
 static long sys_echo(const struct args *a)
 {
 	return (long)a->a[0];
@@ -202,7 +209,7 @@ out:
 
 static long sys_wait(const struct args *a)
 {
-	iris_handle_t h = (iris_handle_t)a->a[0];
+	iris_handle_t h = handle_arg(a->a[0]);
 	uintptr_t info_u = a->a[1];
 	uint64_t flags = a->a[2];
 	struct kobject *obj;
@@ -230,8 +237,7 @@ static long sys_wait(const struct args *a)
 static long sys_kill(const struct args *a)
 {
 	struct kobject *obj;
-	int r = handle_get(&self()->handles, (iris_handle_t)a->a[0], 0, IRIS_RIGHT_MANAGE, &obj,
-	                   NULL);
+	int r = handle_get(&self()->handles, handle_arg(a->a[0]), 0, IRIS_RIGHT_MANAGE, &obj, NULL);
 	if (r < 0)
 		return r;
 	struct iris_exit_info killed = { .reason = IRIS_EXIT_KILLED };
@@ -341,14 +347,14 @@ static long sys_debug_write(const struct args *a)
 
 static long sys_handle_close(const struct args *a)
 {
-	return handle_close(&self()->handles, (iris_handle_t)a->a[0]);
+	return handle_close(&self()->handles, handle_arg(a->a[0]));
 }
 
 static long sys_handle_duplicate(const struct args *a)
 {
 	if (a->a[1] > UINT32_MAX)
 		return -EINVAL;
-	return handle_duplicate(&self()->handles, (iris_handle_t)a->a[0], (uint32_t)a->a[1]);
+	return handle_duplicate(&self()->handles, handle_arg(a->a[0]), (uint32_t)a->a[1]);
 }
 
 static long sys_vmo_create(const struct args *a)
@@ -367,8 +373,8 @@ static long sys_vmo_create(const struct args *a)
 static long sys_vmo_size(const struct args *a)
 {
 	struct kobject *obj;
-	int r = handle_get(&self()->handles, (iris_handle_t)a->a[0], KOBJ_VMO, IRIS_RIGHT_READ,
-	                   &obj, NULL);
+	int r = handle_get(&self()->handles, handle_arg(a->a[0]), KOBJ_VMO, IRIS_RIGHT_READ, &obj,
+	                   NULL);
 	if (r < 0)
 		return r;
 	long size = (long)(vmo_from(obj)->npages * PAGE_SIZE);
