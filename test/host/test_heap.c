@@ -24,61 +24,8 @@
 #include <mm/frame.h>
 #include <x86_64/paging.h>
 
-#define FAIL(...)                                               \
-	do {                                                    \
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__);                   \
-		fputc('\n', stderr);                            \
-		abort();                                        \
-	} while (0)
-
-#define CHECK(cond)                                      \
-	do {                                             \
-		if (!(cond))                             \
-			FAIL("check failed: %s", #cond); \
-	} while (0)
-
 /* --- Stand-ins for the kernel services heap.c uses. --- */
-
-typedef struct spinlock {
-	int locked;
-} spinlock_t;
-
-#define SPINLOCK_INIT \
-	{             \
-		0     \
-	}
-
-static bool spin_lock_irqsave(spinlock_t *l)
-{
-	if (l->locked)
-		FAIL("spinlock taken twice");
-	l->locked = 1;
-	return false;
-}
-
-static void spin_unlock_irqrestore(spinlock_t *l, bool irq)
-{
-	(void)irq;
-	CHECK(l->locked);
-	l->locked = 0;
-}
-
-static jmp_buf *panic_catch;
-static char panic_msg[256];
-
-__attribute__((noreturn, format(printf, 1, 2))) static void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(panic_msg, sizeof(panic_msg), fmt, ap);
-	va_end(ap);
-	if (panic_catch)
-		longjmp(*panic_catch, 1);
-	fprintf(stderr, "unexpected panic: %s\n", panic_msg);
-	abort();
-}
+#include "kernel_stubs.h"
 
 #define HHDM_BASE   0ull
 #define HHDM_SIZE   (1ull << 47)

@@ -1,77 +1,10 @@
-/* The mem* and str* functions of <string.h> (C locale). */
+/*
+ * The mem* and str* functions of <string.h> (C locale) beyond the ones the
+ * kernel has too: memcpy, memmove, memset, memcmp, strlen, strnlen, strcmp,
+ * strncmp and strchr come from kernel/generic/lib/string.c, built into libc.
+ */
 #include <stdint.h>
 #include <string.h>
-
-/*
- * The bulk loops move 8 bytes at a time through __builtin_memcpy of a
- * constant size, which the compiler turns into plain loads and stores (libc
- * is built freestanding, so it never turns a loop back into a memcpy call).
- */
-
-/* Copies from the lowest address up: safe for any src/dst with dst <= src. */
-static void copy_forward(unsigned char *d, const unsigned char *s, size_t n)
-{
-	for (; n >= 8; n -= 8, d += 8, s += 8) {
-		uint64_t w;
-		__builtin_memcpy(&w, s, 8);
-		__builtin_memcpy(d, &w, 8);
-	}
-	while (n--)
-		*d++ = *s++;
-}
-
-void *memcpy(void *restrict dst, const void *restrict src, size_t n)
-{
-	copy_forward(dst, src, n);
-	return dst;
-}
-
-void *memmove(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-
-	if ((uintptr_t)d - (uintptr_t)s >= n) {
-		/* dst below src, or no overlap: forwards is safe. */
-		copy_forward(d, s, n);
-		return dst;
-	}
-	/* dst overlaps the end of src: copy from the highest address down. */
-	d += n;
-	s += n;
-	for (; n >= 8; n -= 8) {
-		uint64_t w;
-		d -= 8;
-		s -= 8;
-		__builtin_memcpy(&w, s, 8);
-		__builtin_memcpy(d, &w, 8);
-	}
-	while (n--)
-		*--d = *--s;
-	return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-	unsigned char *d = dst;
-	uint64_t w = (unsigned char)c * 0x0101010101010101ull;
-
-	for (; n >= 8; n -= 8, d += 8)
-		__builtin_memcpy(d, &w, 8);
-	while (n--)
-		*d++ = (unsigned char)c;
-	return dst;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const unsigned char *x = a, *y = b;
-	for (size_t i = 0; i < n; i++) {
-		if (x[i] != y[i])
-			return x[i] < y[i] ? -1 : 1;
-	}
-	return 0;
-}
 
 void *memchr(const void *s, int c, size_t n)
 {
@@ -81,22 +14,6 @@ void *memchr(const void *s, int c, size_t n)
 			return (void *)(p + i);
 	}
 	return NULL;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-	while (s[n])
-		n++;
-	return n;
-}
-
-size_t strnlen(const char *s, size_t max)
-{
-	size_t n = 0;
-	while (n < max && s[n])
-		n++;
-	return n;
 }
 
 char *strcpy(char *restrict dst, const char *restrict src)
@@ -141,42 +58,10 @@ char *strncat(char *restrict dst, const char *restrict src, size_t n)
 	return dst;
 }
 
-int strcmp(const char *a, const char *b)
-{
-	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
-	while (*x && *x == *y) {
-		x++;
-		y++;
-	}
-	return (*x > *y) - (*x < *y);
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
-	for (; n; n--, x++, y++) {
-		if (*x != *y)
-			return *x < *y ? -1 : 1;
-		if (!*x)
-			break;
-	}
-	return 0;
-}
-
 /* The C locale collates by byte value. */
 int strcoll(const char *a, const char *b)
 {
 	return strcmp(a, b);
-}
-
-char *strchr(const char *s, int c)
-{
-	for (;; s++) {
-		if (*s == (char)c)
-			return (char *)s;
-		if (!*s)
-			return NULL;
-	}
 }
 
 char *strrchr(const char *s, int c)
