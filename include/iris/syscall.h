@@ -35,7 +35,17 @@
 #define SYS_THREAD_SELF      18 /* () -> thread id */
 #define SYS_PROCESS_SELF     19 /* () -> process id */
 #define SYS_VMO_SIZE         20 /* (vmo handle) -> size in bytes */
-#define SYS_COUNT            21
+#define SYS_RING_SETUP \
+	21 /* (sq_entries, cq_entries, flags, struct iris_ring_params *) -> ring handle */
+#define SYS_RING_ENTER                                                             \
+	22 /* (ring, to_submit, min_complete, flags, timeout ns or 0) -> submitted \
+	    */
+#define SYS_NOP          23 /* () -> 0 */
+#define SYS_TIMEOUT      24 /* (ns, flags) -> -ETIMEDOUT when it fires */
+#define SYS_CANCEL       25 /* ring only: (user_data) -> 0, or -ENOENT if nothing matched */
+#define SYS_POLL         26 /* (handle, events, flags) -> the events that are ready */
+#define SYS_LINK_TIMEOUT 27 /* ring only: (ns, flags) cancels the entry linked before it */
+#define SYS_COUNT        28
 
 /* The two ways in. */
 #define IRIS_INT_SYSCALL 0x80

@@ -392,3 +392,32 @@ out:
 	spin_unlock_irqrestore(&vm->lock, irq);
 	return ok;
 }
+
+int vm_write(struct vm_space *vm, uintptr_t addr, const void *src, size_t len)
+{
+	const uint8_t *s = src;
+	if (addr + len < addr || addr + len > VM_USER_END)
+		return -EFAULT;
+	bool irq = spin_lock_irqsave(&vm->lock);
+	int err = 0;
+	while (len > 0) {
+		struct vm_region *r = region_find(vm, addr);
+		if (!r || !(r->prot & IRIS_PROT_WRITE)) {
+			err = -EFAULT;
+			break;
+		}
+		uintptr_t page = addr & ~PAGE_MASK;
+		size_t n = PAGE_SIZE - (addr - page) < len ? PAGE_SIZE - (addr - page) : len;
+		paddr_t pa = vmo_get_page(r->vmo, (r->offset + (page - r->start)) / PAGE_SIZE);
+		if (!pa) {
+			err = -ENOMEM;
+			break;
+		}
+		memcpy((uint8_t *)phys_to_virt(pa) + (addr - page), s, n);
+		addr += n;
+		s += n;
+		len -= n;
+	}
+	spin_unlock_irqrestore(&vm->lock, irq);
+	return err;
+}

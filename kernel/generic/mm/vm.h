@@ -81,3 +81,10 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot);
  * retried, false if it is a real fault (the caller kills the process).
  */
 bool vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err);
+
+/*
+ * Writes `len` bytes into the space at `addr` through the memory objects
+ * (from any context: no need to have the space loaded), as a store by the
+ * process would, in a writable mapping. Returns 0, -EFAULT or -ENOMEM.
+ */
+int vm_write(struct vm_space *vm, uintptr_t addr, const void *src, size_t len);

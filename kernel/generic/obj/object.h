@@ -10,7 +10,8 @@
 enum kobject_type {
 	KOBJ_PROCESS = 1,
 	KOBJ_THREAD,
-	KOBJ_VMO,
+		KOBJ_VMO,
+	KOBJ_RING,
 	KOBJ_TYPE_COUNT,
 };
 

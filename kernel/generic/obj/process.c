@@ -9,6 +9,7 @@
 #include <lib/string.h>
 #include <mm/heap.h>
 #include <obj/process.h>
+#include <obj/ring.h>
 #include <proc/elf.h>
 #include <proc/spawnargs.h>
 #include <sched/sched.h>
@@ -125,7 +126,8 @@ int process_spawn(const char *name, const void *image, size_t len, const void *a
 	p->lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&p->threads);
 	list_init(&p->all_link);
-	waitq_init(&p->exit_waiters);
+	waitable_init(&p->exited);
+	list_init(&p->rings);
 	if ((r = vm_space_init(&p->vm)) < 0)
 		goto free_process;
 	if ((r = handle_table_init(&p->handles)) < 0)
@@ -194,6 +196,30 @@ void process_exit(struct process *p, const struct iris_exit_info *info)
 	spin_unlock_irqrestore(&p->lock, irq);
 }
 
+/* Cancels every operation of the process's rings and stops their polling threads. */
+static void shutdown_rings(struct process *p)
+{
+	for (;;) {
+		struct ring *r = NULL;
+		bool irq = spin_lock_irqsave(&p->lock);
+		struct list_head *pos;
+		list_for_each(pos, &p->rings)
+		{
+			struct ring *candidate = list_entry(pos, struct ring, owner_link);
+			if (!candidate->dead) {
+				r = candidate;
+				kobject_get(&r->obj);
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&p->lock, irq);
+		if (!r)
+			return;
+		ring_shutdown(r);
+		kobject_put(&r->obj);
+	}
+}
+
 void process_thread_died(struct process *p, struct thread *t)
 {
 	bool irq = spin_lock_irqsave(&p->lock);
@@ -209,6 +235,7 @@ void process_thread_died(struct process *p, struct thread *t)
 
 	/* The last thread: give the address space and handles back before anyone waits on us. */
 	vm_space_activate(NULL, &p->vm);
+	shutdown_rings(p);
 	handle_table_destroy(&p->handles);
 	vm_space_release(&p->vm);
 	irq = spin_lock_irqsave(&all_lock);
@@ -216,10 +243,8 @@ void process_thread_died(struct process *p, struct thread *t)
 	spin_unlock_irqrestore(&all_lock, irq);
 	__atomic_fetch_sub(&alive, 1, __ATOMIC_RELAXED);
 
-	irq = spin_lock_irqsave(&p->exit_waiters.lock);
 	p->dead = true;
-	waitq_wake_all_locked(&p->exit_waiters);
-	spin_unlock_irqrestore(&p->exit_waiters.lock, irq);
+	waitable_signal(&p->exited, IRIS_POLL_IN | IRIS_POLL_HUP);
 	kobject_put(&p->obj);
 }
 
@@ -237,42 +262,4 @@ void process_fault(uint64_t vector, uint64_t addr, uint64_t rip)
 	        trap_vector_name(vector), rip, addr);
 	process_exit(p, &info);
 	thread_exit(&p->exit);
-}
-
-int process_wait(struct kobject *obj, struct iris_exit_info *info, bool nohang)
-{
-	struct waitq *wq;
-	const struct iris_exit_info *src;
-	volatile bool *done_flag = NULL;
-	struct thread *t = NULL;
-
-	if (obj->type == KOBJ_PROCESS) {
-		struct process *p = process_from(obj);
-		wq = &p->exit_waiters;
-		src = &p->exit;
-		done_flag = &p->dead;
-	} else {
-		t = thread_from(obj);
-		wq = &t->exit_waiters;
-		src = &t->exit;
-	}
-	int r = 0;
-	bool irq = spin_lock_irqsave(&wq->lock);
-	for (;;) {
-		bool done = done_flag ? *done_flag : t->state == THREAD_DEAD;
-		if (done) {
-			*info = *src;
-			break;
-		}
-		if (nohang) {
-			r = -EAGAIN;
-			break;
-		}
-		r = waitq_wait(wq, 0);
-		if (r == -EINTR)
-			break;
-		r = 0;
-	}
-	spin_unlock_irqrestore(&wq->lock, irq);
-	return r;
 }

@@ -10,6 +10,7 @@
 #include <mm/vm.h>
 #include <obj/handle.h>
 #include <obj/object.h>
+#include <obj/waitable.h>
 #include <sched/waitq.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,7 +30,8 @@ struct process {
 	bool exiting;
 	bool dead;
 	struct iris_exit_info exit;
-	struct waitq exit_waiters;
+	struct waitable exited;    /* IN|HUP once the process has ended and let go of everything */
+	struct list_head rings;    /* its rings (struct ring.owner_link) */
 	struct list_head all_link; /* every live process */
 };
 
@@ -61,13 +63,6 @@ void process_exit(struct process *p, const struct iris_exit_info *info);
 
 /* The calling thread's process (NULL for kernel threads). */
 struct process *process_current(void);
-
-/*
- * Waits for `obj` (a process or thread) to end, copying its exit
- * information to *info. `nohang`: -EAGAIN instead of waiting. Returns 0,
- * -EAGAIN, or -EINTR if the caller is killed while waiting.
- */
-int process_wait(struct kobject *obj, struct iris_exit_info *info, bool nohang);
 
 uint64_t process_count_alive(void);
 

@@ -1,3 +1,4 @@
+#include <async/aop.h>
 #include <boot/bootinfo.h>
 #include <boot/cmdline.h>
 #include <console/log.h>
@@ -40,8 +41,8 @@ static void module_name(const struct boot_module *m, char *out, size_t len)
 static void init_watch(void *arg)
 {
 	(void)arg;
-	struct iris_exit_info info;
-	process_wait(&init_process->obj, &info, false);
+	aop_wait_object(&init_process->obj);
+	struct iris_exit_info info = init_process->exit;
 	if (info.reason == IRIS_EXIT_CODE)
 		pr_info("init exited with status %d\n", info.code);
 	else if (info.reason == IRIS_EXIT_FAULT)
@@ -101,11 +102,12 @@ void init_start(void)
 		qemu_exit(QEMU_EXIT_FAILURE);
 		return;
 	}
-	process_start(init_process);
-	pr_info("init: started %s (pid %lu)\n", name, init_process->pid);
+		/* The watcher exists before init runs, so the thread count init's programs see is stable. */
 	struct thread *watch = thread_create_kernel("init-watch", init_watch, NULL);
 	if (!watch)
 		panic("no memory for the init watcher");
+	process_start(init_process);
+	pr_info("init: started %s (pid %lu)\n", name, init_process->pid);
 	sched_start(watch);
 	kobject_put(&watch->obj);
 }

@@ -15,6 +15,7 @@
 #include <iris/errno.h>
 #include <lib/list.h>
 #include <mm/heap.h>
+#include <sched/ktimer.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
 #include <time.h>
@@ -287,8 +288,10 @@ void sched_tick(void)
 	paging_tick();
 	if (!t)
 		return;
-	if (self->id == 0 || !cpus[0].online)
+	if (self->id == 0 || !cpus[0].online) {
 		wake_expired();
+		ktimer_run_expired();
+	}
 	if (t == self->idle) {
 		if (self->rq->nr)
 			self->need_resched = true;

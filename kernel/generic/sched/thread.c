@@ -87,7 +87,8 @@ static struct thread *thread_alloc(const char *name)
 	list_init(&t->wait_link);
 	list_init(&t->proc_link);
 	list_init(&t->sleep_link);
-	waitq_init(&t->exit_waiters);
+	waitable_init(&t->exited);
+	ring_init_private(&t->sync_ring);
 	/* One reference is the scheduler's, dropped after the thread has died and left its CPU. */
 	kobject_get(&t->obj);
 	__atomic_fetch_add(&alive, 1, __ATOMIC_RELAXED);
@@ -130,6 +131,7 @@ struct thread *thread_create_user(struct process *proc, uintptr_t rip, uintptr_t
 	t->fpu = (void *)(((uintptr_t)t->fpu_alloc + 63) & ~(uintptr_t)63);
 	fpu_area_init(t->fpu);
 	t->proc = proc;
+	t->sync_ring.owner = proc; /* the thread's reference on proc covers it */
 	kobject_get(&proc->obj);
 
 	/* The user registers sit at the top of the kernel stack, as a trap would leave them. */
@@ -152,7 +154,7 @@ void thread_start(struct thread *prev)
 {
 	sched_finish_switch(prev);
 	struct thread *self = thread_current();
-	if (self->proc) {
+	if (!self->kfn) {
 		struct trap_frame *tf = (struct trap_frame *)(self->kstack_top - sizeof(*tf));
 		thread_user_return(tf);
 		__asm__ volatile("movq %0, %%rsp; jmp trap_return" : : "r"(tf) : "memory");
@@ -173,15 +175,14 @@ void thread_exit(const struct iris_exit_info *info)
 	t->exit = *info;
 	if (t->proc && t->ustack_len)
 		vm_unmap(&t->proc->vm, t->ustack_base, t->ustack_len);
-	if (t->proc)
+	if (t->proc &&
+	    !t->kfn) /* a kernel thread working for a process is not one of its threads */
 		process_thread_died(t->proc, t); /* may drop the last handles, free the space */
 	__atomic_fetch_sub(&alive, 1, __ATOMIC_RELAXED);
+	waitable_signal(&t->exited, IRIS_POLL_IN | IRIS_POLL_HUP);
 	/* Interrupts stay off from here to the switch: the CPU must not run us again. */
 	cpu_irq_disable();
-	spin_lock(&t->exit_waiters.lock);
 	t->state = THREAD_DEAD;
-	waitq_wake_all_locked(&t->exit_waiters);
-	spin_unlock(&t->exit_waiters.lock);
 	sched_switch_away();
 	panic("dead thread %lu was scheduled again", t->tid);
 }

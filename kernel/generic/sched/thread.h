@@ -8,6 +8,8 @@
 #include <iris/syscall.h>
 #include <lib/list.h>
 #include <obj/object.h>
+#include <obj/ring.h>
+#include <obj/waitable.h>
 #include <sched/waitq.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,7 +60,8 @@ struct thread {
 	uint64_t run_start;
 
 	struct iris_exit_info exit;
-	struct waitq exit_waiters;
+	struct waitable exited; /* IN|HUP once the thread has ended */
+	struct ring sync_ring;  /* where its synchronous blocking calls complete */
 
 	uintptr_t ustack_base; /* a stack SYS_SPAWN_THREAD mapped (guard page included) */
 	size_t ustack_len;

@@ -3,6 +3,7 @@
  * (copying user memory in once) before it changes anything, then acts:
  * a failing call leaves every object as it was (docs/syscalls.md).
  */
+#include <async/aop.h>
 #include <console/log.h>
 #include <iris/errno.h>
 #include <iris/syscall.h>
@@ -12,6 +13,7 @@
 #include <mm/layout.h>
 #include <mm/usercopy.h>
 #include <obj/process.h>
+#include <obj/ring.h>
 #include <proc/spawnargs.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
@@ -207,31 +209,99 @@ out:
 	return r;
 }
 
+/* The calls that may block are operations on the caller's private ring (async/aop.c). */
+static long sys_blocking(uint32_t nr, const struct args *a)
+{
+	return aop_run_sync(nr, a->a);
+}
+
 static long sys_wait(const struct args *a)
 {
-	iris_handle_t h = handle_arg(a->a[0]);
-	uintptr_t info_u = a->a[1];
-	uint64_t flags = a->a[2];
-	struct kobject *obj;
-	struct iris_exit_info info;
+	return sys_blocking(SYS_WAIT, a);
+}
 
-	if (flags & ~(uint64_t)IRIS_WAIT_NOHANG)
+static long sys_poll(const struct args *a)
+{
+	return sys_blocking(SYS_POLL, a);
+}
+
+static long sys_timeout(const struct args *a)
+{
+	return sys_blocking(SYS_TIMEOUT, a);
+}
+
+static long sys_nop(const struct args *a)
+{
+	(void)a;
+	return 0;
+}
+
+/* SYS_CANCEL and SYS_LINK_TIMEOUT only mean something inside a ring. */
+static long sys_ring_only(const struct args *a)
+{
+	(void)a;
+	return -EINVAL;
+}
+
+static long sys_ring_setup(const struct args *a)
+{
+	uint64_t sq = a->a[0], cq = a->a[1], flags = a->a[2];
+	uintptr_t params_u = a->a[3];
+	struct iris_ring_params params;
+	struct process *p = self();
+
+	if (sq == 0 || sq > IRIS_RING_MAX_ENTRIES || cq > 2 * IRIS_RING_MAX_ENTRIES ||
+	    (flags & ~(uint64_t)IRIS_RING_SQPOLL))
 		return -EINVAL;
-	if (!user_range_ok(info_u, sizeof(info)))
+	if (!user_range_ok(params_u, sizeof(params)))
 		return -EFAULT;
-	int r = handle_get(&self()->handles, h, 0, IRIS_RIGHT_READ, &obj, NULL);
-	if (r < 0)
-		return r;
-	if (obj->type != KOBJ_PROCESS && obj->type != KOBJ_THREAD)
-		r = -EBADF;
-	else if (obj == &self()->obj || obj == &thread_current()->obj)
-		r = -EINVAL; /* waiting for oneself never ends */
-	else
-		r = process_wait(obj, &info, flags & IRIS_WAIT_NOHANG);
+	int ring_slot = handle_reserve(&p->handles);
+	if (ring_slot < 0)
+		return ring_slot;
+	int vmo_slot = handle_reserve(&p->handles);
+	if (vmo_slot < 0) {
+		handle_unreserve(&p->handles, ring_slot);
+		return vmo_slot;
+	}
+	struct ring *r;
+	int err = ring_create(p, (uint32_t)sq, (uint32_t)cq, (uint32_t)flags, &r, &params);
+	if (err < 0) {
+		handle_unreserve(&p->handles, ring_slot);
+		handle_unreserve(&p->handles, vmo_slot);
+		return err;
+	}
+	params.vmo = handle_commit(&p->handles, vmo_slot, &r->vmo->obj,
+	                           IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP);
+	iris_handle_t h = handle_commit(&p->handles, ring_slot, &r->obj,
+	                                IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MANAGE |
+	                                        IRIS_RIGHT_DUPLICATE | IRIS_RIGHT_TRANSFER);
+	kobject_put(&r->obj);
+	if (copy_to_user(params_u, &params, sizeof(params)) < 0) {
+		handle_close(&p->handles, h);
+		handle_close(&p->handles, params.vmo);
+		return -EFAULT;
+	}
+	return h;
+}
+
+static long sys_ring_enter(const struct args *a)
+{
+	uint64_t to_submit = a->a[1], min_complete = a->a[2], flags = a->a[3], ns = a->a[4];
+	struct kobject *obj;
+
+	if (flags & ~(uint64_t)(IRIS_ENTER_GETEVENTS | IRIS_ENTER_SQ_WAKEUP) ||
+	    to_submit > UINT32_MAX || min_complete > UINT32_MAX || ns > INT64_MAX)
+		return -EINVAL;
+	int err = handle_get(&self()->handles, handle_arg(a->a[0]), KOBJ_RING, IRIS_RIGHT_WRITE,
+	                     &obj, NULL);
+	if (err < 0)
+		return err;
+	struct ring *r = ring_from(obj);
+	long res = r->owner != self() ? -EPERM
+	                              : ring_enter(r, (uint32_t)to_submit, (uint32_t)min_complete,
+	                                           (uint32_t)flags, ns ? time_ns() + ns : 0);
 	kobject_put(obj);
-	if (r == 0 && info_u && copy_to_user(info_u, &info, sizeof(info)) < 0)
-		r = -EFAULT;
-	return r;
+	return res;
 }
 
 static long sys_kill(const struct args *a)
@@ -260,17 +330,10 @@ static long sys_clock_get(const struct args *a)
 
 static long sys_sleep(const struct args *a)
 {
-	uint64_t ns = a->a[0], now = time_ns();
-	if (ns > INT64_MAX - now)
-		return -EINVAL;
-	struct waitq wq;
-	waitq_init(&wq);
-	bool irq = spin_lock_irqsave(&wq.lock);
-	int r = 0;
-	while (r == 0 && time_ns() < now + ns)
-		r = waitq_wait(&wq, now + ns);
-	spin_unlock_irqrestore(&wq.lock, irq);
-	return r == -EINTR ? -EINTR : 0;
+	if (a->a[0] == 0)
+		return 0;
+	long r = sys_blocking(SYS_SLEEP, a);
+	return r == -ECANCELED ? -EINTR : r;
 }
 
 static bool prot_ok(uint64_t prot)
@@ -436,7 +499,20 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_THREAD_SELF] = sys_thread_self,
 	[SYS_PROCESS_SELF] = sys_process_self,
 	[SYS_VMO_SIZE] = sys_vmo_size,
+	[SYS_RING_SETUP] = sys_ring_setup,
+	[SYS_RING_ENTER] = sys_ring_enter,
+	[SYS_NOP] = sys_nop,
+	[SYS_TIMEOUT] = sys_timeout,
+	[SYS_CANCEL] = sys_ring_only,
+	[SYS_POLL] = sys_poll,
+	[SYS_LINK_TIMEOUT] = sys_ring_only,
 };
+
+long syscall_invoke(uint64_t nr, const uint64_t args[6])
+{
+	const struct args *a = (const struct args *)args;
+	return nr < SYS_COUNT && table[nr] ? table[nr](a) : -ENOSYS;
+}
 
 void syscall_dispatch(struct trap_frame *tf)
 {
@@ -446,6 +522,6 @@ void syscall_dispatch(struct trap_frame *tf)
 	if (nr == SYS_ECHO) /* the null call: no table walk */
 		tf->rax = a.a[0];
 	else
-		tf->rax = nr < SYS_COUNT && table[nr] ? (uint64_t)table[nr](&a) : (uint64_t)-ENOSYS;
+		tf->rax = (uint64_t)syscall_invoke(nr, a.a);
 	thread_user_return(tf);
 }

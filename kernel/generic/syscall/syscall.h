@@ -1,5 +1,7 @@
 #pragma once
 
+#include <stdint.h>
+
 struct trap_frame;
 
 /*
@@ -8,3 +10,6 @@ struct trap_frame;
  * reschedule before the return to user mode. Interrupts are on.
  */
 void syscall_dispatch(struct trap_frame *tf);
+
+/* Runs system call `nr` with `args` in the calling thread's context; returns its result. */
+long syscall_invoke(uint64_t nr, const uint64_t args[6]);

@@ -1,0 +1,432 @@
+/*
+ * The operation engine. Lifetime: an operation holds one reference for its
+ * ring (dropped when it completes), one while its timer is armed, and one
+ * while it is subscribed to a waitable; whoever drops the last frees it. The
+ * first completion wins (the `done` flag); a timer or waitable callback that
+ * loses finds the operation done and only drops its reference.
+ *
+ * Chains never recurse: completing an operation returns the next one to
+ * start, and aop_run_chain() loops. A chain's next operation that is an
+ * ordinary system call must run in its process's context, so when a
+ * completion arrives elsewhere (a timer interrupt, another process) it is
+ * queued on the ring and run by the next thread of that process that enters
+ * or waits on the ring.
+ */
+#include <async/aop.h>
+#include <console/log.h>
+#include <iris/errno.h>
+#include <iris/syscall.h>
+#include <lib/string.h>
+#include <mm/heap.h>
+#include <mm/usercopy.h>
+#include <obj/handle.h>
+#include <obj/process.h>
+#include <obj/ring.h>
+#include <sched/thread.h>
+#include <syscall/syscall.h>
+#include <time.h>
+
+static void aop_put(struct aop *op)
+{
+	if (__atomic_sub_fetch(&op->refcount, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (op->object)
+		kobject_put(op->object);
+	if (op->guarded)
+		aop_put(op->guarded);
+	kobject_put(&op->ring->obj);
+	kfree(op);
+}
+
+static void aop_timer_fired(struct ktimer *t);
+static void aop_run_chain(struct aop *op);
+
+struct aop *aop_create(struct ring *r, uint32_t nr, uint32_t flags, uint64_t user_data,
+                       const uint64_t args[6])
+{
+	struct aop *op = kzalloc(sizeof(*op));
+	if (!op)
+		return NULL;
+	op->refcount = 1;
+	op->ring = r;
+	kobject_get(&r->obj);
+	op->nr = nr;
+	op->flags = flags;
+	op->user_data = user_data;
+	memcpy(op->args, args, sizeof(op->args));
+	ktimer_init(&op->timer, aop_timer_fired);
+	list_init(&op->sub.link);
+	list_init(&op->defer_link);
+	bool irq = spin_lock_irqsave(&r->lock);
+	list_add_tail(&op->ring_link, &r->inflight);
+	spin_unlock_irqrestore(&r->lock, irq);
+	return op;
+}
+
+bool aop_is_async(uint32_t nr)
+{
+	switch (nr) {
+	case SYS_NOP:
+	case SYS_SLEEP:
+	case SYS_TIMEOUT:
+	case SYS_LINK_TIMEOUT:
+	case SYS_CANCEL:
+	case SYS_WAIT:
+	case SYS_POLL:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Stops whatever could still complete `op` (its timer, its subscription). */
+static void aop_detach(struct aop *op)
+{
+	if (ktimer_cancel(&op->timer))
+		aop_put(op);
+	if (op->source && waitable_unsubscribe(op->source, &op->sub))
+		aop_put(op);
+}
+
+/* Completes the operations of a failed chain, iteratively. */
+static void cancel_chain(struct aop *op)
+{
+	while (op) {
+		struct aop *next = op->link_next;
+		op->link_next = NULL;
+		aop_complete(op, -ECANCELED);
+		op = next;
+	}
+}
+
+/*
+ * Completes `op` with `result` if nobody has; returns the operation to start
+ * next (its chain's successor after a success), or NULL.
+ */
+static struct aop *finish(struct aop *op, int64_t result, bool *did)
+{
+	*did = false;
+	if (__atomic_exchange_n(&op->done, 1, __ATOMIC_ACQ_REL))
+		return NULL;
+	*did = true;
+	aop_detach(op);
+	struct aop *lt = op->link_timeout;
+	if (lt) { /* it guarded us and we finished first */
+		op->link_timeout = NULL;
+		aop_complete(lt, -ECANCELED);
+		aop_put(lt);
+	}
+
+	struct ring *r = op->ring;
+	bool irq = spin_lock_irqsave(&r->lock);
+	list_del(&op->ring_link);
+	spin_unlock_irqrestore(&r->lock, irq);
+	ring_post(r, op->user_data, result, 0, op->reserved);
+
+	struct aop *next = op->link_next;
+	op->link_next = NULL;
+	if (next && result < 0) {
+		cancel_chain(next);
+		next = NULL;
+	}
+	aop_put(op);
+	return next;
+}
+
+bool aop_complete(struct aop *op, int64_t result)
+{
+	bool did;
+	struct aop *next = finish(op, result, &did);
+	if (next)
+		aop_run_chain(next);
+	return did;
+}
+
+void aop_cancel(struct aop *op)
+{
+	aop_complete(op, -ECANCELED);
+}
+
+/* Writes a struct iris_exit_info of `obj` to the owner's memory at `uaddr` (0: nowhere). */
+static int64_t write_exit_info(struct aop *op, struct kobject *obj, uintptr_t uaddr)
+{
+	struct iris_exit_info info;
+	if (obj->type == KOBJ_PROCESS)
+		info = process_from(obj)->exit;
+	else
+		info = thread_from(obj)->exit;
+	if (!uaddr)
+		return 0;
+	struct process *p = op->ring->owner;
+	return vm_write(&p->vm, uaddr, &info, sizeof(info)) < 0 ? -EFAULT : 0;
+}
+
+/* The exit waitable of a process or thread, or NULL for other objects. */
+static struct waitable *exit_waitable(struct kobject *obj)
+{
+	if (obj->type == KOBJ_PROCESS)
+		return &process_from(obj)->exited;
+	if (obj->type == KOBJ_THREAD)
+		return &thread_from(obj)->exited;
+	return NULL;
+}
+
+static void aop_sub_fired(struct waitsub *s, uint32_t events)
+{
+	struct aop *op = container_of(s, struct aop, sub);
+	int64_t result = events;
+	if (op->nr == SYS_WAIT)
+		result = write_exit_info(op, op->object, op->args[1]);
+	aop_complete(op, result);
+	aop_put(op); /* the subscription's reference */
+}
+
+static void aop_timer_fired(struct ktimer *t)
+{
+	struct aop *op = container_of(t, struct aop, timer);
+	if (op->nr == SYS_LINK_TIMEOUT) {
+		if (aop_complete(op, -ETIMEDOUT) && op->guarded)
+			aop_cancel(op->guarded);
+	} else {
+		aop_complete(op, op->nr == SYS_SLEEP ? 0 : -ETIMEDOUT);
+	}
+	aop_put(op); /* the timer's reference */
+}
+
+/* Arms the operation's timer for `ns` (relative, or absolute with IRIS_TIMEOUT_ABS). */
+static int64_t arm_timer(struct aop *op, uint64_t ns, uint64_t flags)
+{
+	uint64_t now = time_ns();
+	if (flags & ~(uint64_t)IRIS_TIMEOUT_ABS)
+		return -EINVAL;
+	uint64_t deadline = (flags & IRIS_TIMEOUT_ABS) ? ns : now + ns;
+	if (!(flags & IRIS_TIMEOUT_ABS) && ns > INT64_MAX - now)
+		return -EINVAL;
+	__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED);
+	ktimer_arm(&op->timer, deadline > now ? deadline : now);
+	return 1;
+}
+
+/* Resolves the handle argument of SYS_WAIT/SYS_POLL into op->object and op->source. */
+static int64_t take_object(struct aop *op, uint64_t handle, uint32_t need)
+{
+	struct process *p = op->ring->owner;
+	int64_t h = (int64_t)handle;
+	if (!op->object) {
+		if (!p || h < INT32_MIN || h > INT32_MAX)
+			return -EBADF;
+		int r = handle_get(&p->handles, (iris_handle_t)h, 0, need, &op->object, NULL);
+		if (r < 0)
+			return r;
+	}
+	op->source = exit_waitable(op->object);
+	return op->source ? 0 : -EBADF;
+}
+
+/* Subscribes to op->source for `events`; returns the events ready now (0: subscribed). */
+static uint32_t subscribe(struct aop *op, uint32_t events)
+{
+	__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED);
+	uint32_t now = waitable_subscribe(op->source, &op->sub, events, aop_sub_fired);
+	if (now)
+		aop_put(op);
+	return now;
+}
+
+static int64_t start_wait(struct aop *op)
+{
+	uint64_t flags = op->args[2];
+	if (flags & ~(uint64_t)IRIS_WAIT_NOHANG)
+		return -EINVAL;
+	if (op->args[1] && !user_range_ok(op->args[1], sizeof(struct iris_exit_info)))
+		return -EFAULT;
+	int64_t r = take_object(op, op->args[0], IRIS_RIGHT_READ);
+	if (r < 0)
+		return r;
+	if (thread_current() &&
+	    (op->object == &thread_current()->obj ||
+	     (thread_current()->proc && op->object == &thread_current()->proc->obj)))
+		return -EINVAL;
+	if (waitable_ready(op->source) & IRIS_POLL_IN)
+		return write_exit_info(op, op->object, op->args[1]);
+	if (flags & IRIS_WAIT_NOHANG)
+		return -EAGAIN;
+	if (subscribe(op, IRIS_POLL_IN))
+		return write_exit_info(op, op->object, op->args[1]);
+	return 1;
+}
+
+static int64_t start_poll(struct aop *op)
+{
+	uint64_t events = op->args[1], flags = op->args[2];
+	uint64_t all = IRIS_POLL_IN | IRIS_POLL_OUT | IRIS_POLL_HUP;
+	if ((events & ~all) || !events || (flags & ~(uint64_t)IRIS_POLL_MULTISHOT))
+		return -EINVAL;
+	int64_t r = take_object(op, op->args[0], IRIS_RIGHT_READ);
+	if (r < 0)
+		return r;
+	uint32_t now = subscribe(op, (uint32_t)events);
+	return now ? (int64_t)now : 1;
+}
+
+static int64_t start_cancel(struct aop *op)
+{
+	struct ring *r = op->ring;
+	struct aop *target = NULL;
+	bool irq = spin_lock_irqsave(&r->lock);
+	struct list_head *pos;
+	list_for_each(pos, &r->inflight)
+	{
+		struct aop *o = list_entry(pos, struct aop, ring_link);
+		if (o != op && o->user_data == op->args[0] && !o->done) {
+			target = o;
+			__atomic_fetch_add(&o->refcount, 1, __ATOMIC_RELAXED);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&r->lock, irq);
+	if (!target)
+		return -ENOENT;
+	aop_cancel(target);
+	aop_put(target);
+	return 0;
+}
+
+/*
+ * Starts `op` by its number. Returns its result if it finished at once, or 1
+ * if it is now pending (positive results of finished calls are returned as
+ * they are: `pending` tells the two apart).
+ */
+static int64_t dispatch(struct aop *op, bool *pending)
+{
+	int64_t r;
+	*pending = false;
+	switch (op->nr) {
+	case SYS_NOP:
+		return 0;
+	case SYS_SLEEP:
+	case SYS_TIMEOUT:
+		r = arm_timer(op, op->args[0], op->nr == SYS_TIMEOUT ? op->args[1] : 0);
+		break;
+	case SYS_LINK_TIMEOUT:
+		return -EINVAL; /* started only through the operation it guards */
+	case SYS_CANCEL:
+		return start_cancel(op);
+	case SYS_WAIT:
+		r = start_wait(op);
+		break;
+	case SYS_POLL:
+		r = start_poll(op);
+		break;
+	case SYS_THREAD_EXIT:
+	case SYS_PROCESS_EXIT:
+	case SYS_RING_ENTER:
+		return -EINVAL;
+	default:
+		return syscall_invoke(op->nr, op->args);
+	}
+	*pending = r == 1;
+	return r;
+}
+
+/* Whether an ordinary call of `op` may run here (it needs its process's context). */
+static bool in_context(struct aop *op)
+{
+	return aop_is_async(op->nr) || process_current() == op->ring->owner;
+}
+
+/* Starts one operation; returns the next to start if it finished at once. */
+static struct aop *start_one(struct aop *op)
+{
+	if (op->ring->dead) {
+		bool did;
+		return finish(op, -ECANCELED, &did);
+	}
+	if (!in_context(op)) {
+		ring_defer(op->ring, op);
+		return NULL;
+	}
+	op->started = true;
+	if (op->link_timeout) {
+		struct aop *lt = op->link_timeout;
+		int64_t r = arm_timer(lt, lt->args[0], lt->args[1]);
+		if (r < 0)
+			aop_complete(lt, r);
+	}
+	bool pending, did;
+	int64_t r = dispatch(op, &pending);
+	if (!pending)
+		return finish(op, r, &did);
+	/* A link timeout of 0 is "try now": what did not finish at once is cancelled. */
+	struct aop *lt = op->link_timeout;
+	if (lt && lt->args[0] == 0 && !(lt->args[1] & IRIS_TIMEOUT_ABS)) {
+		if (aop_complete(lt, -ETIMEDOUT))
+			aop_cancel(op);
+	}
+	return NULL;
+}
+
+static void aop_run_chain(struct aop *op)
+{
+	while (op)
+		op = start_one(op);
+}
+
+void aop_start(struct aop *op)
+{
+	aop_run_chain(op);
+}
+
+void aop_cancel_all(struct ring *r)
+{
+	for (;;) {
+		struct aop *op = NULL;
+		bool irq = spin_lock_irqsave(&r->lock);
+		struct list_head *pos;
+		list_for_each(pos, &r->inflight)
+		{
+			struct aop *o = list_entry(pos, struct aop, ring_link);
+			if (!o->done) {
+				op = o;
+				__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED);
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&r->lock, irq);
+		if (!op)
+			return;
+		aop_cancel(op);
+		aop_put(op);
+	}
+}
+
+/* Runs `op` (of the calling thread's private ring) and waits for its completion. */
+static long run_sync(struct ring *r, struct aop *op)
+{
+	uint64_t target = r->posted + 1;
+	aop_start(op);
+	/* The fast path: it finished at once. Otherwise wait on the ring. */
+	if (r->posted < target && ring_wait(r, target, 0) == -EINTR) {
+		aop_cancel(op); /* being killed: stop waiting for it */
+	}
+	return r->last_result;
+}
+
+long aop_run_sync(uint32_t nr, const uint64_t args[6])
+{
+	struct ring *r = &thread_current()->sync_ring;
+	struct aop *op = aop_create(r, nr, 0, 0, args);
+	return op ? run_sync(r, op) : -ENOMEM;
+}
+
+long aop_wait_object(struct kobject *obj)
+{
+	static const uint64_t none[6];
+	struct ring *r = &thread_current()->sync_ring;
+	struct aop *op = aop_create(r, SYS_WAIT, 0, 0, none);
+	if (!op)
+		return -ENOMEM;
+	kobject_get(obj);
+	op->object = obj;
+	return run_sync(r, op);
+}

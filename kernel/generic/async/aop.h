@@ -1,0 +1,76 @@
+/*
+ * Asynchronous operations: one system call in flight, from its submission
+ * to its completion on a ring. Immediate calls complete at once; blocking
+ * ones (SYS_SLEEP, SYS_WAIT, SYS_POLL, SYS_TIMEOUT) wait on a timer or a
+ * waitable object, and complete from wherever that fires. An operation may
+ * chain the next one (IRIS_SQE_LINK), be guarded by a link timeout, and be
+ * cancelled. The first completion wins; every other path finds it done.
+ */
+#pragma once
+
+#include <iris/ring.h>
+#include <lib/list.h>
+#include <obj/waitable.h>
+#include <sched/ktimer.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ring;
+struct kobject;
+
+struct aop {
+	uint32_t refcount; /* the ring's (until completion), an armed timer's, a subscription's */
+	volatile uint32_t done;
+	struct ring *ring;
+	struct list_head ring_link;  /* the ring's in-flight list */
+	struct list_head defer_link; /* the ring's list of operations to start in context */
+	uint64_t user_data;
+	uint32_t nr, flags;
+	uint64_t args[6];
+	bool reserved; /* holds a CQ slot promised at submission */
+	bool started;
+
+	struct aop *start_next;   /* ring_submit's list of chain heads to start */
+	struct aop *link_next;    /* starts when this one succeeds */
+	struct aop *link_timeout; /* a SYS_LINK_TIMEOUT guarding this one */
+	struct aop *guarded;      /* for a link timeout: the operation it guards */
+
+	struct ktimer timer;     /* SYS_TIMEOUT, SYS_SLEEP, SYS_LINK_TIMEOUT */
+	struct waitsub sub;      /* SYS_WAIT, SYS_POLL */
+	struct waitable *source; /* what `sub` is subscribed to */
+	struct kobject *object;  /* the object behind the handle (a reference) */
+};
+
+/*
+ * Decodes a submission into a new operation of ring `r` (not started).
+ * Returns NULL if memory runs out.
+ */
+struct aop *aop_create(struct ring *r, uint32_t nr, uint32_t flags, uint64_t user_data,
+                       const uint64_t args[6]);
+
+/* Starts `op` (a chain's head, or an operation alone); it may complete at once. */
+void aop_start(struct aop *op);
+
+/* Completes `op` with `result` unless it is done already; returns whether this call did. */
+bool aop_complete(struct aop *op, int64_t result);
+
+/* Cancels `op` (-ECANCELED) if it has not completed. */
+void aop_cancel(struct aop *op);
+
+/*
+ * The synchronous form of a blocking call: runs system call `nr` on the
+ * calling thread's private ring and waits for it. Returns its result.
+ */
+long aop_run_sync(uint32_t nr, const uint64_t args[6]);
+
+/*
+ * Waits for a process or thread object to end (kernel threads that hold the
+ * object itself rather than a handle). Returns 0 or -ECANCELED if killed.
+ */
+long aop_wait_object(struct kobject *obj);
+
+/* Whether `nr` is run by the operation engine (it may block) rather than at once. */
+bool aop_is_async(uint32_t nr);
+
+/* Cancels every operation of `r` (its owner is going away). */
+void aop_cancel_all(struct ring *r);

@@ -1,0 +1,434 @@
+/*
+ * Shared and private rings. The kernel reads the process's sq_tail and
+ * cq_head once per use, bounds them against its own sq_head and cq_tail, and
+ * copies each submission out of the shared memory before looking at it, so
+ * nothing the process writes there (or changes while the kernel reads) can
+ * make it fault, loop or overrun. It never waits on anything the process
+ * controls.
+ */
+#include <async/aop.h>
+#include <console/log.h>
+#include <iris/errno.h>
+#include <iris/syscall.h>
+#include <lib/string.h>
+#include <mm/heap.h>
+#include <mm/layout.h>
+#include <obj/process.h>
+#include <obj/ring.h>
+#include <sched/sched.h>
+#include <sched/thread.h>
+#include <time.h>
+#include <x86_64/cpu.h>
+#include <x86_64/percpu.h>
+
+#define HEADER_SIZE PAGE_SIZE
+#define SQPOLL_IDLE (1000 * 1000ull) /* ns of idle polling before the thread sleeps */
+#define SQE_SIZE    sizeof(struct iris_sqe)
+#define CQE_SIZE    sizeof(struct iris_cqe)
+
+_Static_assert(SQE_SIZE == 64 && CQE_SIZE == 32, "ring entries must not straddle pages");
+
+struct backlog_entry {
+	struct list_head link;
+	struct iris_cqe cqe;
+};
+
+static void ring_private_release(struct kobject *o)
+{
+	(void)o; /* embedded in its thread, which outlives every use */
+}
+
+void ring_init_private(struct ring *r)
+{
+	memset(r, 0, sizeof(*r));
+	kobject_init(&r->obj, KOBJ_RING, ring_private_release);
+	r->lock = (spinlock_t)SPINLOCK_INIT;
+	list_init(&r->inflight);
+	list_init(&r->backlog);
+	list_init(&r->deferred);
+	list_init(&r->owner_link);
+	waitq_init(&r->waiters);
+	waitq_init(&r->sqpoll_wake);
+}
+
+/* The kernel's view of byte `offset` of the ring memory (never straddles a page). */
+static void *ring_ptr(struct ring *r, uint64_t offset)
+{
+	return (uint8_t *)phys_to_virt(r->vmo->pages[offset / PAGE_SIZE]) + offset % PAGE_SIZE;
+}
+
+static struct iris_ring_header *header(struct ring *r)
+{
+	return ring_ptr(r, 0);
+}
+
+static uint64_t sq_offset(void)
+{
+	return HEADER_SIZE;
+}
+
+static uint64_t cq_offset(struct ring *r)
+{
+	return HEADER_SIZE +
+	       (((uint64_t)r->sq_entries * SQE_SIZE + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+}
+
+/* CQ entries the process has not consumed, from its (untrusted) cq_head; lock held. */
+static uint32_t cq_used(struct ring *r)
+{
+	uint32_t head = __atomic_load_n(&header(r)->cq_head, __ATOMIC_ACQUIRE);
+	uint32_t used = r->cq_tail - head;
+	return used > r->cq_entries ? r->cq_entries : used;
+}
+
+uint32_t ring_cq_ready(struct ring *r)
+{
+	bool irq = spin_lock_irqsave(&r->lock);
+	uint32_t used = cq_used(r);
+	spin_unlock_irqrestore(&r->lock, irq);
+	return used;
+}
+
+/* Writes one completion into the CQ; lock held, space checked. */
+static void cq_write(struct ring *r, const struct iris_cqe *cqe)
+{
+	uint64_t off = cq_offset(r) + (uint64_t)(r->cq_tail & (r->cq_entries - 1)) * CQE_SIZE;
+	memcpy(ring_ptr(r, off), cqe, sizeof(*cqe));
+	r->cq_tail++;
+	__atomic_store_n(&header(r)->cq_tail, r->cq_tail, __ATOMIC_RELEASE);
+}
+
+/* Moves held-back completions into the CQ while there is room; lock held. */
+static void backlog_flush(struct ring *r)
+{
+	while (!list_empty(&r->backlog) && cq_used(r) < r->cq_entries) {
+		struct backlog_entry *b = list_first(&r->backlog, struct backlog_entry, link);
+		list_del(&b->link);
+		cq_write(r, &b->cqe);
+		r->backlog_count--;
+		kfree(b);
+	}
+	header(r)->overflow = r->backlog_count;
+}
+
+void ring_post(struct ring *r, uint64_t user_data, int64_t result, uint32_t flags, bool reserved)
+{
+	struct iris_cqe cqe = { .user_data = user_data, .result = result, .flags = flags };
+	bool irq = spin_lock_irqsave(&r->lock);
+	if (r->vmo) {
+		if (reserved)
+			r->reserved--;
+		backlog_flush(r);
+		if (list_empty(&r->backlog) && cq_used(r) < r->cq_entries) {
+			cq_write(r, &cqe);
+		} else {
+			struct backlog_entry *b = kmalloc(sizeof(*b));
+			if (b) {
+				b->cqe = cqe;
+				list_add_tail(&b->link, &r->backlog);
+				r->backlog_count++;
+				header(r)->overflow = r->backlog_count;
+			} else {
+				pr_warn("ring: no memory to hold a completion back; it is lost\n");
+			}
+		}
+	}
+	r->last_result = result;
+	r->posted++;
+	spin_unlock_irqrestore(&r->lock, irq);
+	waitq_wake_all(&r->waiters);
+}
+
+void ring_defer(struct ring *r, struct aop *op)
+{
+	bool irq = spin_lock_irqsave(&r->lock);
+	list_add_tail(&op->defer_link, &r->deferred);
+	spin_unlock_irqrestore(&r->lock, irq);
+	waitq_wake_all(&r->waiters);
+	waitq_wake_all(&r->sqpoll_wake);
+}
+
+/* Starts what completions elsewhere left for the owner's context (we are in it). */
+static void run_deferred(struct ring *r)
+{
+	for (;;) {
+		struct aop *op = NULL;
+		bool irq = spin_lock_irqsave(&r->lock);
+		if (!list_empty(&r->deferred)) {
+			op = list_first(&r->deferred, struct aop, defer_link);
+			list_del(&op->defer_link);
+		}
+		spin_unlock_irqrestore(&r->lock, irq);
+		if (!op)
+			return;
+		aop_start(op);
+	}
+}
+
+/* Promises a CQ slot to one more submission; false when the CQ could overflow. */
+static bool reserve_slot(struct ring *r)
+{
+	bool irq = spin_lock_irqsave(&r->lock);
+	bool ok = cq_used(r) + r->reserved + r->backlog_count < r->cq_entries;
+	if (ok)
+		r->reserved++;
+	spin_unlock_irqrestore(&r->lock, irq);
+	return ok;
+}
+
+/*
+ * Takes up to `max` submissions. Chains are built over the batch and their
+ * heads started in order at the end. Returns the number taken or -EINVAL.
+ */
+static long ring_submit(struct ring *r, uint32_t max)
+{
+	struct iris_ring_header *h = header(r);
+	uint32_t tail = __atomic_load_n(&h->sq_tail, __ATOMIC_ACQUIRE);
+	uint32_t pending = tail - r->sq_head;
+	if (pending > r->sq_entries)
+		return -EINVAL;
+	uint32_t n = pending < max ? pending : max, taken = 0;
+	struct aop *heads = NULL, **heads_end = &heads, *link_from = NULL;
+
+	while (taken < n && !r->dead && reserve_slot(r)) {
+		struct iris_sqe sqe;
+		uint64_t off =
+		        sq_offset() + (uint64_t)(r->sq_head & (r->sq_entries - 1)) * SQE_SIZE;
+		memcpy(&sqe, ring_ptr(r, off), sizeof(sqe)); /* read once; never again */
+		r->sq_head++;
+		__atomic_store_n(&h->sq_head, r->sq_head, __ATOMIC_RELEASE);
+		taken++;
+
+		struct aop *op = aop_create(r, sqe.nr, sqe.flags, sqe.user_data, sqe.args);
+		if (!op) {
+			ring_post(r, sqe.user_data, -ENOMEM, 0, true);
+			link_from = NULL;
+			continue;
+		}
+		op->reserved = true;
+		if (sqe.nr == SYS_LINK_TIMEOUT) {
+			if (!link_from || link_from->link_timeout) {
+				aop_complete(op, -EINVAL); /* it must follow a linked entry */
+				link_from = NULL;
+				continue;
+			}
+			/* Each holds the other until it is done with it (see aop.c). */
+			link_from->link_timeout = op;
+			op->guarded = link_from;
+			__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&link_from->refcount, 1, __ATOMIC_RELAXED);
+			if (!(sqe.flags & IRIS_SQE_LINK))
+				link_from = NULL;
+			continue;
+		}
+		if (link_from) {
+			link_from->link_next = op;
+		} else {
+			*heads_end = op;
+			heads_end = &op->start_next;
+		}
+		link_from = (sqe.flags & IRIS_SQE_LINK) ? op : NULL;
+	}
+	while (heads) {
+		struct aop *next = heads->start_next;
+		heads->start_next = NULL;
+		aop_start(heads);
+		heads = next;
+	}
+	return taken;
+}
+
+int ring_wait(struct ring *r, uint64_t target, uint64_t deadline)
+{
+	bool irq = spin_lock_irqsave(&r->waiters.lock);
+	int res = 0;
+	while (__atomic_load_n(&r->posted, __ATOMIC_ACQUIRE) < target) {
+		if (deadline && time_ns() >= deadline) {
+			res = -ETIMEDOUT;
+			break;
+		}
+		res = waitq_wait(&r->waiters, deadline);
+		if (res == -EINTR)
+			break;
+		res = 0;
+	}
+	spin_unlock_irqrestore(&r->waiters.lock, irq);
+	return res;
+}
+
+/* Waits until the CQ holds `min` completions; runs deferred chain steps as they arrive. */
+static int wait_cq(struct ring *r, uint32_t min, uint64_t deadline)
+{
+	for (;;) {
+		run_deferred(r);
+		bool irq = spin_lock_irqsave(&r->lock);
+		backlog_flush(r);
+		bool enough = cq_used(r) >= min;
+		uint64_t posted = r->posted;
+		bool deferred = !list_empty(&r->deferred);
+		spin_unlock_irqrestore(&r->lock, irq);
+		if (enough)
+			return 0;
+		if (deferred)
+			continue;
+		int res = ring_wait(r, posted + 1, deadline);
+		if (res < 0)
+			return res;
+	}
+}
+
+long ring_enter(struct ring *r, uint32_t to_submit, uint32_t min_complete, uint32_t flags,
+                uint64_t deadline)
+{
+	long taken = 0;
+	if ((flags & IRIS_ENTER_SQ_WAKEUP) && r->sqpoll)
+		waitq_wake_all(&r->sqpoll_wake);
+	if (!r->sqpoll && to_submit) {
+		taken = ring_submit(r, to_submit);
+		if (taken < 0)
+			return taken;
+	}
+	run_deferred(r);
+	if (flags & IRIS_ENTER_GETEVENTS) {
+		if (min_complete > r->cq_entries)
+			min_complete = r->cq_entries;
+		int res = wait_cq(r, min_complete, deadline);
+		if (res == -EINTR || (res < 0 && taken == 0))
+			return res;
+	}
+	return taken;
+}
+
+/*
+ * The polling thread of an IRIS_RING_SQPOLL ring: takes submissions as they
+ * appear; after SQPOLL_IDLE without any it raises IRIS_RING_NEED_WAKEUP and
+ * sleeps until SYS_RING_ENTER with IRIS_ENTER_SQ_WAKEUP (or new deferred work).
+ */
+static void sqpoll_loop(void *arg)
+{
+	struct ring *r = arg;
+	struct iris_ring_header *h = header(r);
+	uint64_t idle_since = time_ns();
+
+	while (!r->sqpoll_stop) {
+		long n = ring_submit(r, r->sq_entries);
+		run_deferred(r);
+		if (n != 0) {
+			idle_since = time_ns();
+			continue;
+		}
+		if (time_ns() - idle_since < SQPOLL_IDLE) {
+			if (cpu_current()->need_resched)
+				sched_yield();
+			cpu_relax();
+			continue;
+		}
+		bool irq = spin_lock_irqsave(&r->sqpoll_wake.lock);
+		__atomic_store_n(&h->flags, IRIS_RING_NEED_WAKEUP, __ATOMIC_SEQ_CST);
+		/* Re-check after raising the flag: a submission published before it was seen. */
+		uint32_t tail = __atomic_load_n(&h->sq_tail, __ATOMIC_SEQ_CST);
+		if (tail == r->sq_head && list_empty(&r->deferred) && !r->sqpoll_stop)
+			waitq_wait(&r->sqpoll_wake, 0);
+		__atomic_store_n(&h->flags, 0, __ATOMIC_SEQ_CST);
+		spin_unlock_irqrestore(&r->sqpoll_wake.lock, irq);
+		idle_since = time_ns();
+	}
+	kobject_put(&r->obj); /* the polling thread's reference */
+}
+
+static void ring_destroy(struct kobject *o)
+{
+	struct ring *r = ring_from(o);
+	while (!list_empty(&r->backlog)) {
+		struct backlog_entry *b = list_first(&r->backlog, struct backlog_entry, link);
+		list_del(&b->link);
+		kfree(b);
+	}
+	if (r->owner) {
+		bool irq = spin_lock_irqsave(&r->owner->lock);
+		list_del(&r->owner_link);
+		spin_unlock_irqrestore(&r->owner->lock, irq);
+		kobject_put(&r->owner->obj);
+	}
+	kobject_put(&r->vmo->obj);
+	kfree(r);
+}
+
+static uint32_t round_pow2(uint32_t v)
+{
+	uint32_t p = 1;
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+int ring_create(struct process *owner, uint32_t sq_entries, uint32_t cq_entries, uint32_t flags,
+                struct ring **out, struct iris_ring_params *params)
+{
+	if (sq_entries == 0 || sq_entries > IRIS_RING_MAX_ENTRIES ||
+	    cq_entries > 2 * IRIS_RING_MAX_ENTRIES || (flags & ~IRIS_RING_SQPOLL))
+		return -EINVAL;
+	struct ring *r = kmalloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	ring_init_private(r);
+	r->sq_entries = round_pow2(sq_entries);
+	r->cq_entries = round_pow2(cq_entries ? cq_entries : 2 * r->sq_entries);
+	if (r->cq_entries < r->sq_entries)
+		r->cq_entries = r->sq_entries;
+	uint64_t size = cq_offset(r) + (uint64_t)r->cq_entries * CQE_SIZE;
+	size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	r->vmo = vmo_create(size);
+	if (!r->vmo) {
+		kfree(r);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < r->vmo->npages; i++) {
+		if (!vmo_get_page(r->vmo, i)) {
+			kobject_put(&r->vmo->obj);
+			kfree(r);
+			return -ENOMEM;
+		}
+	}
+	r->obj.destroy = ring_destroy;
+	struct iris_ring_header *h = header(r);
+	h->sq_entries = r->sq_entries;
+	h->cq_entries = r->cq_entries;
+	if (flags & IRIS_RING_SQPOLL) {
+		r->sqpoll = thread_create_kernel("sqpoll", sqpoll_loop, r);
+		if (!r->sqpoll) {
+			kobject_put(&r->vmo->obj);
+			kfree(r);
+			return -ENOMEM;
+		}
+		r->sqpoll->proc = owner; /* it runs the ring's calls in the owner's context */
+		kobject_get(&owner->obj);
+		kobject_get(&r->obj);
+	}
+	r->owner = owner;
+	kobject_get(&owner->obj);
+	bool irq = spin_lock_irqsave(&owner->lock);
+	list_add_tail(&r->owner_link, &owner->rings);
+	spin_unlock_irqrestore(&owner->lock, irq);
+
+	params->vmo = -1;
+	params->size = (uint32_t)size;
+	params->sq_offset = (uint32_t)sq_offset();
+	params->cq_offset = (uint32_t)cq_offset(r);
+	params->sq_entries = r->sq_entries;
+	params->cq_entries = r->cq_entries;
+	*out = r;
+	if (r->sqpoll) {
+		sched_start(r->sqpoll);
+		kobject_put(&r->sqpoll->obj);
+	}
+	return 0;
+}
+
+void ring_shutdown(struct ring *r)
+{
+	r->dead = true;
+	r->sqpoll_stop = true;
+	waitq_wake_all(&r->sqpoll_wake);
+	aop_cancel_all(r);
+}
