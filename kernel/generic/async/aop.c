@@ -26,7 +26,7 @@
 #include <syscall/syscall.h>
 #include <time.h>
 
-static void aop_put(struct aop *op)
+void aop_put(struct aop *op)
 {
 	if (__atomic_sub_fetch(&op->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
@@ -120,6 +120,7 @@ static struct aop *finish(struct aop *op, int64_t result, bool *did)
 	struct ring *r = op->ring;
 	bool irq = spin_lock_irqsave(&r->lock);
 	list_del(&op->ring_link);
+	list_del(&op->defer_link); /* if it was waiting to start in its process's context */
 	spin_unlock_irqrestore(&r->lock, irq);
 	ring_post(r, op->user_data, result, 0, op->reserved);
 
@@ -338,6 +339,8 @@ static bool in_context(struct aop *op)
 /* Starts one operation; returns the next to start if it finished at once. */
 static struct aop *start_one(struct aop *op)
 {
+	if (op->done)
+		return NULL; /* cancelled while it waited to start */
 	if (op->ring->dead) {
 		bool did;
 		return finish(op, -ECANCELED, &did);
@@ -403,12 +406,13 @@ void aop_cancel_all(struct ring *r)
 /* Runs `op` (of the calling thread's private ring) and waits for its completion. */
 static long run_sync(struct ring *r, struct aop *op)
 {
+	__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED); /* ours, until we are done */
 	uint64_t target = r->posted + 1;
 	aop_start(op);
 	/* The fast path: it finished at once. Otherwise wait on the ring. */
-	if (r->posted < target && ring_wait(r, target, 0) == -EINTR) {
+	if (r->posted < target && ring_wait(r, target, 0) == -EINTR)
 		aop_cancel(op); /* being killed: stop waiting for it */
-	}
+	aop_put(op);
 	return r->last_result;
 }
 

@@ -48,6 +48,13 @@ struct aop {
 struct aop *aop_create(struct ring *r, uint32_t nr, uint32_t flags, uint64_t user_data,
                        const uint64_t args[6]);
 
+/* A reference of one's own on `op`, dropped with aop_put(); the last one frees it. */
+static inline void aop_get(struct aop *op)
+{
+	__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED);
+}
+void aop_put(struct aop *op);
+
 /* Starts `op` (a chain's head, or an operation alone); it may complete at once. */
 void aop_start(struct aop *op);
 

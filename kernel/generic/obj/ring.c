@@ -43,6 +43,7 @@ void ring_init_private(struct ring *r)
 	memset(r, 0, sizeof(*r));
 	kobject_init(&r->obj, KOBJ_RING, ring_private_release);
 	r->lock = (spinlock_t)SPINLOCK_INIT;
+	r->submit_lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&r->inflight);
 	list_init(&r->backlog);
 	list_init(&r->deferred);
@@ -157,11 +158,13 @@ static void run_deferred(struct ring *r)
 		if (!list_empty(&r->deferred)) {
 			op = list_first(&r->deferred, struct aop, defer_link);
 			list_del(&op->defer_link);
+			aop_get(op);
 		}
 		spin_unlock_irqrestore(&r->lock, irq);
 		if (!op)
 			return;
 		aop_start(op);
+		aop_put(op);
 	}
 }
 
@@ -183,10 +186,14 @@ static bool reserve_slot(struct ring *r)
 static long ring_submit(struct ring *r, uint32_t max)
 {
 	struct iris_ring_header *h = header(r);
+	/* Taking entries is serialised; running them happens after, outside the lock. */
+	bool irq = spin_lock_irqsave(&r->submit_lock);
 	uint32_t tail = __atomic_load_n(&h->sq_tail, __ATOMIC_ACQUIRE);
 	uint32_t pending = tail - r->sq_head;
-	if (pending > r->sq_entries)
+	if (pending > r->sq_entries) {
+		spin_unlock_irqrestore(&r->submit_lock, irq);
 		return -EINVAL;
+	}
 	uint32_t n = pending < max ? pending : max, taken = 0;
 	struct aop *heads = NULL, **heads_end = &heads, *link_from = NULL;
 
@@ -229,6 +236,7 @@ static long ring_submit(struct ring *r, uint32_t max)
 		}
 		link_from = (sqe.flags & IRIS_SQE_LINK) ? op : NULL;
 	}
+	spin_unlock_irqrestore(&r->submit_lock, irq);
 	while (heads) {
 		struct aop *next = heads->start_next;
 		heads->start_next = NULL;

@@ -23,6 +23,7 @@ struct thread;
 struct ring {
 	struct kobject obj;
 	spinlock_t lock;           /* completion production, the in-flight list, counters */
+	spinlock_t submit_lock;    /* taking submissions: one taker at a time */
 	struct process *owner;     /* whose memory the operations use (a reference), or NULL */
 	struct list_head inflight; /* operations not yet completed */
 	struct waitq waiters;      /* threads in ring_wait */
