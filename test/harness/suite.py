@@ -87,6 +87,8 @@ TESTS = [
               expect=("killed: #PF", "killed: #UD", "killed: #GP")),
     GuestTest("user-threads-smp4", "test=user run=test_threads", ktap=True,
               machine=Machine("q35", "seabios", smp=4, mem="256M")),
+        GuestTest("user-rings-smp2", "test=user run=test_ring", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="256M"), timeout=300),
     GuestTest("user-spawn-loop", "test=user run=test_spawn", ktap=True,
               machine=Machine("q35", "seabios", smp=2, mem="256M"), timeout=300),
     # A program built outside the tree against the installed sysroot (./iris test makes the ISO).

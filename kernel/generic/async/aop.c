@@ -38,6 +38,9 @@ void aop_put(struct aop *op)
 	kfree(op);
 }
 
+/* What a start function returns when the operation now waits (never a call's result). */
+#define PENDING INT64_MIN
+
 static void aop_timer_fired(struct ktimer *t);
 static void aop_run_chain(struct aop *op);
 
@@ -92,11 +95,24 @@ static void aop_detach(struct aop *op)
 static void cancel_chain(struct aop *op)
 {
 	while (op) {
-		struct aop *next = op->link_next;
-		op->link_next = NULL;
+		struct aop *next =
+		        __atomic_exchange_n(&op->link_next, AOP_LINK_CLOSED, __ATOMIC_ACQ_REL);
 		aop_complete(op, -ECANCELED);
-		op = next;
+		op = next == AOP_LINK_CLOSED ? NULL : next;
 	}
+}
+
+struct aop *aop_link(struct aop *prev, struct aop *op)
+{
+	struct aop *expected = NULL;
+	if (__atomic_compare_exchange_n(&prev->link_next, &expected, op, false, __ATOMIC_ACQ_REL,
+	                                __ATOMIC_ACQUIRE))
+		return NULL; /* prev starts it when it succeeds */
+	/* prev has finished already: go on after a success, cancel after a failure. */
+	if (__atomic_load_n(&prev->result, __ATOMIC_ACQUIRE) >= 0)
+		return op;
+	aop_complete(op, -ECANCELED);
+	return NULL;
 }
 
 /*
@@ -124,8 +140,10 @@ static struct aop *finish(struct aop *op, int64_t result, bool *did)
 	spin_unlock_irqrestore(&r->lock, irq);
 	ring_post(r, op->user_data, result, 0, op->reserved);
 
-	struct aop *next = op->link_next;
-	op->link_next = NULL;
+	__atomic_store_n(&op->result, result, __ATOMIC_RELEASE);
+	struct aop *next = __atomic_exchange_n(&op->link_next, AOP_LINK_CLOSED, __ATOMIC_ACQ_REL);
+	if (next == AOP_LINK_CLOSED)
+		next = NULL;
 	if (next && result < 0) {
 		cancel_chain(next);
 		next = NULL;
@@ -205,7 +223,7 @@ static int64_t arm_timer(struct aop *op, uint64_t ns, uint64_t flags)
 		return -EINVAL;
 	__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED);
 	ktimer_arm(&op->timer, deadline > now ? deadline : now);
-	return 1;
+	return PENDING;
 }
 
 /* Resolves the handle argument of SYS_WAIT/SYS_POLL into op->object and op->source. */
@@ -254,7 +272,7 @@ static int64_t start_wait(struct aop *op)
 		return -EAGAIN;
 	if (subscribe(op, IRIS_POLL_IN))
 		return write_exit_info(op, op->object, op->args[1]);
-	return 1;
+	return PENDING;
 }
 
 static int64_t start_poll(struct aop *op)
@@ -267,7 +285,7 @@ static int64_t start_poll(struct aop *op)
 	if (r < 0)
 		return r;
 	uint32_t now = subscribe(op, (uint32_t)events);
-	return now ? (int64_t)now : 1;
+	return now ? (int64_t)now : PENDING;
 }
 
 static int64_t start_cancel(struct aop *op)
@@ -293,11 +311,7 @@ static int64_t start_cancel(struct aop *op)
 	return 0;
 }
 
-/*
- * Starts `op` by its number. Returns its result if it finished at once, or 1
- * if it is now pending (positive results of finished calls are returned as
- * they are: `pending` tells the two apart).
- */
+/* Starts `op` by its number. Returns its result if it finished at once (*pending false). */
 static int64_t dispatch(struct aop *op, bool *pending)
 {
 	int64_t r;
@@ -326,7 +340,7 @@ static int64_t dispatch(struct aop *op, bool *pending)
 	default:
 		return syscall_invoke(op->nr, op->args);
 	}
-	*pending = r == 1;
+	*pending = r == PENDING;
 	return r;
 }
 
@@ -353,7 +367,7 @@ static struct aop *start_one(struct aop *op)
 	if (op->link_timeout) {
 		struct aop *lt = op->link_timeout;
 		int64_t r = arm_timer(lt, lt->args[0], lt->args[1]);
-		if (r < 0)
+		if (r != PENDING)
 			aop_complete(lt, r);
 	}
 	bool pending, did;

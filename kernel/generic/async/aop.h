@@ -31,7 +31,8 @@ struct aop {
 	bool started;
 
 	struct aop *start_next;   /* ring_submit's list of chain heads to start */
-	struct aop *link_next;    /* starts when this one succeeds */
+	struct aop *link_next;    /* starts when this one succeeds (AOP_LINK_CLOSED: finished) */
+	int64_t result;           /* set when it finishes, before link_next closes */
 	struct aop *link_timeout; /* a SYS_LINK_TIMEOUT guarding this one */
 	struct aop *guarded;      /* for a link timeout: the operation it guards */
 
@@ -47,6 +48,15 @@ struct aop {
  */
 struct aop *aop_create(struct ring *r, uint32_t nr, uint32_t flags, uint64_t user_data,
                        const uint64_t args[6]);
+
+#define AOP_LINK_CLOSED ((struct aop *)1)
+
+/*
+ * Makes `op` follow `prev` in a chain. Returns NULL if prev will start it (or
+ * it was cancelled because prev failed), or `op` when prev has already
+ * succeeded and the caller must start it.
+ */
+struct aop *aop_link(struct aop *prev, struct aop *op);
 
 /* A reference of one's own on `op`, dropped with aop_put(); the last one frees it. */
 static inline void aop_get(struct aop *op)

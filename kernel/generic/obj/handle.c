@@ -59,7 +59,9 @@ void handle_table_destroy(struct handle_table *t)
 		spin_unlock_irqrestore(&t->lock, irq);
 		if (!obj)
 			break;
-		kobject_put(obj); /* outside the lock: destroying may take other locks */
+		/* Outside the lock: closing and destroying may take other locks. */
+		kobject_handle_closed(obj);
+		kobject_put(obj);
 	}
 	kfree(t->slots);
 	t->slots = NULL;
@@ -75,6 +77,7 @@ static iris_handle_t install_locked(struct handle_table *t, struct kobject *obj,
 		s->obj = obj;
 		s->rights = rights;
 		t->count++;
+		kobject_handle_opened(obj);
 		return encode(i, s->generation);
 	}
 	return -EMFILE;
@@ -103,6 +106,7 @@ iris_handle_t handle_commit(struct handle_table *t, int slot, struct kobject *ob
 	struct handle_slot *s = &t->slots[slot];
 	s->obj = obj;
 	s->rights = rights;
+	kobject_handle_opened(obj);
 	iris_handle_t h = encode((uint32_t)slot, s->generation);
 	spin_unlock_irqrestore(&t->lock, irq);
 	return h;
@@ -161,6 +165,7 @@ int handle_close(struct handle_table *t, iris_handle_t h)
 	spin_unlock_irqrestore(&t->lock, irq);
 	if (!obj)
 		return -EBADF;
+	kobject_handle_closed(obj);
 	kobject_put(obj);
 	return 0;
 }

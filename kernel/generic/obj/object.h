@@ -10,7 +10,7 @@
 enum kobject_type {
 	KOBJ_PROCESS = 1,
 	KOBJ_THREAD,
-		KOBJ_VMO,
+	KOBJ_VMO,
 	KOBJ_RING,
 	KOBJ_TYPE_COUNT,
 };
@@ -18,7 +18,9 @@ enum kobject_type {
 struct kobject {
 	enum kobject_type type;
 	uint32_t refcount;
+	uint32_t handles; /* how many handles name it (they hold references too) */
 	void (*destroy)(struct kobject *obj);
+	void (*last_handle)(struct kobject *obj); /* optional: the last handle was closed */
 };
 
 static inline void kobject_init(struct kobject *o, enum kobject_type type,
@@ -26,12 +28,26 @@ static inline void kobject_init(struct kobject *o, enum kobject_type type,
 {
 	o->type = type;
 	o->refcount = 1;
+	o->handles = 0;
 	o->destroy = destroy;
+	o->last_handle = NULL;
 }
 
 static inline void kobject_get(struct kobject *o)
 {
 	__atomic_fetch_add(&o->refcount, 1, __ATOMIC_RELAXED);
+}
+
+/* Handle bookkeeping, called by the handle tables (with the object's reference held). */
+static inline void kobject_handle_opened(struct kobject *o)
+{
+	__atomic_fetch_add(&o->handles, 1, __ATOMIC_RELAXED);
+}
+
+static inline void kobject_handle_closed(struct kobject *o)
+{
+	if (__atomic_sub_fetch(&o->handles, 1, __ATOMIC_ACQ_REL) == 0 && o->last_handle)
+		o->last_handle(o);
 }
 
 /* Drops one reference; destroys the object when it was the last. */

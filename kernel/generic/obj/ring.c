@@ -179,6 +179,16 @@ static bool reserve_slot(struct ring *r)
 	return ok;
 }
 
+/* Replaces the open end of a chain, keeping a reference on it. */
+static void set_link_from(struct aop **slot, struct aop *op)
+{
+	if (op)
+		aop_get(op);
+	if (*slot)
+		aop_put(*slot);
+	*slot = op;
+}
+
 /*
  * Takes up to `max` submissions. Chains are built over the batch and their
  * heads started in order at the end. Returns the number taken or -EINVAL.
@@ -191,11 +201,16 @@ static long ring_submit(struct ring *r, uint32_t max)
 	uint32_t tail = __atomic_load_n(&h->sq_tail, __ATOMIC_ACQUIRE);
 	uint32_t pending = tail - r->sq_head;
 	if (pending > r->sq_entries) {
+		/* Show the process where the kernel really is, so it can recover. */
+		__atomic_store_n(&h->sq_head, r->sq_head, __ATOMIC_RELEASE);
+		__atomic_store_n(&h->cq_tail, r->cq_tail, __ATOMIC_RELEASE);
 		spin_unlock_irqrestore(&r->submit_lock, irq);
 		return -EINVAL;
 	}
 	uint32_t n = pending < max ? pending : max, taken = 0;
-	struct aop *heads = NULL, **heads_end = &heads, *link_from = NULL;
+	/* A chain left open by the last batch goes on in this one (its reference is ours now). */
+	struct aop *heads = NULL, **heads_end = &heads, *link_from = r->link_from;
+	r->link_from = NULL;
 
 	while (taken < n && !r->dead && reserve_slot(r)) {
 		struct iris_sqe sqe;
@@ -209,33 +224,39 @@ static long ring_submit(struct ring *r, uint32_t max)
 		struct aop *op = aop_create(r, sqe.nr, sqe.flags, sqe.user_data, sqe.args);
 		if (!op) {
 			ring_post(r, sqe.user_data, -ENOMEM, 0, true);
-			link_from = NULL;
+			set_link_from(&link_from, NULL);
 			continue;
 		}
 		op->reserved = true;
+		if (sqe.flags & ~IRIS_SQE_LINK) {
+			aop_complete(op, -EINVAL);
+			set_link_from(&link_from, NULL);
+			continue;
+		}
 		if (sqe.nr == SYS_LINK_TIMEOUT) {
-			if (!link_from || link_from->link_timeout) {
-				aop_complete(op, -EINVAL); /* it must follow a linked entry */
-				link_from = NULL;
+			/* It guards the linked entry before it, which must not have started. */
+			if (!link_from || link_from->link_timeout || link_from->started) {
+				aop_complete(op, -EINVAL);
+				set_link_from(&link_from, NULL);
 				continue;
 			}
 			/* Each holds the other until it is done with it (see aop.c). */
 			link_from->link_timeout = op;
 			op->guarded = link_from;
-			__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED);
-			__atomic_fetch_add(&link_from->refcount, 1, __ATOMIC_RELAXED);
+			aop_get(op);
+			aop_get(link_from);
 			if (!(sqe.flags & IRIS_SQE_LINK))
-				link_from = NULL;
+				set_link_from(&link_from, NULL);
 			continue;
 		}
-		if (link_from) {
-			link_from->link_next = op;
-		} else {
-			*heads_end = op;
-			heads_end = &op->start_next;
+		struct aop *start = link_from ? aop_link(link_from, op) : op;
+		if (start) {
+			*heads_end = start;
+			heads_end = &start->start_next;
 		}
-		link_from = (sqe.flags & IRIS_SQE_LINK) ? op : NULL;
+		set_link_from(&link_from, (sqe.flags & IRIS_SQE_LINK) ? op : NULL);
 	}
+	r->link_from = link_from;
 	spin_unlock_irqrestore(&r->submit_lock, irq);
 	while (heads) {
 		struct aop *next = heads->start_next;
@@ -347,6 +368,8 @@ static void sqpoll_loop(void *arg)
 static void ring_destroy(struct kobject *o)
 {
 	struct ring *r = ring_from(o);
+	if (r->link_from)
+		aop_put(r->link_from);
 	while (!list_empty(&r->backlog)) {
 		struct backlog_entry *b = list_first(&r->backlog, struct backlog_entry, link);
 		list_del(&b->link);
@@ -360,6 +383,12 @@ static void ring_destroy(struct kobject *o)
 	}
 	kobject_put(&r->vmo->obj);
 	kfree(r);
+}
+
+/* Nobody can submit or wait any more: cancel what is in flight and stop polling. */
+static void ring_last_handle(struct kobject *o)
+{
+	ring_shutdown(ring_from(o));
 }
 
 static uint32_t round_pow2(uint32_t v)
@@ -399,6 +428,7 @@ int ring_create(struct process *owner, uint32_t sq_entries, uint32_t cq_entries,
 		}
 	}
 	r->obj.destroy = ring_destroy;
+	r->obj.last_handle = ring_last_handle;
 	struct iris_ring_header *h = header(r);
 	h->sq_entries = r->sq_entries;
 	h->cq_entries = r->cq_entries;

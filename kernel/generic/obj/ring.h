@@ -43,6 +43,7 @@ struct ring {
 	volatile bool sqpoll_stop;
 	struct waitq sqpoll_wake;
 	struct list_head deferred;   /* operations to start in the owner's context */
+	struct aop *link_from;       /* a chain the last submissions left open (a reference) */
 	struct list_head owner_link; /* the owner's list of rings */
 };
 

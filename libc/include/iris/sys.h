@@ -9,6 +9,7 @@
 #pragma once
 
 #include <iris/handle.h>
+#include <iris/ring.h>
 #include <iris/syscall.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -192,3 +193,58 @@ static inline long sys_process_self(void)
 {
 	return iris_syscall6(SYS_PROCESS_SELF, 0, 0, 0, 0, 0, 0);
 }
+
+/*
+ * Creates a submission/completion ring (docs/rings.md) of `sq_entries` and
+ * `cq_entries` (0: twice sq_entries) entries, rounded up to powers of two,
+ * with `flags` (IRIS_RING_SQPOLL). Fills *params (map params->vmo read-write,
+ * params->size bytes) and returns the ring handle, or -errno.
+ */
+static inline long sys_ring_setup(uint32_t sq_entries, uint32_t cq_entries, unsigned flags,
+                                  struct iris_ring_params *params)
+{
+	return iris_syscall6(SYS_RING_SETUP, sq_entries, cq_entries, flags, (long)params, 0, 0);
+}
+
+/*
+ * Lets the kernel take up to `to_submit` published submissions; with
+ * IRIS_ENTER_GETEVENTS in `flags`, then waits until `min_complete`
+ * completions are in the CQ or `timeout_ns` (relative; 0: none) has passed.
+ * IRIS_ENTER_SQ_WAKEUP wakes an SQPOLL ring's polling thread. Returns the
+ * number of submissions taken, or -errno.
+ */
+static inline long sys_ring_enter(iris_handle_t ring, uint32_t to_submit, uint32_t min_complete,
+                                  unsigned flags, uint64_t timeout_ns)
+{
+	return iris_syscall6(SYS_RING_ENTER, ring, to_submit, min_complete, flags, (long)timeout_ns,
+	                     0);
+}
+
+/* Does nothing: 0. Measures the cost of a submission in a ring. */
+static inline long sys_nop(void)
+{
+	return iris_syscall6(SYS_NOP, 0, 0, 0, 0, 0, 0);
+}
+
+/*
+ * Waits until `ns` from now (or the monotonic time `ns` with
+ * IRIS_TIMEOUT_ABS in `flags`), then returns -ETIMEDOUT.
+ */
+static inline long sys_timeout(uint64_t ns, unsigned flags)
+{
+	return iris_syscall6(SYS_TIMEOUT, (long)ns, flags, 0, 0, 0, 0);
+}
+
+/*
+ * Waits until one of `events` (IRIS_POLL_*) is ready on `handle` and returns
+ * the ready ones, or -errno. IRIS_POLL_MULTISHOT in `flags` is for rings only.
+ */
+static inline long sys_poll(iris_handle_t handle, unsigned events, unsigned flags)
+{
+	return iris_syscall6(SYS_POLL, handle, events, flags, 0, 0, 0);
+}
+
+/*
+ * SYS_CANCEL and SYS_LINK_TIMEOUT act on other entries of a ring, so they
+ * only make sense as submissions (iris/ringbuf.h); they have no wrapper here.
+ */
