@@ -50,8 +50,8 @@ int main(void)
 	}
 	ktap_check(total == (long)THREADS * YIELDS, "%ld yields counted", (long)total);
 	ktap_check(fpu_ok == THREADS, "FPU state intact in %d threads", fpu_ok);
-		long threads_after = sys_stat(IRIS_STAT_THREADS);
+	long threads_after = sys_stat(IRIS_STAT_THREADS);
 	ktap_check(threads_after == threads_before, "all threads gone (%ld before, %ld after)",
-		   threads_before, threads_after);
+	           threads_before, threads_after);
 	return ktap_done();
 }

@@ -102,7 +102,8 @@ void init_start(void)
 		qemu_exit(QEMU_EXIT_FAILURE);
 		return;
 	}
-		/* The watcher exists before init runs, so the thread count init's programs see is stable. */
+	/* The watcher exists before init runs, so the thread count init's programs see is stable.
+	 */
 	struct thread *watch = thread_create_kernel("init-watch", init_watch, NULL);
 	if (!watch)
 		panic("no memory for the init watcher");
