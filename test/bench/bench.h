@@ -23,6 +23,17 @@
 #define BENCH_SYSCALL_ITERATIONS 100000
 #define BENCH_SPAWN_ITERATIONS   200
 
+/*
+ * The ring NOP metrics (ring_nop_*): operations per round (a multiple of
+ * every batch size; fewer with a polling thread, whose rounds cost far more
+ * under -icount, see README.md) and the ring sizes, the same on both sides.
+ */
+#define BENCH_RING_OPS        65536
+#define BENCH_RING_SQPOLL_OPS 4096
+#define BENCH_RING_SQ_ENTRIES 256
+#define BENCH_RING_CQ_ENTRIES 512
+#define BENCH_RING_BATCH_MAX  BENCH_RING_SQ_ENTRIES
+
 /* The time stamp counter: guest instructions retired so far under -icount. */
 static inline uint64_t bench_rdtsc(void)
 {
@@ -70,5 +81,18 @@ static inline void bench_report(const char *metric, uint64_t *values, unsigned n
 	printf("BENCH %s ", metric);
 	bench_print_hundredths(median);
 	printf("\n");
+	fflush(stdout);
+}
+
+/*
+ * Prints `BENCH <name> <count / ops>` with four decimals (a figure such as
+ * kernel entries per operation, which can be far below one).
+ */
+static inline void bench_report_ratio(const char *name, uint64_t count, uint64_t ops)
+{
+	uint64_t scaled = ops ? (count * 10000 + ops / 2) / ops : 0;
+
+	printf("BENCH %s %lu.%04lu\n", name, (unsigned long)(scaled / 10000),
+	       (unsigned long)(scaled % 10000));
 	fflush(stdout);
 }

@@ -40,8 +40,10 @@ ICOUNT = ("-icount", "shift=0,sleep=off")
 # -icount takes over a minute of wall clock per second: Enter skips it.
 GRUB_MENU_KEYS = ((b"executed automatically in", "ret"),)
 BENCH_MACHINE = Machine("q35", "seabios", smp=1, mem="512M")
+SMP2_MACHINE = Machine("q35", "seabios", smp=2, mem="512M")  # the polling metrics
 SUCCESS = exit_status(linux_guest.DEBUG_EXIT_SUCCESS)  # 33, both sides
 CHILD = "/bench/bench_child"
+RING_ENTRIES = ("entries", "entries")  # system calls into the kernel per ring operation
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,17 @@ class Metric:
                    and round counts are shared with Iris in bench.h.
     linux_early:   commands /init runs first, before it mounts anything.
     linux_modules: kernel modules to load first (dependencies are found).
-    iris:          the Iris program (a boot module) that prints this metric. One
-                   boot per machine runs the programs of all selected metrics,
-                   in table order: `test=bench run=<program>,<program>...`.
+    iris:          the Iris program (a boot module) that prints this metric,
+                   with its arguments after `+` ("bench_ring+ring_nop_b4+4").
+                   One boot per machine runs the programs of all selected
+                   metrics, in table order (the same command once):
+                   `test=bench run=<program>,<program>...`.
     machine:       the QEMU machine, the same for both sides; linux_qemu and
                    iris_qemu add arguments for one side only.
     icount:        count instructions (-icount); False for wall-clock metrics.
+    extras:        (x, unit) pairs: second figures the programs of both sides
+                   print as `BENCH <name>.<x>`, shown as rows `<name>.<x>` and
+                   in bench.json as `iris_<x>` / `linux_<x>` (null when absent).
     """
 
     name: str
@@ -73,6 +80,7 @@ class Metric:
     linux_qemu: tuple = ()
     iris_qemu: tuple = ()
     icount: bool = True
+    extras: tuple = ()
     timeout: float = 600      # seconds for the whole boot (wall clock)
     idle_timeout: float = 60  # seconds without serial output
 
@@ -93,6 +101,16 @@ METRICS = [
            linux=(("bench_spawn", "process_spawn", "posix_spawn", CHILD),
                   ("bench_spawn", "process_spawn.fork_exec", "fork", CHILD)),
            iris="bench_spawn"),
+    *[Metric(f"ring_nop_b{batch}",
+             linux=(("bench_ring", f"ring_nop_b{batch}", batch, "enter"),),
+             iris=f"bench_ring+ring_nop_b{batch}+{batch}+enter",
+             extras=(RING_ENTRIES,))
+      for batch in (1, 4, 32, 256)],
+    Metric("ring_nop_sqpoll_b32",
+           linux=(("bench_ring", "ring_nop_sqpoll_b32", 32, "sqpoll"),),
+           iris="bench_ring+ring_nop_sqpoll_b32+32+sqpoll",
+           extras=(RING_ENTRIES,),
+           machine=SMP2_MACHINE),
 ]
 
 BENCH_RE = re.compile(r"^BENCH ([A-Za-z0-9_.]+) ([0-9.]+)\s*$")
@@ -138,7 +156,7 @@ def linux_boots(metrics: list, kernel, initramfs: str) -> list:
     boots = []
     for n, ((machine, icount, extra), group) in enumerate(groups.items()):
         for off in (False, True):
-            cmdline = linux_guest.kernel_cmdline([m.name for m in group], off)
+            cmdline = linux_guest.kernel_cmdline([m.name for m in group], off, machine.smp)
             command = machine_args(machine, icount, extra) + [
                 "-kernel", kernel.image, "-initrd", initramfs, "-append", cmdline]
             label = f"linux{n or ''}" + ("-mitigations-off" if off else "")
@@ -271,7 +289,15 @@ def collect(metrics: list, boots: list) -> list:
                 base, _, extra = name.partition(".")
                 if base == metric.name:
                     key = side + ("_" + extra if extra else "") + suffix
-                    entry[key] = round(value, 2)
+                    entry[key] = round(value, 2 if value >= 1 else 4)
+        if metric.extras:
+            entry["extra_units"] = dict(metric.extras)
+        for extra, _ in metric.extras:
+            if metric.iris:
+                entry.setdefault("iris_" + extra, None)
+            if metric.has_linux:
+                entry.setdefault("linux_" + extra, None)
+                entry.setdefault(f"linux_{extra}_mitigations_off", None)
         if metric.has_linux:
             entry.setdefault("linux_mitigations_off", None)
         results.append(entry)
@@ -284,6 +310,8 @@ def format_value(value) -> str:
         return "—"
     if value >= 1000:
         return f"{value:,.0f}"
+    if value < 1:
+        return f"{value:.4f}"  # 0.0313 entries per operation
     return f"{value:.1f}"
 
 
@@ -294,12 +322,18 @@ def ratio(iris, linux) -> str:
     return f"{iris / linux:.2f}"
 
 
-def print_table(results: list):
-    """The table `metric | Iris | Linux | Iris/Linux`, then Linux's other figures."""
+def print_table(results: list, metrics: list):
+    """The table `metric | Iris | Linux | Iris/Linux` (a row per extra figure too),
+    then Linux's other figures."""
+    extras = {m.name: dict(m.extras) for m in metrics}
     rows = [("metric", "Iris", "Linux", "Iris/Linux")]
     for r in results:
         rows.append((r["name"], format_value(r["iris"]), format_value(r["linux"]),
                      ratio(r["iris"], r["linux"])))
+        for extra, unit in extras.get(r["name"], {}).items():
+            iris, linux = r.get("iris_" + extra), r.get("linux_" + extra)
+            rows.append((f"{r['name']}.{extra} ({unit})", format_value(iris),
+                         format_value(linux), ratio(iris, linux)))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for n, row in enumerate(rows):
         cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
@@ -309,10 +343,14 @@ def print_table(results: list):
     notes = []
     for r in results:
         for key, value in r.items():
-            if key.startswith("linux_") and value is not None:
-                notes.append(f"  {r['name']} {key[len('linux_'):]}: {format_value(value)}")
+            figure = key[len("linux_"):]
+            if not key.startswith("linux_") or value is None or figure in extras[r["name"]]:
+                continue
+            unit = extras[r["name"]].get(figure.replace("_mitigations_off", ""))
+            notes.append(f"  {r['name']} {figure}: {format_value(value)}"
+                         + (f" ({unit})" if unit else ""))
     if notes:
-        print("Linux, other figures (instructions):")
+        print("Linux, other figures (instructions unless marked):")
         print("\n".join(notes))
 
 
@@ -348,7 +386,8 @@ def main(argv=None) -> int:
     if args.list:
         for m in METRICS:
             sides = [s for s, on in (("iris", m.iris), ("linux", m.has_linux)) if on]
-            print(f"{m.name:24} {m.unit:14} {' '.join(sides)}")
+            extras = "".join(f" +{x} ({unit})" for x, unit in m.extras)
+            print(f"{m.name:24} {m.unit:14} {' '.join(sides)}{extras}")
         return 0
     metrics = select(args.only)
     build = os.path.abspath(args.build)
@@ -380,7 +419,7 @@ def main(argv=None) -> int:
                 problems.append(f"{boot.label}: {boot.problem}")
 
     results = collect(metrics, boots)
-    print_table(results)
+    print_table(results, metrics)
     for problem in problems:
         print(f"bench: {problem}", file=sys.stderr)
     path = os.path.join(build, "bench.json")

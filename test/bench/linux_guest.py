@@ -7,6 +7,8 @@ in /lib/modules, and an /init shell script generated from the metric table.
 /init reads the environment variable `bench_run` (the kernel passes unknown
 `name=value` words of its command line to init as environment) and runs the
 commands of the metrics it lists, then leaves QEMU through isa-debug-exit.
+On a machine with several CPUs the kernel boots with maxcpus=1 and /init
+brings the others online first (see kernel_cmdline).
 
 Everything lands in BUILD/bench/ and is rebuilt only when an input changes.
 """
@@ -253,6 +255,12 @@ def init_script(metrics, modules_of: dict) -> str:
         "mount -t proc proc /proc",
         "mount -t sysfs sysfs /sys",
         "mount -t devtmpfs devtmpfs /dev",
+        "# A machine with more CPUs boots with maxcpus=1 (see kernel_cmdline): bring the",
+        "# others online before measuring anything.",
+        "for cpu in /sys/devices/system/cpu/cpu[0-9]*/online; do",
+        "\t[ -e \"$cpu\" ] && [ \"$(cat \"$cpu\")\" != 1 ] || continue",
+        "\techo 1 > \"$cpu\" || echo \"BENCH-FAIL cannot bring $cpu up\"",
+        "done",
         "load() { [ -d /sys/module/$1 ] || insmod /lib/modules/$1.ko || "
         "echo \"BENCH-FAIL insmod $1\"; }",
         "run() { \"$@\" || echo \"BENCH-FAIL $* (status $?)\"; }",
@@ -380,9 +388,18 @@ def build_initramfs(build_dir: str, kernel: Kernel, metrics) -> str:
     return path
 
 
-def kernel_cmdline(metric_names, mitigations_off: bool) -> str:
-    """The Linux command line for one boot running `metric_names`."""
+def kernel_cmdline(metric_names, mitigations_off: bool, smp: int = 1) -> str:
+    """The Linux command line for one boot running `metric_names` on `smp` CPUs.
+
+    With more than one CPU the kernel boots on one (maxcpus=1) and /init brings
+    the others online: under -icount (single-threaded TCG, QEMU 7.2) Debian's
+    6.1 kernel hangs bringing up secondary CPUs at boot ("x86: Booting SMP
+    configuration", the AP never runs again), while CPU hotplug from user space
+    works.
+    """
     words = ["console=ttyS0", "quiet", "panic=-1", "bench_run=" + ",".join(metric_names)]
+    if smp > 1:
+        words.append("maxcpus=1")
     if mitigations_off:
         words.append("mitigations=off")
     return " ".join(words)

@@ -85,7 +85,7 @@ bool aop_is_async(uint32_t nr)
 /* Stops whatever could still complete `op` (its timer, its subscription). */
 static void aop_detach(struct aop *op)
 {
-	if (ktimer_cancel(&op->timer))
+	if (op->timed && ktimer_cancel(&op->timer))
 		aop_put(op);
 	if (op->source && waitable_unsubscribe(op->source, &op->sub))
 		aop_put(op);
@@ -222,6 +222,7 @@ static int64_t arm_timer(struct aop *op, uint64_t ns, uint64_t flags)
 	if (!(flags & IRIS_TIMEOUT_ABS) && ns > INT64_MAX - now)
 		return -EINVAL;
 	__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED);
+	op->timed = true;
 	ktimer_arm(&op->timer, deadline > now ? deadline : now);
 	return PENDING;
 }

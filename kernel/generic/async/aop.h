@@ -29,6 +29,7 @@ struct aop {
 	uint64_t args[6];
 	bool reserved; /* holds a CQ slot promised at submission */
 	bool started;
+	bool timed; /* its timer has been armed (so finishing must disarm it) */
 
 	struct aop *start_next;   /* ring_submit's list of chain heads to start */
 	struct aop *link_next;    /* starts when this one succeeds (AOP_LINK_CLOSED: finished) */

@@ -17,6 +17,7 @@
 #include <obj/ring.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
+#include <syscall/syscall.h>
 #include <time.h>
 #include <x86_64/cpu.h>
 #include <x86_64/percpu.h>
@@ -189,14 +190,82 @@ static void set_link_from(struct aop **slot, struct aop *op)
 	*slot = op;
 }
 
+/* Entries run at once, without an operation: no link, no flags, a call that never waits. */
+static bool sqe_immediate(const struct iris_sqe *s, const struct aop *link_from)
+{
+	return !link_from && s->flags == 0 && (s->nr == SYS_NOP || !aop_is_async(s->nr));
+}
+
+static int64_t run_immediate(const struct iris_sqe *s)
+{
+	switch (s->nr) {
+	case SYS_NOP:
+		return 0;
+	case SYS_THREAD_EXIT:
+	case SYS_PROCESS_EXIT:
+	case SYS_RING_ENTER:
+		return -EINVAL;
+	default:
+		return syscall_invoke(s->nr, s->args);
+	}
+}
+
 /*
- * Takes up to `max` submissions. Chains are built over the batch and their
- * heads started in order at the end. Returns the number taken or -EINVAL.
+ * Takes one submission that needs an operation (a link, a link timeout, or
+ * a call that may wait) and adds it to the chain being built or to `heads`.
+ */
+static void take_operation(struct ring *r, const struct iris_sqe *sqe, struct aop **link_from,
+                           struct aop ***heads_end)
+{
+	struct aop *op = aop_create(r, sqe->nr, sqe->flags, sqe->user_data, sqe->args);
+	if (!op) {
+		ring_post(r, sqe->user_data, -ENOMEM, 0, true);
+		set_link_from(link_from, NULL);
+		return;
+	}
+	op->reserved = true;
+	if (sqe->flags & ~IRIS_SQE_LINK) {
+		aop_complete(op, -EINVAL);
+		set_link_from(link_from, NULL);
+		return;
+	}
+	if (sqe->nr == SYS_LINK_TIMEOUT) {
+		struct aop *guarded = *link_from;
+		/* It guards the linked entry before it, which must not have started. */
+		if (!guarded || guarded->link_timeout || guarded->started) {
+			aop_complete(op, -EINVAL);
+			set_link_from(link_from, NULL);
+			return;
+		}
+		/* Each holds the other until it is done with it (see aop.c). */
+		guarded->link_timeout = op;
+		op->guarded = guarded;
+		aop_get(op);
+		aop_get(guarded);
+		if (!(sqe->flags & IRIS_SQE_LINK))
+			set_link_from(link_from, NULL);
+		return;
+	}
+	struct aop *start = *link_from ? aop_link(*link_from, op) : op;
+	if (start) {
+		**heads_end = start;
+		*heads_end = &start->start_next;
+	}
+	set_link_from(link_from, (sqe->flags & IRIS_SQE_LINK) ? op : NULL);
+}
+
+#define IMMEDIATE_BATCH 32
+
+/*
+ * Takes up to `max` submissions, in order, in segments: a run of immediate
+ * entries (run and posted directly), or a run of operations (chains built
+ * over it, their heads started at its end). Taking is serialised; running
+ * happens outside the lock. A chain left open goes on in the next call.
+ * Returns the number taken, or -EINVAL for wild indices.
  */
 static long ring_submit(struct ring *r, uint32_t max)
 {
 	struct iris_ring_header *h = header(r);
-	/* Taking entries is serialised; running them happens after, outside the lock. */
 	bool irq = spin_lock_irqsave(&r->submit_lock);
 	uint32_t tail = __atomic_load_n(&h->sq_tail, __ATOMIC_ACQUIRE);
 	uint32_t pending = tail - r->sq_head;
@@ -207,62 +276,62 @@ static long ring_submit(struct ring *r, uint32_t max)
 		spin_unlock_irqrestore(&r->submit_lock, irq);
 		return -EINVAL;
 	}
-	uint32_t n = pending < max ? pending : max, taken = 0;
-	/* A chain left open by the last batch goes on in this one (its reference is ours now). */
-	struct aop *heads = NULL, **heads_end = &heads, *link_from = r->link_from;
-	r->link_from = NULL;
-
-	while (taken < n && !r->dead && reserve_slot(r)) {
-		struct iris_sqe sqe;
-		uint64_t off =
-		        sq_offset() + (uint64_t)(r->sq_head & (r->sq_entries - 1)) * SQE_SIZE;
-		memcpy(&sqe, ring_ptr(r, off), sizeof(sqe)); /* read once; never again */
-		r->sq_head++;
-		__atomic_store_n(&h->sq_head, r->sq_head, __ATOMIC_RELEASE);
-		taken++;
-
-		struct aop *op = aop_create(r, sqe.nr, sqe.flags, sqe.user_data, sqe.args);
-		if (!op) {
-			ring_post(r, sqe.user_data, -ENOMEM, 0, true);
-			set_link_from(&link_from, NULL);
-			continue;
-		}
-		op->reserved = true;
-		if (sqe.flags & ~IRIS_SQE_LINK) {
-			aop_complete(op, -EINVAL);
-			set_link_from(&link_from, NULL);
-			continue;
-		}
-		if (sqe.nr == SYS_LINK_TIMEOUT) {
-			/* It guards the linked entry before it, which must not have started. */
-			if (!link_from || link_from->link_timeout || link_from->started) {
-				aop_complete(op, -EINVAL);
-				set_link_from(&link_from, NULL);
-				continue;
-			}
-			/* Each holds the other until it is done with it (see aop.c). */
-			link_from->link_timeout = op;
-			op->guarded = link_from;
-			aop_get(op);
-			aop_get(link_from);
-			if (!(sqe.flags & IRIS_SQE_LINK))
-				set_link_from(&link_from, NULL);
-			continue;
-		}
-		struct aop *start = link_from ? aop_link(link_from, op) : op;
-		if (start) {
-			*heads_end = start;
-			heads_end = &start->start_next;
-		}
-		set_link_from(&link_from, (sqe.flags & IRIS_SQE_LINK) ? op : NULL);
-	}
-	r->link_from = link_from;
 	spin_unlock_irqrestore(&r->submit_lock, irq);
-	while (heads) {
-		struct aop *next = heads->start_next;
-		heads->start_next = NULL;
-		aop_start(heads);
-		heads = next;
+	uint32_t n = pending < max ? pending : max, taken = 0;
+	struct iris_sqe carry;
+	bool have_carry = false;
+
+	while (taken < n || have_carry) {
+		struct iris_sqe now[IMMEDIATE_BATCH];
+		unsigned nnow = 0;
+				struct aop *heads = NULL, **heads_end = &heads;
+		uint32_t before = taken;
+		bool carried = have_carry;
+		irq = spin_lock_irqsave(&r->submit_lock);
+		struct aop *link_from = r->link_from;
+		r->link_from = NULL;
+		while (!r->dead) {
+			struct iris_sqe sqe;
+			if (have_carry) {
+				sqe = carry;
+				have_carry = false;
+			} else {
+								/* Another thread may have taken entries since `tail` was read. */
+				if (taken == n || (int32_t)(tail - r->sq_head) <= 0 || !reserve_slot(r))
+					break;
+				uint64_t off =
+				        sq_offset() +
+				        (uint64_t)(r->sq_head & (r->sq_entries - 1)) * SQE_SIZE;
+				memcpy(&sqe, ring_ptr(r, off), sizeof(sqe)); /* read once */
+				r->sq_head++;
+				__atomic_store_n(&h->sq_head, r->sq_head, __ATOMIC_RELEASE);
+				taken++;
+			}
+			bool immediate = sqe_immediate(&sqe, link_from);
+			if ((immediate && heads) || (!immediate && nnow) ||
+			    nnow == IMMEDIATE_BATCH) {
+				carry = sqe; /* it starts the next segment */
+				have_carry = true;
+				break;
+			}
+			if (immediate)
+				now[nnow++] = sqe;
+			else
+				take_operation(r, &sqe, &link_from, &heads_end);
+		}
+		r->link_from = link_from;
+		spin_unlock_irqrestore(&r->submit_lock, irq);
+
+		for (unsigned i = 0; i < nnow; i++)
+			ring_post(r, now[i].user_data, run_immediate(&now[i]), 0, true);
+		while (heads) {
+			struct aop *next = heads->start_next;
+			heads->start_next = NULL;
+			aop_start(heads);
+			heads = next;
+		}
+				if (taken == before && !carried)
+			break; /* no room in the CQ, or nothing left */
 	}
 	return taken;
 }
