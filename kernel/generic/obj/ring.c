@@ -284,7 +284,7 @@ static long ring_submit(struct ring *r, uint32_t max)
 	while (taken < n || have_carry) {
 		struct iris_sqe now[IMMEDIATE_BATCH];
 		unsigned nnow = 0;
-				struct aop *heads = NULL, **heads_end = &heads;
+		struct aop *heads = NULL, **heads_end = &heads;
 		uint32_t before = taken;
 		bool carried = have_carry;
 		irq = spin_lock_irqsave(&r->submit_lock);
@@ -296,8 +296,9 @@ static long ring_submit(struct ring *r, uint32_t max)
 				sqe = carry;
 				have_carry = false;
 			} else {
-								/* Another thread may have taken entries since `tail` was read. */
-				if (taken == n || (int32_t)(tail - r->sq_head) <= 0 || !reserve_slot(r))
+				/* Another thread may have taken entries since `tail` was read. */
+				if (taken == n || (int32_t)(tail - r->sq_head) <= 0 ||
+				    !reserve_slot(r))
 					break;
 				uint64_t off =
 				        sq_offset() +
@@ -330,7 +331,7 @@ static long ring_submit(struct ring *r, uint32_t max)
 			aop_start(heads);
 			heads = next;
 		}
-				if (taken == before && !carried)
+		if (taken == before && !carried)
 			break; /* no room in the CQ, or nothing left */
 	}
 	return taken;
