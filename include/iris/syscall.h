@@ -75,6 +75,8 @@
 
 /* Limits. */
 #define IRIS_HANDLES_MAX          1024        /* per process */
+#define IRIS_THREADS_MAX          1024        /* threads alive per process */
+#define IRIS_REGIONS_MAX          16384       /* mappings per address space */
 #define IRIS_SPAWN_ARGS_MAX       (64u << 10) /* bytes of packed arguments + environment */
 #define IRIS_SPAWN_HANDLES_MAX    64
 #define IRIS_IMAGE_MAX            (64u << 20)

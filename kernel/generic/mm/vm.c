@@ -29,6 +29,7 @@ int vm_space_init(struct vm_space *vm)
 	vm->map_lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&vm->regions);
 	vm->cpus_active = 0;
+	vm->nregions = 0;
 	return paging_space_create(&vm->as);
 }
 
@@ -43,6 +44,7 @@ void vm_space_release(struct vm_space *vm)
 		kobject_put(&r->vmo->obj);
 		kfree(r);
 	}
+	vm->nregions = 0;
 }
 
 void vm_space_free(struct vm_space *vm)
@@ -196,7 +198,9 @@ int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsig
 	spin_lock(&vm->map_lock);
 	bool irq = spin_lock_irqsave(&vm->lock);
 	int err = 0;
-	if (flags & IRIS_MAP_FIXED) {
+	if (vm->nregions >= IRIS_REGIONS_MAX) {
+		err = -ENOMEM;
+	} else if (flags & IRIS_MAP_FIXED) {
 		if (!range_free(vm, addr, addr + len))
 			err = -EEXIST;
 	} else {
@@ -212,6 +216,7 @@ int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsig
 		r->start = addr;
 		r->end = addr + len;
 		region_insert(vm, r);
+		vm->nregions++;
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
 	spin_unlock(&vm->map_lock);
@@ -228,7 +233,8 @@ int vm_map(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot, unsig
  * Splits `r` at `at` (strictly inside), using the preallocated `spare` for the
  * upper part, which gets its own reference to the memory object.
  */
-static void region_split(struct vm_region *r, uintptr_t at, struct vm_region *spare)
+static void region_split(struct vm_space *vm, struct vm_region *r, uintptr_t at,
+                         struct vm_region *spare)
 {
 	*spare = *r;
 	spare->start = at;
@@ -236,6 +242,21 @@ static void region_split(struct vm_region *r, uintptr_t at, struct vm_region *sp
 	kobject_get(&r->vmo->obj);
 	r->end = at;
 	list_add(&spare->link, &r->link);
+	vm->nregions++;
+}
+
+/* How many regions cutting at `addr` and at `end` would add (0 to 2). Lock held. */
+static int splits_needed(struct vm_space *vm, uintptr_t addr, uintptr_t end)
+{
+	int n = 0;
+	struct list_head *pos;
+	list_for_each(pos, &vm->regions)
+	{
+		struct vm_region *r = list_entry(pos, struct vm_region, link);
+		n += r->start < addr && addr < r->end;
+		n += r->start < end && end < r->end;
+	}
+	return n;
 }
 
 static bool range_ok(uintptr_t addr, size_t len)
@@ -258,13 +279,19 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 	spin_lock(&vm->map_lock);
 	bool irq = spin_lock_irqsave(&vm->lock);
 	struct list_head *pos, *tmp;
+	if (vm->nregions >= IRIS_REGIONS_MAX && splits_needed(vm, addr, end) > 0) {
+		spin_unlock_irqrestore(&vm->lock, irq);
+		spin_unlock(&vm->map_lock);
+		kfree(spare);
+		return -ENOMEM;
+	}
 	list_for_each_safe(pos, tmp, &vm->regions)
 	{
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
 		if (r->end <= addr || r->start >= end)
 			continue;
 		if (r->start < addr && r->end > end) {
-			region_split(r, end, spare); /* a hole in the middle */
+			region_split(vm, r, end, spare); /* a hole in the middle */
 			spare = NULL;
 		}
 		/* The frames belong to the memory object: only the entries go. */
@@ -273,6 +300,7 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 		if (r->start >= addr && r->end <= end) {
 			list_del(&r->link);
 			list_add(&r->link, &dead);
+			vm->nregions--;
 		} else if (r->start < addr) {
 			r->end = addr;
 		} else {
@@ -333,7 +361,10 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot)
 
 	spin_lock(&vm->map_lock);
 	bool irq = spin_lock_irqsave(&vm->lock);
-	if ((err = range_check(vm, addr, end, prot)) < 0) {
+	if ((err = range_check(vm, addr, end, prot)) == 0 &&
+	    vm->nregions + splits_needed(vm, addr, end) > IRIS_REGIONS_MAX)
+		err = -ENOMEM;
+	if (err < 0) {
 		spin_unlock_irqrestore(&vm->lock, irq);
 		spin_unlock(&vm->map_lock);
 		goto out;
@@ -345,12 +376,12 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot)
 		if (r->end <= addr || r->start >= end)
 			continue;
 		if (r->start < addr) {
-			region_split(r, addr, spare[0]);
+			region_split(vm, r, addr, spare[0]);
 			spare[0] = NULL;
 			continue; /* the upper half comes next in the list */
 		}
 		if (r->end > end) {
-			region_split(r, end, spare[1]);
+			region_split(vm, r, end, spare[1]);
 			spare[1] = NULL;
 		}
 		r->prot = prot;

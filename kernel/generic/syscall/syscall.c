@@ -95,7 +95,8 @@ static long sys_spawn_thread(const struct args *a)
 	t->ustack_base = base;
 	t->ustack_len = stack + PAGE_SIZE;
 	bool irq = spin_lock_irqsave(&p->lock);
-	bool alive = !p->exiting;
+	bool alive = !p->exiting && p->threads_alive < IRIS_THREADS_MAX;
+	int refusal = p->exiting ? -ESRCH : -EAGAIN;
 	if (alive) {
 		list_add_tail(&t->proc_link, &p->threads);
 		p->threads_alive++;
@@ -105,7 +106,7 @@ static long sys_spawn_thread(const struct args *a)
 		vm_unmap(&p->vm, base, stack + PAGE_SIZE);
 		handle_unreserve(&p->handles, slot);
 		thread_discard(t);
-		return -ESRCH;
+		return refusal;
 	}
 	iris_handle_t h = handle_commit(&p->handles, slot, &t->obj,
 	                                IRIS_RIGHT_READ | IRIS_RIGHT_MANAGE | IRIS_RIGHT_DUPLICATE |
