@@ -38,29 +38,3 @@ usercopy_raw_fixup:
 	USER_ACCESS_END
 	movq $-EFAULT, %rax
 	ret
-
-/*
- * long usercopy_strncpy(char *dst, const char *user_src, size_t max):
- * the length of the string copied (NUL included in the copy), max if no NUL
- * was found in max bytes, or -EFAULT.
- */
-	.globl usercopy_strncpy, usercopy_str_start, usercopy_str_end, usercopy_str_fixup
-usercopy_strncpy:
-	USER_ACCESS_BEGIN
-	xorl %eax, %eax
-2:	cmpq %rdx, %rax
-	je 4f
-usercopy_str_start:
-	movb (%rsi, %rax), %cl
-usercopy_str_end:
-	movb %cl, (%rdi, %rax)
-	testb %cl, %cl
-	jz 4f
-	incq %rax
-	jmp 2b
-4:	USER_ACCESS_END
-	ret
-usercopy_str_fixup:
-	USER_ACCESS_END
-	movq $-EFAULT, %rax
-	ret

@@ -4,15 +4,12 @@
 #include <x86_64/idt.h>
 
 long usercopy_raw(void *dst, const void *src, size_t len);
-long usercopy_strncpy(char *dst, uintptr_t src, size_t max);
 extern const char usercopy_raw_start[], usercopy_raw_end[], usercopy_raw_fixup[];
-extern const char usercopy_str_start[], usercopy_str_end[], usercopy_str_fixup[];
 
 static const struct {
 	const char *start, *end, *fixup;
 } fixups[] = {
 	{ usercopy_raw_start, usercopy_raw_end, usercopy_raw_fixup },
-	{ usercopy_str_start, usercopy_str_end, usercopy_str_fixup },
 };
 
 bool user_range_ok(uintptr_t addr, size_t len)
@@ -32,25 +29,6 @@ int copy_to_user(uintptr_t user_dst, const void *src, size_t len)
 	if (!user_range_ok(user_dst, len))
 		return -EFAULT;
 	return (int)usercopy_raw((void *)user_dst, src, len);
-}
-
-long strncpy_from_user(char *dst, uintptr_t user_src, size_t max)
-{
-	if (max == 0)
-		return -E2BIG;
-	size_t reach = max;
-	if (!user_range_ok(user_src, 1))
-		return -EFAULT;
-	if (!user_range_ok(user_src, reach))
-		reach = USER_SPACE_END - user_src;
-	long n = usercopy_strncpy(dst, user_src, reach);
-	if (n < 0)
-		return n;
-	if ((size_t)n == reach) {
-		dst[max - 1] = '\0';
-		return reach == max ? -E2BIG : -EFAULT;
-	}
-	return n;
 }
 
 /* The index of the copy routine containing `rip`, or -1. */

@@ -14,12 +14,6 @@
 int copy_from_user(void *dst, uintptr_t user_src, size_t len);
 int copy_to_user(uintptr_t user_dst, const void *src, size_t len);
 
-/*
- * Copies a NUL-terminated string of at most max-1 bytes. Returns its length,
- * -EFAULT, or -E2BIG if no NUL is found within max bytes.
- */
-long strncpy_from_user(char *dst, uintptr_t user_src, size_t max);
-
 /* True if [addr, addr+len) lies entirely in the user half (no wrap). */
 bool user_range_ok(uintptr_t addr, size_t len);
 

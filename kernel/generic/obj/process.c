@@ -243,7 +243,6 @@ void process_thread_died(struct process *p, struct thread *t)
 	spin_unlock_irqrestore(&all_lock, irq);
 	__atomic_fetch_sub(&alive, 1, __ATOMIC_RELAXED);
 
-	p->dead = true;
 	waitable_signal(&p->exited, IRIS_POLL_IN | IRIS_POLL_HUP);
 	kobject_put(&p->obj);
 }

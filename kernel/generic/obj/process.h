@@ -28,7 +28,6 @@ struct process {
 	struct list_head threads;
 	unsigned threads_alive;
 	bool exiting;
-	bool dead;
 	struct iris_exit_info exit;
 	struct waitable exited;    /* IN|HUP once the process has ended and let go of everything */
 	struct list_head rings;    /* its rings (struct ring.owner_link) */

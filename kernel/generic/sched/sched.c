@@ -310,11 +310,6 @@ static void resched_irq(struct trap_frame *tf)
 	lapic_eoi();
 }
 
-unsigned sched_runnable(unsigned cpu)
-{
-	return cpu < cpu_count && cpus[cpu].rq ? cpus[cpu].rq->nr : 0;
-}
-
 static void idle_loop(void *arg)
 {
 	(void)arg;

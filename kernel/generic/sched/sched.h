@@ -42,6 +42,3 @@ __attribute__((noreturn)) void sched_run_idle(void);
 /* Adds/removes `t` to/from the deadline list (with its lock held by the caller's waitq). */
 void sched_sleep_arm(struct thread *t, uint64_t deadline);
 void sched_sleep_disarm(struct thread *t);
-
-/* Per-CPU numbers for `ps`-like tools and tests. */
-unsigned sched_runnable(unsigned cpu);

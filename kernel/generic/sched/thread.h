@@ -49,7 +49,7 @@ struct thread {
 	struct list_head rq_link;   /* run queue */
 	struct list_head wait_link; /* a wait queue */
 	struct list_head proc_link; /* the process's threads */
-	struct waitq *waiting_on;
+
 	uint64_t deadline;           /* wake by this time_ns() (0: none) */
 	struct list_head sleep_link; /* the sleep list while a deadline is set */
 	int wake_reason;

@@ -16,7 +16,6 @@ int waitq_wait(struct waitq *wq, uint64_t deadline)
 	if (t->kill_pending)
 		return -EINTR;
 	t->wake_reason = 0;
-	t->waiting_on = wq;
 	list_add_tail(&t->wait_link, &wq->waiters);
 	__atomic_store_n(&t->state, THREAD_BLOCKED, __ATOMIC_SEQ_CST);
 	/* A kill that raced with the check above: its wake-up may have missed us. */
@@ -30,7 +29,6 @@ int waitq_wait(struct waitq *wq, uint64_t deadline)
 	/* Woken by a timeout or a kill: still on the queue. */
 	if (!list_empty(&t->wait_link))
 		list_del(&t->wait_link);
-	t->waiting_on = NULL;
 	return t->wake_reason;
 }
 
