@@ -28,6 +28,8 @@
 #define EDOM      33  /* math argument out of domain */
 #define ERANGE    34  /* result out of range */
 #define ENOSYS    38  /* no such system call */
+#define EBADMSG   74  /* a malformed message (a peer scribbled) */
+#define EMSGSIZE  90  /* message too long for the buffer */
 #define ENOTSUP   95  /* operation not supported */
 #define ETIMEDOUT 110 /* timed out */
 #define ECANCELED 125 /* operation canceled */

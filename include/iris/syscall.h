@@ -40,12 +40,17 @@
 #define SYS_RING_ENTER                                                             \
 	22 /* (ring, to_submit, min_complete, flags, timeout ns or 0) -> submitted \
 	    */
-#define SYS_NOP          23 /* () -> 0 */
-#define SYS_TIMEOUT      24 /* (ns, flags) -> -ETIMEDOUT when it fires */
-#define SYS_CANCEL       25 /* ring only: (user_data) -> 0, or -ENOENT if nothing matched */
-#define SYS_POLL         26 /* (handle, events, flags) -> the events that are ready */
-#define SYS_LINK_TIMEOUT 27 /* ring only: (ns, flags) cancels the entry linked before it */
-#define SYS_COUNT        28
+#define SYS_NOP                 23 /* () -> 0 */
+#define SYS_TIMEOUT             24 /* (ns, flags) -> -ETIMEDOUT when it fires */
+#define SYS_CANCEL              25 /* ring only: (user_data) -> 0, or -ENOENT if nothing matched */
+#define SYS_POLL                26 /* (handle, events, flags) -> the events that are ready */
+#define SYS_LINK_TIMEOUT        27 /* ring only: (ns, flags) cancels the entry linked before it */
+#define SYS_CHANNEL_CREATE      28 /* (slots, struct iris_channel_info *) -> endpoint handle */
+#define SYS_CHANNEL_INFO        29 /* (endpoint, struct iris_channel_info *) -> 0 */
+#define SYS_CHANNEL_NOTIFY      30 /* (endpoint, events) -> 0: tells the peer (IN: data, OUT: space) */
+#define SYS_CHANNEL_SEND_HANDLE 31 /* (endpoint, handle, rights) -> 0: moves it to the peer */
+#define SYS_CHANNEL_RECV_HANDLE 32 /* (endpoint) -> a new handle, or -EAGAIN */
+#define SYS_COUNT               33
 
 /* The two ways in. */
 #define IRIS_INT_SYSCALL 0x80

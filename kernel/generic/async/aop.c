@@ -19,6 +19,7 @@
 #include <lib/string.h>
 #include <mm/heap.h>
 #include <mm/usercopy.h>
+#include <obj/channel.h>
 #include <obj/handle.h>
 #include <obj/process.h>
 #include <obj/ring.h>
@@ -180,13 +181,15 @@ static int64_t write_exit_info(struct aop *op, struct kobject *obj, uintptr_t ua
 	return vm_write(&p->vm, uaddr, &info, sizeof(info)) < 0 ? -EFAULT : 0;
 }
 
-/* The exit waitable of a process or thread, or NULL for other objects. */
-static struct waitable *exit_waitable(struct kobject *obj)
+/* What to wait on for an object: a process's or thread's end, a channel endpoint; else NULL. */
+static struct waitable *object_waitable(struct kobject *obj)
 {
 	if (obj->type == KOBJ_PROCESS)
 		return &process_from(obj)->exited;
 	if (obj->type == KOBJ_THREAD)
 		return &thread_from(obj)->exited;
+	if (obj->type == KOBJ_CHANNEL)
+		return &endpoint_from(obj)->w;
 	return NULL;
 }
 
@@ -239,7 +242,7 @@ static int64_t take_object(struct aop *op, uint64_t handle, uint32_t need)
 		if (r < 0)
 			return r;
 	}
-	op->source = exit_waitable(op->object);
+	op->source = object_waitable(op->object);
 	return op->source ? 0 : -EBADF;
 }
 
@@ -263,6 +266,8 @@ static int64_t start_wait(struct aop *op)
 	int64_t r = take_object(op, op->args[0], IRIS_RIGHT_READ);
 	if (r < 0)
 		return r;
+	if (op->object->type != KOBJ_PROCESS && op->object->type != KOBJ_THREAD)
+		return -EBADF;
 	if (thread_current() &&
 	    (op->object == &thread_current()->obj ||
 	     (thread_current()->proc && op->object == &thread_current()->proc->obj)))

@@ -12,6 +12,7 @@ enum kobject_type {
 	KOBJ_THREAD,
 	KOBJ_VMO,
 	KOBJ_RING,
+	KOBJ_CHANNEL, /* a channel endpoint */
 	KOBJ_TYPE_COUNT,
 };
 

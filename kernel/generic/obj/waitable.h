@@ -22,7 +22,8 @@ struct waitsub {
 
 struct waitable {
 	spinlock_t lock;
-	uint32_t ready; /* IRIS_POLL_* that hold now */
+	uint32_t ready; /* IRIS_POLL_* that hold for good (an ended process, a closed peer) */
+	uint32_t (*level)(struct waitable *w); /* optional: IRIS_POLL_* that hold right now */
 	struct list_head subs;
 };
 
@@ -40,8 +41,11 @@ uint32_t waitable_subscribe(struct waitable *w, struct waitsub *s, uint32_t even
  */
 bool waitable_unsubscribe(struct waitable *w, struct waitsub *s);
 
-/* Adds `events` to what is ready and tells every subscriber interested in them. */
+/* Adds `events` to what is ready for good and tells every subscriber interested in them. */
 void waitable_signal(struct waitable *w, uint32_t events);
+
+/* Tells every subscriber interested in `events` that they happened, without keeping them. */
+void waitable_pulse(struct waitable *w, uint32_t events);
 
 /* What is ready now. */
 uint32_t waitable_ready(struct waitable *w);

@@ -12,6 +12,7 @@
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <mm/usercopy.h>
+#include <obj/channel.h>
 #include <obj/process.h>
 #include <obj/ring.h>
 #include <proc/spawnargs.h>
@@ -244,6 +245,142 @@ static long sys_ring_only(const struct args *a)
 	return -EINVAL;
 }
 
+#define ENDPOINT_RIGHTS                                                               \
+	(IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP | IRIS_RIGHT_DUPLICATE | \
+	 IRIS_RIGHT_TRANSFER)
+
+static long sys_channel_create(const struct args *a)
+{
+	uint64_t slots = a->a[0];
+	uintptr_t info_u = a->a[1];
+	struct process *p = self();
+	struct iris_channel_info info;
+
+	if (slots > IRIS_CHANNEL_SLOTS_MAX)
+		return -EINVAL;
+	if (!user_range_ok(info_u, sizeof(info)))
+		return -EFAULT;
+	int s0 = handle_reserve(&p->handles);
+	if (s0 < 0)
+		return s0;
+	int s1 = handle_reserve(&p->handles);
+	struct channel *ch =
+	        s1 < 0 ? NULL
+	               : channel_create(slots ? (uint32_t)slots : IRIS_CHANNEL_SLOTS_DEFAULT);
+	if (!ch) {
+		handle_unreserve(&p->handles, s0);
+		if (s1 >= 0)
+			handle_unreserve(&p->handles, s1);
+		return s1 < 0 ? s1 : -ENOMEM;
+	}
+	iris_handle_t h0 = handle_commit(&p->handles, s0, &ch->ep[0].obj, ENDPOINT_RIGHTS);
+	iris_handle_t h1 = handle_commit(&p->handles, s1, &ch->ep[1].obj, ENDPOINT_RIGHTS);
+	kobject_put(&ch->ep[0].obj); /* the handles hold the endpoints now */
+	kobject_put(&ch->ep[1].obj);
+	channel_info(&ch->ep[0], &info);
+	info.peer = h1;
+	if (copy_to_user(info_u, &info, sizeof(info)) < 0) {
+		handle_close(&p->handles, h0);
+		handle_close(&p->handles, h1);
+		return -EFAULT;
+	}
+	return h0;
+}
+
+/* The endpoint named by a handle argument, with `need` rights (a reference), or an error. */
+static long get_endpoint(uint64_t arg, uint32_t need, struct endpoint **ep)
+{
+	struct kobject *obj;
+	int r = handle_get(&self()->handles, handle_arg(arg), KOBJ_CHANNEL, need, &obj, NULL);
+	if (r < 0)
+		return r;
+	*ep = endpoint_from(obj);
+	return 0;
+}
+
+static long sys_channel_info(const struct args *a)
+{
+	struct endpoint *ep;
+	struct iris_channel_info info;
+	if (!user_range_ok(a->a[1], sizeof(info)))
+		return -EFAULT;
+	long r = get_endpoint(a->a[0], IRIS_RIGHT_READ, &ep);
+	if (r < 0)
+		return r;
+	channel_info(ep, &info);
+	kobject_put(&ep->obj);
+	return copy_to_user(a->a[1], &info, sizeof(info)) < 0 ? -EFAULT : 0;
+}
+
+static long sys_channel_notify(const struct args *a)
+{
+	struct endpoint *ep;
+	uint64_t events = a->a[1];
+	if (!events || (events & ~(uint64_t)(IRIS_POLL_IN | IRIS_POLL_OUT)))
+		return -EINVAL;
+	long r = get_endpoint(a->a[0], IRIS_RIGHT_WRITE, &ep);
+	if (r < 0)
+		return r;
+	channel_notify(ep, (uint32_t)events);
+	kobject_put(&ep->obj);
+	return 0;
+}
+
+static long sys_channel_send_handle(const struct args *a)
+{
+	struct process *p = self();
+	struct endpoint *ep;
+	struct kobject *obj = NULL;
+	uint32_t have;
+	uint64_t rights = a->a[2];
+	iris_handle_t h = handle_arg(a->a[1]);
+
+	if (rights != IRIS_RIGHTS_SAME && (rights & ~(uint64_t)IRIS_RIGHTS_ALL))
+		return -EINVAL;
+	long r = get_endpoint(a->a[0], IRIS_RIGHT_WRITE, &ep);
+	if (r < 0)
+		return r;
+	r = handle_get(&p->handles, h, 0, IRIS_RIGHT_TRANSFER, &obj, &have);
+	if (r == 0 && rights != IRIS_RIGHTS_SAME && (rights & ~(uint64_t)have))
+		r = -EPERM;
+	if (r == 0 && (obj == &ep->obj || obj == &ep->ch->ep[1 - ep->side].obj))
+		r = -EINVAL; /* a channel cannot carry its own endpoints */
+	if (r == 0)
+		r = channel_push_handle(ep, obj,
+		                        rights == IRIS_RIGHTS_SAME ? have : (uint32_t)rights);
+	if (r == 0)
+		handle_close(&p->handles, h); /* moved: the FIFO holds our reference now */
+	else if (obj)
+		kobject_put(obj);
+	kobject_put(&ep->obj);
+	return r;
+}
+
+static long sys_channel_recv_handle(const struct args *a)
+{
+	struct process *p = self();
+	struct endpoint *ep;
+	struct kobject *obj;
+	uint32_t rights;
+	long r = get_endpoint(a->a[0], IRIS_RIGHT_READ, &ep);
+	if (r < 0)
+		return r;
+	int slot = handle_reserve(&p->handles);
+	if (slot < 0) {
+		kobject_put(&ep->obj);
+		return slot;
+	}
+	r = channel_pop_handle(ep, &obj, &rights);
+	if (r == 0) {
+		r = handle_commit(&p->handles, slot, obj, rights);
+		kobject_put(obj);
+	} else {
+		handle_unreserve(&p->handles, slot);
+	}
+	kobject_put(&ep->obj);
+	return r;
+}
+
 static long sys_ring_setup(const struct args *a)
 {
 	uint64_t sq = a->a[0], cq = a->a[1], flags = a->a[2];
@@ -359,11 +496,20 @@ static long sys_map(const struct args *a)
 		need |= (prot & IRIS_PROT_WRITE) ? IRIS_RIGHT_WRITE : 0;
 		need |= (prot & IRIS_PROT_EXEC) ? IRIS_RIGHT_EXEC : 0;
 		struct kobject *obj;
-		int r = handle_get(&self()->handles, (iris_handle_t)h, KOBJ_VMO, need, &obj,
-		                   &rights);
+		int r = handle_get(&self()->handles, (iris_handle_t)h, 0, need, &obj, &rights);
 		if (r < 0)
 			return r;
-		vmo = vmo_from(obj);
+		/* A memory object, or a channel endpoint (which maps its channel's memory). */
+		if (obj->type == KOBJ_VMO) {
+			vmo = vmo_from(obj);
+		} else if (obj->type == KOBJ_CHANNEL) {
+			vmo = endpoint_from(obj)->ch->vmo;
+			kobject_get(&vmo->obj);
+			kobject_put(obj);
+		} else {
+			kobject_put(obj);
+			return -EBADF;
+		}
 		/* The mapping can never exceed what the handle allowed (vm_protect included). */
 		max_prot = IRIS_PROT_READ | ((rights & IRIS_RIGHT_WRITE) ? IRIS_PROT_WRITE : 0) |
 		           ((rights & IRIS_RIGHT_EXEC) ? IRIS_PROT_EXEC : 0);
@@ -507,6 +653,11 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_CANCEL] = sys_ring_only,
 	[SYS_POLL] = sys_poll,
 	[SYS_LINK_TIMEOUT] = sys_ring_only,
+	[SYS_CHANNEL_CREATE] = sys_channel_create,
+	[SYS_CHANNEL_INFO] = sys_channel_info,
+	[SYS_CHANNEL_NOTIFY] = sys_channel_notify,
+	[SYS_CHANNEL_SEND_HANDLE] = sys_channel_send_handle,
+	[SYS_CHANNEL_RECV_HANDLE] = sys_channel_recv_handle,
 };
 
 long syscall_invoke(uint64_t nr, const uint64_t args[6])

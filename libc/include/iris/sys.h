@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <iris/channel.h>
 #include <iris/handle.h>
 #include <iris/ring.h>
 #include <iris/syscall.h>
@@ -242,6 +243,53 @@ static inline long sys_timeout(uint64_t ns, unsigned flags)
 static inline long sys_poll(iris_handle_t handle, unsigned events, unsigned flags)
 {
 	return iris_syscall6(SYS_POLL, handle, events, flags, 0, 0, 0);
+}
+
+/*
+ * Creates a channel (iris/channel.h; iris/chan.h is the library over it) of
+ * `slots` message slots per direction (0: IRIS_CHANNEL_SLOTS_DEFAULT),
+ * rounded up to a power of two, at most IRIS_CHANNEL_SLOTS_MAX. Fills *info
+ * (info->peer: the side-1 endpoint) and returns the side-0 endpoint handle,
+ * or -errno. Either endpoint maps the channel memory (sys_map with it,
+ * info->size bytes).
+ */
+static inline long sys_channel_create(uint32_t slots, struct iris_channel_info *info)
+{
+	return iris_syscall6(SYS_CHANNEL_CREATE, slots, (long)info, 0, 0, 0, 0);
+}
+
+/* Describes an endpoint's channel (info->peer is -1): 0 or -errno. */
+static inline long sys_channel_info(iris_handle_t endpoint, struct iris_channel_info *info)
+{
+	return iris_syscall6(SYS_CHANNEL_INFO, endpoint, (long)info, 0, 0, 0, 0);
+}
+
+/*
+ * Tells the peer of `endpoint` that there is data (IRIS_POLL_IN) or space
+ * (IRIS_POLL_OUT) in the queues, waking it if it waits. Only needed when the
+ * peer's consumer_sleeping or producer_waiting flag is set. 0 or -errno.
+ */
+static inline long sys_channel_notify(iris_handle_t endpoint, unsigned events)
+{
+	return iris_syscall6(SYS_CHANNEL_NOTIFY, endpoint, events, 0, 0, 0, 0);
+}
+
+/*
+ * Moves `handle` (it needs TRANSFER) into the kernel's FIFO toward the peer
+ * with `rights` (a subset of its own, or IRIS_RIGHTS_SAME); it is closed here.
+ * Send the handles first, then the message that counts them. 0 or -errno:
+ * ENOSPC (IRIS_CHANNEL_HANDLES_MAX in flight), EPIPE (the peer is closed).
+ */
+static inline long sys_channel_send_handle(iris_handle_t endpoint, iris_handle_t handle,
+                                           uint32_t rights)
+{
+	return iris_syscall6(SYS_CHANNEL_SEND_HANDLE, endpoint, handle, rights, 0, 0, 0);
+}
+
+/* Takes the oldest handle the peer sent: a new handle, or -EAGAIN if none (or -errno). */
+static inline long sys_channel_recv_handle(iris_handle_t endpoint)
+{
+	return iris_syscall6(SYS_CHANNEL_RECV_HANDLE, endpoint, 0, 0, 0, 0, 0);
 }
 
 /*

@@ -1,0 +1,160 @@
+#include <iris/errno.h>
+#include <iris/ring.h>
+#include <lib/string.h>
+#include <mm/heap.h>
+#include <mm/layout.h>
+#include <obj/channel.h>
+
+#define HEADER_SIZE PAGE_SIZE
+
+static struct iris_chanq *queue(struct channel *ch, uint32_t q)
+{
+	struct iris_channel_header *h = phys_to_virt(ch->vmo->pages[0]);
+	return &h->queue[q];
+}
+
+/* Messages waiting in queue q, from indices the processes wrote (bounded to 0..slots). */
+static uint32_t queue_used(struct channel *ch, uint32_t q)
+{
+	struct iris_chanq *cq = queue(ch, q);
+	uint32_t used = __atomic_load_n(&cq->tail, __ATOMIC_ACQUIRE) -
+	                __atomic_load_n(&cq->head, __ATOMIC_ACQUIRE);
+	return used > ch->slots ? ch->slots : used; /* garbage: let the library see it */
+}
+
+/* IN when something waits to be received, OUT when there is room to send. */
+static uint32_t endpoint_level(struct waitable *w)
+{
+	struct endpoint *ep = container_of(w, struct endpoint, w);
+	uint32_t ev = 0;
+	if (queue_used(ep->ch, 1 - ep->side))
+		ev |= IRIS_POLL_IN;
+	if (queue_used(ep->ch, ep->side) < ep->ch->slots)
+		ev |= IRIS_POLL_OUT;
+	return ev;
+}
+
+static void channel_free(struct channel *ch)
+{
+	for (int s = 0; s < 2; s++) {
+		struct handle_fifo *f = &ch->fifo[s];
+		for (uint32_t i = 0; i < f->count; i++)
+			kobject_put(f->obj[(f->head + i) % IRIS_CHANNEL_HANDLES_MAX]);
+	}
+	kobject_put(&ch->vmo->obj);
+	kfree(ch);
+}
+
+static void endpoint_destroy(struct kobject *o)
+{
+	struct channel *ch = endpoint_from(o)->ch;
+	if (__atomic_sub_fetch(&ch->endpoints, 1, __ATOMIC_ACQ_REL) == 0)
+		channel_free(ch);
+}
+
+/* The last handle to an endpoint closed: its peer hears HUP, and what was sent to it goes. */
+static void endpoint_last_handle(struct kobject *o)
+{
+	struct endpoint *ep = endpoint_from(o);
+	struct channel *ch = ep->ch;
+	struct kobject *drop[IRIS_CHANNEL_HANDLES_MAX];
+	uint32_t n = 0;
+
+	bool irq = spin_lock_irqsave(&ch->lock);
+	ep->closed = true;
+	struct handle_fifo *f = &ch->fifo[1 - ep->side];
+	while (f->count) {
+		drop[n++] = f->obj[f->head];
+		f->head = (f->head + 1) % IRIS_CHANNEL_HANDLES_MAX;
+		f->count--;
+	}
+	spin_unlock_irqrestore(&ch->lock, irq);
+	for (uint32_t i = 0; i < n; i++)
+		kobject_put(drop[i]);
+	waitable_signal(&ch->ep[1 - ep->side].w, IRIS_POLL_HUP);
+}
+
+struct channel *channel_create(uint32_t slots)
+{
+	uint32_t n = 1;
+	while (n < slots)
+		n <<= 1;
+	struct channel *ch = kzalloc(sizeof(*ch));
+	if (!ch)
+		return NULL;
+	ch->slots = n;
+	ch->lock = (spinlock_t)SPINLOCK_INIT;
+	ch->vmo = vmo_create(HEADER_SIZE + 2ull * n * IRIS_CHANNEL_SLOT_SIZE);
+	if (!ch->vmo) {
+		kfree(ch);
+		return NULL;
+	}
+	if (!vmo_get_page(ch->vmo, 0)) {
+		kobject_put(&ch->vmo->obj);
+		kfree(ch);
+		return NULL;
+	}
+	ch->endpoints = 2;
+	for (uint32_t s = 0; s < 2; s++) {
+		struct endpoint *ep = &ch->ep[s];
+		kobject_init(&ep->obj, KOBJ_CHANNEL, endpoint_destroy);
+		ep->obj.last_handle = endpoint_last_handle;
+		ep->ch = ch;
+		ep->side = s;
+		waitable_init(&ep->w);
+		ep->w.level = endpoint_level;
+	}
+	return ch;
+}
+
+void channel_info(struct endpoint *ep, struct iris_channel_info *info)
+{
+	struct channel *ch = ep->ch;
+	info->peer = -1;
+	info->side = ep->side;
+	info->slots = ch->slots;
+	info->size = (uint32_t)(ch->vmo->npages * PAGE_SIZE);
+	info->queue_offset[0] = HEADER_SIZE;
+	info->queue_offset[1] = HEADER_SIZE + ch->slots * IRIS_CHANNEL_SLOT_SIZE;
+}
+
+void channel_notify(struct endpoint *ep, uint32_t events)
+{
+	waitable_pulse(&ep->ch->ep[1 - ep->side].w, events);
+}
+
+int channel_push_handle(struct endpoint *ep, struct kobject *obj, uint32_t rights)
+{
+	struct channel *ch = ep->ch;
+	int r = 0;
+	bool irq = spin_lock_irqsave(&ch->lock);
+	struct handle_fifo *f = &ch->fifo[ep->side];
+	if (ch->ep[1 - ep->side].closed) {
+		r = -EPIPE;
+	} else if (f->count == IRIS_CHANNEL_HANDLES_MAX) {
+		r = -ENOSPC;
+	} else {
+		uint32_t at = (f->head + f->count++) % IRIS_CHANNEL_HANDLES_MAX;
+		f->obj[at] = obj;
+		f->rights[at] = rights;
+	}
+	spin_unlock_irqrestore(&ch->lock, irq);
+	return r;
+}
+
+int channel_pop_handle(struct endpoint *ep, struct kobject **obj, uint32_t *rights)
+{
+	struct channel *ch = ep->ch;
+	int r = -EAGAIN;
+	bool irq = spin_lock_irqsave(&ch->lock);
+	struct handle_fifo *f = &ch->fifo[1 - ep->side];
+	if (f->count) {
+		*obj = f->obj[f->head];
+		*rights = f->rights[f->head];
+		f->head = (f->head + 1) % IRIS_CHANNEL_HANDLES_MAX;
+		f->count--;
+		r = 0;
+	}
+	spin_unlock_irqrestore(&ch->lock, irq);
+	return r;
+}

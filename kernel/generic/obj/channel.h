@@ -1,0 +1,63 @@
+/*
+ * Channels: two endpoints over two SPSC queues in a shared memory object
+ * (include/iris/channel.h). The queues themselves are the processes'
+ * business; the kernel only tells a sleeping peer to look (NOTIFY, POLL),
+ * reports a closed peer (HUP), and moves handles between the two sides.
+ */
+#pragma once
+
+#include <iris/channel.h>
+#include <obj/object.h>
+#include <obj/vmo.h>
+#include <obj/waitable.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sync/spinlock.h>
+
+struct channel;
+
+struct endpoint {
+	struct kobject obj; /* KOBJ_CHANNEL */
+	struct channel *ch;
+	uint32_t side;
+	struct waitable w; /* IN and OUT from the queues, HUP once the peer is closed */
+	bool closed;       /* every handle to it has been closed */
+};
+
+struct handle_fifo {
+	struct kobject *obj[IRIS_CHANNEL_HANDLES_MAX];
+	uint32_t rights[IRIS_CHANNEL_HANDLES_MAX];
+	uint32_t head, count;
+};
+
+struct channel {
+	uint32_t endpoints; /* endpoint objects alive: the channel goes with the last */
+	struct vmo *vmo;    /* every page allocated up front */
+	uint32_t slots;
+	spinlock_t lock;            /* the handle FIFOs and the closed flags */
+	struct handle_fifo fifo[2]; /* fifo[s]: sent by side s, received by 1 - s */
+	struct endpoint ep[2];
+};
+
+static inline struct endpoint *endpoint_from(struct kobject *o)
+{
+	return (struct endpoint *)o;
+}
+
+/* Creates a channel; returns it (both endpoints with one reference each) or NULL. */
+struct channel *channel_create(uint32_t slots);
+
+/* The layout of `ep`'s channel, as SYS_CHANNEL_INFO reports it (peer = -1). */
+void channel_info(struct endpoint *ep, struct iris_channel_info *info);
+
+/* Tells the peer of `ep` that `events` (IN: data, OUT: space) happened. */
+void channel_notify(struct endpoint *ep, uint32_t events);
+
+/*
+ * Moves `obj` (a reference the caller gives up) toward the peer of `ep`.
+ * Returns 0, -ENOSPC (too many in flight), -EPIPE (peer closed).
+ */
+int channel_push_handle(struct endpoint *ep, struct kobject *obj, uint32_t rights);
+
+/* Takes the oldest handle sent to `ep`: its object (a reference) and rights; -EAGAIN if none. */
+int channel_pop_handle(struct endpoint *ep, struct kobject **obj, uint32_t *rights);
