@@ -7,8 +7,17 @@
  * separated, for tests and benchmarks), else init's own arguments from its
  * GRUB module line. Each program gets the same boot-module handles and
  * environment init got, so it can start programs of its own.
+ *
+ * The name service first: init starts the boot module `ns` (when there is
+ * one) with one handle after the module handles, the ns end of a new
+ * channel, and keeps the other end as its own channel to ns. It adds
+ * IRIS_NS=<number of modules> to the environment: every program it starts
+ * (iris_module_spawn) gets a fresh channel to ns as that initial handle
+ * (iris/ns.h). ns is killed when everything has run.
  */
+#include <errno.h>
 #include <iris/modules.h>
+#include <iris/ns.h>
 #include <iris/startup.h>
 #include <iris/sys.h>
 #include <stdio.h>
@@ -16,6 +25,49 @@
 #include <string.h>
 
 #define MAX_PROGRAMS 32
+#define MAX_ENV      64
+
+extern char **environ;
+
+/*
+ * Starts ns with the ns end of a new channel after the module handles,
+ * makes the other end this process's channel to it, and sets IRIS_NS in the
+ * environment the programs inherit. Returns ns's process handle or a
+ * negative errno (then programs run without a name service).
+ */
+static iris_handle_t start_ns(void)
+{
+	static char var[32];
+	static char *env[MAX_ENV + 2];
+	struct iris_channel_info info;
+	size_t n = 0;
+
+	if (iris_module_find("ns") < 0)
+		return -ENOENT;
+	for (char **e = environ; e && *e && n < MAX_ENV; e++)
+		if (strncmp(*e, "IRIS_NS=", 8) != 0)
+			env[n++] = *e;
+	snprintf(var, sizeof(var), "IRIS_NS=%zu", iris_handle_count());
+	env[n++] = var;
+	env[n] = NULL;
+	long mine = sys_channel_create(0, &info);
+	if (mine < 0)
+		return (iris_handle_t)mine;
+	environ = env;
+	iris_handle_t proc = iris_module_spawn_handles("ns", "ns", &info.peer, 1);
+	sys_handle_close(info.peer);
+	int r = proc < 0 ? proc : iris_ns_use((iris_handle_t)mine);
+	if (proc < 0)
+		sys_handle_close((iris_handle_t)mine);
+	if (r < 0) {
+		if (proc >= 0) {
+			sys_kill(proc);
+			sys_handle_close(proc);
+		}
+		return r;
+	}
+	return proc;
+}
 
 /* Prints one line saying how `name` ended; returns whether it succeeded. */
 static int report(const char *name, const struct iris_exit_info *info)
@@ -100,10 +152,18 @@ int main(int argc, char **argv)
 	}
 	if (count == 0)
 		printf("init: nothing to run\n");
+	iris_handle_t ns = start_ns();
+	if (ns < 0 && ns != -ENOENT)
+		printf("init: cannot start ns: %s\n", strerror((int)-ns));
 
 	int failures = 0;
 	for (size_t i = 0; i < count; i++)
 		failures += !run_one(programs[i]);
+	if (ns >= 0) {
+		sys_kill(ns);
+		sys_wait(ns, &(struct iris_exit_info){ 0 }, 0);
+		sys_handle_close(ns);
+	}
 	printf("init: done, %d of %zu programs failed\n", failures, count);
 	return failures ? 1 : 0;
 }

@@ -91,6 +91,8 @@ TESTS = [
               machine=Machine("q35", "seabios", smp=2, mem="256M"), timeout=300),
         GuestTest("user-channels-smp1", "test=user run=test_channel", ktap=True,
               machine=Machine("q35", "seabios", smp=1, mem="256M")),
+        GuestTest("user-ns-smp2", "test=user run=test_ns", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="256M")),
     GuestTest("user-spawn-loop", "test=user run=test_spawn", ktap=True,
               machine=Machine("q35", "seabios", smp=2, mem="256M"), timeout=300),
     # A program built outside the tree against the installed sysroot (./iris test makes the ISO).

@@ -34,12 +34,24 @@ static uint32_t endpoint_level(struct waitable *w)
 	return ev;
 }
 
+/*
+ * Lets go of an object taken out of a handle FIFO unreceived. An object in
+ * flight counts as one handle (channel_push_handle's caller opens it, the
+ * receiver's new handle replaces it), so an endpoint travelling over a
+ * channel is not closed on the way.
+ */
+static void fifo_drop(struct kobject *o)
+{
+	kobject_handle_closed(o);
+	kobject_put(o);
+}
+
 static void channel_free(struct channel *ch)
 {
 	for (int s = 0; s < 2; s++) {
 		struct handle_fifo *f = &ch->fifo[s];
 		for (uint32_t i = 0; i < f->count; i++)
-			kobject_put(f->obj[(f->head + i) % IRIS_CHANNEL_HANDLES_MAX]);
+			fifo_drop(f->obj[(f->head + i) % IRIS_CHANNEL_HANDLES_MAX]);
 	}
 	kobject_put(&ch->vmo->obj);
 	kfree(ch);
@@ -70,7 +82,7 @@ static void endpoint_last_handle(struct kobject *o)
 	}
 	spin_unlock_irqrestore(&ch->lock, irq);
 	for (uint32_t i = 0; i < n; i++)
-		kobject_put(drop[i]);
+		fifo_drop(drop[i]);
 	waitable_signal(&ch->ep[1 - ep->side].w, IRIS_POLL_HUP);
 }
 

@@ -55,7 +55,10 @@ void channel_notify(struct endpoint *ep, uint32_t events);
 
 /*
  * Moves `obj` (a reference the caller gives up) toward the peer of `ep`.
- * Returns 0, -ENOSPC (too many in flight), -EPIPE (peer closed).
+ * The caller counts it as an open handle while it is in flight
+ * (kobject_handle_opened before, kobject_handle_closed once it is received
+ * or on failure): an endpoint on its way is not closed. Returns 0, -ENOSPC
+ * (too many in flight), -EPIPE (peer closed).
  */
 int channel_push_handle(struct endpoint *ep, struct kobject *obj, uint32_t rights);
 

@@ -345,9 +345,13 @@ static long sys_channel_send_handle(const struct args *a)
 		r = -EPERM;
 	if (r == 0 && (obj == &ep->obj || obj == &ep->ch->ep[1 - ep->side].obj))
 		r = -EINVAL; /* a channel cannot carry its own endpoints */
-	if (r == 0)
+	if (r == 0) {
+		kobject_handle_opened(obj); /* in flight, it still counts as a handle */
 		r = channel_push_handle(ep, obj,
 		                        rights == IRIS_RIGHTS_SAME ? have : (uint32_t)rights);
+		if (r < 0)
+			kobject_handle_closed(obj); /* ours is still open: never the last one */
+	}
 	if (r == 0)
 		handle_close(&p->handles, h); /* moved: the FIFO holds our reference now */
 	else if (obj)
@@ -373,6 +377,7 @@ static long sys_channel_recv_handle(const struct args *a)
 	r = channel_pop_handle(ep, &obj, &rights);
 	if (r == 0) {
 		r = handle_commit(&p->handles, slot, obj, rights);
+		kobject_handle_closed(obj); /* the new handle replaces the one in flight */
 		kobject_put(obj);
 	} else {
 		handle_unreserve(&p->handles, slot);

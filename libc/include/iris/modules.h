@@ -2,13 +2,17 @@
  * Boot modules as programs see them: init received one memory-object handle
  * per GRUB module (its initial handles, in order) and their names in the
  * environment variable IRIS_MODULES; it passes both on to what it starts, so
- * any program can start another boot module by name.
+ * any program can start another boot module by name. The module handles
+ * come first among a program's initial handles; others may follow them (the
+ * channel to the name service, iris/ns.h).
  */
 #pragma once
 
 #include <iris/handle.h>
+#include <stddef.h>
 
-/* Reads IRIS_MODULES; returns 0, or -1 if it is missing or does not match the handles. */
+/* Reads IRIS_MODULES; returns 0, or -1 if it is missing or names more modules than there are
+ * handles. */
 int iris_modules_init(void);
 
 /* The memory-object handle of the module called `name`, or -ENOENT. */
@@ -17,7 +21,15 @@ iris_handle_t iris_module_find(const char *name);
 /*
  * Starts the module called `name` with the arguments in `line` (words
  * separated by spaces, the first being the program's name), passing on the
- * module handles and this program's environment. Returns the new process's
- * handle or a negative errno.
+ * module handles and this program's environment, and when this program
+ * reaches the name service, a fresh channel to it after them (iris/ns.h).
+ * Returns the new process's handle or a negative errno.
  */
 iris_handle_t iris_module_spawn(const char *name, const char *line);
+
+/*
+ * As iris_module_spawn, but the module handles are followed by extra[0..n)
+ * (n <= 8; copies: the caller keeps its handles) and nothing else.
+ */
+iris_handle_t iris_module_spawn_handles(const char *name, const char *line,
+                                        const iris_handle_t *extra, size_t n);

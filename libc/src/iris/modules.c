@@ -1,12 +1,14 @@
 #include <errno.h>
 #include <iris/modules.h>
+#include <iris/ns.h>
 #include <iris/startup.h>
 #include <iris/sys.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_MODULES 32
-#define ARGS_MAX    8192
+#define MAX_MODULES      32
+#define ARGS_MAX         8192
+#define MODULE_EXTRA_MAX 8
 
 static char names[MAX_MODULES][32];
 static size_t count;
@@ -28,7 +30,7 @@ int iris_modules_init(void)
 		count++;
 		p += n;
 	}
-	return count == iris_handle_count() ? 0 : -1;
+	return count <= iris_handle_count() ? 0 : -1;
 }
 
 iris_handle_t iris_module_find(const char *name)
@@ -67,9 +69,12 @@ static long pack_args(const char *line, char *out, size_t cap)
 	return (long)pos;
 }
 
-iris_handle_t iris_module_spawn(const char *name, const char *line)
+iris_handle_t iris_module_spawn_handles(const char *name, const char *line,
+                                        const iris_handle_t *extra, size_t n)
 {
-	iris_handle_t handles[MAX_MODULES];
+	iris_handle_t handles[MAX_MODULES + MODULE_EXTRA_MAX];
+	if (n > MODULE_EXTRA_MAX)
+		return -E2BIG;
 	iris_handle_t vmo = iris_module_find(name);
 	if (vmo < 0)
 		return vmo;
@@ -85,10 +90,22 @@ iris_handle_t iris_module_spawn(const char *name, const char *line)
 	if (image >= 0) {
 		for (size_t i = 0; i < count; i++)
 			handles[i] = iris_handle_get(i);
+		for (size_t i = 0; i < n; i++)
+			handles[count + i] = extra[i];
 		r = sys_process_spawn((const void *)image, (size_t)size, args, (size_t)len, handles,
-		                      count);
+		                      count + n);
 		sys_unmap((void *)image, (size_t)size);
 	}
 	free(args);
 	return (iris_handle_t)r;
+}
+
+iris_handle_t iris_module_spawn(const char *name, const char *line)
+{
+	iris_handle_t ns;
+	if (iris_ns_client(&ns) < 0)
+		return iris_module_spawn_handles(name, line, NULL, 0);
+	iris_handle_t r = iris_module_spawn_handles(name, line, &ns, 1);
+	sys_handle_close(ns);
+	return r;
 }

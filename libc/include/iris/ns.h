@@ -1,0 +1,67 @@
+/*
+ * The name service (servers/ns): servers register a name, clients look it
+ * up and get a fresh channel to the server. The protocol is RPC (iris/rpc.h)
+ * on a channel to ns:
+ *
+ *   REGISTER  args: the name (NUL-terminated, < IRIS_NS_NAME_MAX bytes);
+ *             handle: the server's end of its registration channel, on which
+ *             ns sends CONNECT. Reply 0. A name registered again replaces the
+ *             old registration (a restarted server takes over its name).
+ *   LOOKUP    args: the name. ns creates a channel, sends one end to the
+ *             server (CONNECT) and replies 0 with the other end; -ENOENT when
+ *             no live server holds the name.
+ *   CLIENT    a fresh channel to ns itself, for another process.
+ *   CONNECT   ns → server, one-way (id 0): the handle is a new client's end.
+ *
+ * A server whose registration channel is closed (it ended) is forgotten.
+ *
+ * Reaching ns: init starts ns first and gives every program it starts, after
+ * the boot-module handles, one more initial handle: its own channel to ns.
+ * The environment variable IRIS_NS holds that handle's index.
+ * iris_module_spawn passes a fresh one on (CLIENT) when it can.
+ *
+ * Not thread-safe: one thread per process uses the ns connection at a time.
+ */
+#pragma once
+
+#include <iris/chan.h>
+
+#define IRIS_NS_NAME_MAX 64
+
+enum {
+	IRIS_NS_OP_REGISTER = 1,
+	IRIS_NS_OP_LOOKUP = 2,
+	IRIS_NS_OP_CLIENT = 3,
+	IRIS_NS_OP_CONNECT = 4,
+};
+
+/*
+ * Uses `endpoint` (owned from now on) as this process's channel to ns
+ * instead of the initial handle IRIS_NS names (init, which starts ns). 0 or
+ * a negative errno (the endpoint is then closed).
+ */
+int iris_ns_use(iris_handle_t endpoint);
+
+/*
+ * Registers `name`: creates the registration channel, sends its peer end to
+ * ns and opens the other end in *listen (for iris_ns_accept). 0 or a negative
+ * errno: -ENOENT when this process has no channel to ns, -EINVAL for a bad
+ * name, ns's error.
+ */
+int iris_ns_register(const char *name, struct iris_chan *listen);
+
+/* Looks `name` up: a new endpoint connected to its server in *endpoint. 0 or a negative errno. */
+int iris_ns_lookup(const char *name, iris_handle_t *endpoint);
+
+/* iris_ns_lookup, then opens the endpoint in *chan. 0 or a negative errno. */
+int iris_ns_connect(const char *name, struct iris_chan *chan);
+
+/*
+ * Server side: waits up to timeout_ns on the registration channel for the
+ * next client and stores its endpoint in *client. 0 or a negative errno
+ * (-EPIPE: ns is gone).
+ */
+int iris_ns_accept(struct iris_chan *listen, iris_handle_t *client, int64_t timeout_ns);
+
+/* Asks ns for a fresh channel to it, for another process: *endpoint. 0 or a negative errno. */
+int iris_ns_client(iris_handle_t *endpoint);

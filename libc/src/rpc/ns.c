@@ -1,0 +1,157 @@
+/* The client side of the name service (iris/ns.h). */
+#include <errno.h>
+#include <iris/ns.h>
+#include <iris/rpc.h>
+#include <iris/startup.h>
+#include <iris/sys.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS_TIMEOUT_NS (5 * 1000000000LL)
+
+static struct iris_chan chan;
+static struct iris_rpc_client client;
+static int state; /* 0: not tried yet, 1: connected, < 0: why not */
+
+int iris_ns_use(iris_handle_t endpoint)
+{
+	if (state == 1)
+		iris_chan_close(&chan);
+	int r = iris_chan_open(&chan, endpoint);
+	if (r < 0) {
+		sys_handle_close(endpoint);
+		state = r;
+		return r;
+	}
+	iris_rpc_client_init(&client, &chan);
+	state = 1;
+	return 0;
+}
+
+/* The connection to ns, opened from IRIS_NS on first use; NULL when there is none. */
+static struct iris_rpc_client *ns(void)
+{
+	if (state == 0) {
+		const char *v = getenv("IRIS_NS");
+		char *end;
+		long i = v ? strtol(v, &end, 10) : -1;
+		iris_handle_t h =
+		        i >= 0 && *end == '\0' ? iris_handle_get((size_t)i) : IRIS_HANDLE_INVALID;
+		state = -ENOENT;
+		if (h != IRIS_HANDLE_INVALID && iris_chan_open(&chan, h) == 0) {
+			iris_rpc_client_init(&client, &chan);
+			state = 1;
+		}
+	}
+	return state == 1 ? &client : NULL;
+}
+
+/* Checks `name`; returns its length with the NUL, or -EINVAL. */
+static long name_len(const char *name)
+{
+	size_t n = name ? strnlen(name, IRIS_NS_NAME_MAX) : 0;
+	return n == 0 || n >= IRIS_NS_NAME_MAX ? -EINVAL : (long)n + 1;
+}
+
+int iris_ns_register(const char *name, struct iris_chan *listen)
+{
+	struct iris_rpc_client *cl = ns();
+	long n = name_len(name);
+	if (!cl)
+		return -ENOENT;
+	if (n < 0)
+		return (int)n;
+	struct iris_channel_info info;
+	long mine = sys_channel_create(0, &info);
+	if (mine < 0)
+		return (int)mine;
+	int r = iris_chan_open(listen, (iris_handle_t)mine);
+	if (r < 0) {
+		sys_handle_close((iris_handle_t)mine);
+		sys_handle_close(info.peer);
+		return r;
+	}
+	long id = iris_rpc_send(cl, IRIS_NS_OP_REGISTER, name, (size_t)n, info.peer, NS_TIMEOUT_NS);
+	if (id < 0) {
+		sys_handle_close(info.peer); /* not sent: still ours */
+		iris_chan_close(listen);
+		return (int)id;
+	}
+	r = iris_rpc_wait(cl, (uint32_t)id, NULL, 0, NULL, NS_TIMEOUT_NS);
+	if (r == -ETIMEDOUT)
+		iris_rpc_forget(cl, (uint32_t)id);
+	if (r < 0) {
+		iris_chan_close(listen);
+		return r;
+	}
+	return 0;
+}
+
+int iris_ns_lookup(const char *name, iris_handle_t *endpoint)
+{
+	struct iris_rpc_client *cl = ns();
+	long n = name_len(name);
+	if (!cl)
+		return -ENOENT;
+	if (n < 0)
+		return (int)n;
+	iris_handle_t h = IRIS_HANDLE_INVALID;
+	int r = iris_rpc_call_handles(cl, IRIS_NS_OP_LOOKUP, name, (size_t)n, IRIS_HANDLE_INVALID,
+	                              NULL, 0, &h, NS_TIMEOUT_NS);
+	if (r >= 0 && h == IRIS_HANDLE_INVALID)
+		r = -EBADMSG;
+	if (r < 0) {
+		if (h != IRIS_HANDLE_INVALID)
+			sys_handle_close(h);
+		return r;
+	}
+	*endpoint = h;
+	return 0;
+}
+
+int iris_ns_connect(const char *name, struct iris_chan *c)
+{
+	iris_handle_t h;
+	int r = iris_ns_lookup(name, &h);
+	if (r < 0)
+		return r;
+	r = iris_chan_open(c, h);
+	if (r < 0)
+		sys_handle_close(h);
+	return r;
+}
+
+int iris_ns_accept(struct iris_chan *listen, iris_handle_t *client_end, int64_t timeout_ns)
+{
+	for (;;) {
+		struct iris_rpc_msg m;
+		int r = iris_rpc_recv(listen, &m, timeout_ns);
+		if (r < 0)
+			return r;
+		if (m.hdr.op == IRIS_NS_OP_CONNECT && m.handle != IRIS_HANDLE_INVALID) {
+			*client_end = m.handle;
+			return 0;
+		}
+		if (m.handle != IRIS_HANDLE_INVALID)
+			sys_handle_close(m.handle);
+	}
+}
+
+int iris_ns_client(iris_handle_t *endpoint)
+{
+	struct iris_rpc_client *cl = ns();
+	if (!cl)
+		return -ENOENT;
+	iris_handle_t h = IRIS_HANDLE_INVALID;
+	int r = iris_rpc_call_handles(cl, IRIS_NS_OP_CLIENT, NULL, 0, IRIS_HANDLE_INVALID, NULL, 0,
+	                              &h, NS_TIMEOUT_NS);
+	if (r >= 0 && h == IRIS_HANDLE_INVALID)
+		r = -EBADMSG;
+	if (r < 0) {
+		if (h != IRIS_HANDLE_INVALID)
+			sys_handle_close(h);
+		return r;
+	}
+	*endpoint = h;
+	return 0;
+}
