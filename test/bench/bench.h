@@ -34,6 +34,10 @@
 #define BENCH_RING_CQ_ENTRIES 512
 #define BENCH_RING_BATCH_MAX  BENCH_RING_SQ_ENTRIES
 
+/* Round trips per round of ipc_roundtrip_block (one CPU) and ipc_roundtrip_poll (two). */
+#define BENCH_IPC_BLOCK_ROUNDTRIPS 10000
+#define BENCH_IPC_POLL_ROUNDTRIPS  10000
+
 /* The time stamp counter: guest instructions retired so far under -icount. */
 static inline uint64_t bench_rdtsc(void)
 {

@@ -44,6 +44,7 @@ SMP2_MACHINE = Machine("q35", "seabios", smp=2, mem="512M")  # the polling metri
 SUCCESS = exit_status(linux_guest.DEBUG_EXIT_SUCCESS)  # 33, both sides
 CHILD = "/bench/bench_child"
 RING_ENTRIES = ("entries", "entries")  # system calls into the kernel per ring operation
+IPC_ENTRIES = ("entries", "entries")   # kernel entries per round trip (both processes)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,19 @@ METRICS = [
            linux=(("bench_ring", "ring_nop_sqpoll_b32", 32, "sqpoll"),),
            iris="bench_ring+ring_nop_sqpoll_b32+32+sqpoll",
            extras=(RING_ENTRIES,),
+           machine=SMP2_MACHINE),
+    # A round trip between two processes. Blocking, one CPU: a channel with a sleep and a
+    # wake-up each way (Linux: a one-byte pipe; a unix socket pair as `linux_unix`).
+    # Polling, two CPUs: both sides spin on the queues (Linux: shared-memory counters).
+    Metric("ipc_roundtrip_block",
+           linux=(("bench_ipc", "ipc_roundtrip_block", "pipe"),
+                  ("bench_ipc", "ipc_roundtrip_block.unix", "unix")),
+           iris="bench_ipc+ipc_roundtrip_block+block",
+           extras=(IPC_ENTRIES,)),
+    Metric("ipc_roundtrip_poll",
+           linux=(("bench_ipc", "ipc_roundtrip_poll", "shm"),),
+           iris="bench_ipc+ipc_roundtrip_poll+poll",
+           extras=(IPC_ENTRIES,),
            machine=SMP2_MACHINE),
 ]
 

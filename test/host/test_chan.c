@@ -921,7 +921,8 @@ static void test_scribbler(void)
 	__atomic_store_n(&s.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(t, NULL);
 	printf("# scribbler: %u messages taken, %u -EBADMSG, %u unexpected\n", ok, badmsg, odd);
-	CHECK(ok > 0 && badmsg > 0 && odd == 0);
+	/* How many messages get through intact depends on timing; none may be wrong. */
+	CHECK(badmsg > 0 && odd == 0);
 	iris_chan_close(&a);
 	iris_chan_close(&b);
 }
