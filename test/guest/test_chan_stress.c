@@ -155,22 +155,9 @@ static int spawn(const char *mode, uint32_t slots, struct iris_chan *c, iris_han
 		sys_handle_close(info.peer);
 		return -1;
 	}
-	iris_handle_t img = iris_module_find("test_chan_stress");
-	long size = img < 0 ? -1 : sys_vmo_size(img);
-	long map = size < 0 ? -1 : sys_map(NULL, (size_t)size, IRIS_PROT_READ, 0, img, 0);
-	char args[sizeof(struct iris_spawn_args) + 64];
-	struct iris_spawn_args hdr = { 3, 0 };
-	static const char prefix[] = "test_chan_stress\0child";
-	size_t len = sizeof(hdr);
-	memcpy(args, &hdr, sizeof(hdr));
-	memcpy(args + len, prefix, sizeof(prefix));
-	len += sizeof(prefix);
-	memcpy(args + len, mode, strlen(mode) + 1);
-	len += strlen(mode) + 1;
-	iris_handle_t hs[1] = { info.peer };
-	long p = map < 0 ? -1 : sys_process_spawn((void *)map, (size_t)size, args, len, hs, 1);
-	if (map >= 0)
-		sys_unmap((void *)map, (size_t)size);
+	char line[64];
+	snprintf(line, sizeof(line), "test_chan_stress child %s", mode);
+	long p = iris_module_spawn_handles("test_chan_stress", line, &info.peer, 1);
 	sys_handle_close(info.peer);
 	if (p < 0) {
 		iris_chan_close(c);

@@ -176,17 +176,9 @@ int main(int argc, char **argv)
 	h0 = sys_channel_create(16, &info);
 	open_end(&a, (iris_handle_t)h0);
 
-	/* Pass the peer end as an extra initial handle: spawn by hand with the module handles + it.
-	 */
-	iris_handle_t img = iris_module_find("test_channel");
-	long size = sys_vmo_size(img);
-	long map = sys_map(NULL, (size_t)size, IRIS_PROT_READ, 0, img, 0);
-	char args[sizeof(struct iris_spawn_args) + 32];
-	struct iris_spawn_args hdr = { 2, 0 };
-	memcpy(args, &hdr, sizeof(hdr));
-	memcpy(args + sizeof(hdr), "test_channel\0child", 19);
-	iris_handle_t hs[1] = { info.peer };
-	long child_h = sys_process_spawn((void *)map, (size_t)size, args, sizeof(hdr) + 19, hs, 1);
+	/* The child gets the peer end after the module handles (its last initial handle). */
+	long child_h =
+	        iris_module_spawn_handles("test_channel", "test_channel child", &info.peer, 1);
 	sys_handle_close(info.peer);
 	int ok = child_h > 0;
 	for (int i = 0; ok && i < 1000; i++) {

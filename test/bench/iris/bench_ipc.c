@@ -94,27 +94,9 @@ static long spawn_child(const char *mode, struct iris_chan *c, iris_handle_t *pr
 	long r = iris_chan_open(c, (iris_handle_t)h);
 	if (r < 0)
 		return r;
-	iris_handle_t img = iris_module_find("bench_ipc");
-	if (img < 0)
-		return -ENOENT;
-	long size = sys_vmo_size(img);
-	if (size < 0)
-		return size;
-	long map = sys_map(NULL, (size_t)size, IRIS_PROT_READ, 0, img, 0);
-	if (map < 0)
-		return map;
-	char args[sizeof(struct iris_spawn_args) + 32];
-	struct iris_spawn_args hdr = { 3, 0 };
-	static const char prefix[] = "bench_ipc\0child";
-	size_t len = sizeof(hdr);
-	memcpy(args, &hdr, sizeof(hdr));
-	memcpy(args + len, prefix, sizeof(prefix));
-	len += sizeof(prefix);
-	memcpy(args + len, mode, strlen(mode) + 1);
-	len += strlen(mode) + 1;
-	iris_handle_t hs[1] = { info.peer };
-	long p = sys_process_spawn((void *)map, (size_t)size, args, len, hs, 1);
-	sys_unmap((void *)map, (size_t)size);
+	char line[64];
+	snprintf(line, sizeof(line), "bench_ipc child %s", mode);
+	long p = iris_module_spawn_handles("bench_ipc", line, &info.peer, 1);
 	sys_handle_close(info.peer);
 	if (p < 0)
 		return p;
