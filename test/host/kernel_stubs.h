@@ -64,3 +64,16 @@ __attribute__((noreturn, format(printf, 1, 2))) static void panic(const char *fm
 	fprintf(stderr, "unexpected panic: %s\n", panic_msg);
 	abort();
 }
+
+/* Runs stmt, which must panic (the message is then in panic_msg); FAILs if it returns. */
+#define CATCH_PANIC(stmt)                                \
+	do {                                             \
+		jmp_buf jb;                              \
+		panic_catch = &jb;                       \
+		if (setjmp(jb) == 0) {                   \
+			stmt;                            \
+			panic_catch = NULL;              \
+			FAIL("no panic from %s", #stmt); \
+		}                                        \
+		panic_catch = NULL;                      \
+	} while (0)

@@ -62,17 +62,10 @@ static void *phys_to_virt(uint64_t phys)
 #include "../../kernel/generic/mm/frame.c"
 
 /* Runs stmt, which must panic; then releases the lock the panic left held. */
-#define EXPECT_PANIC(stmt)                               \
-	do {                                             \
-		jmp_buf jb;                              \
-		panic_catch = &jb;                       \
-		if (setjmp(jb) == 0) {                   \
-			stmt;                            \
-			panic_catch = NULL;              \
-			FAIL("no panic from %s", #stmt); \
-		}                                        \
-		panic_catch = NULL;                      \
-		frame_lock.locked = 0;                   \
+#define EXPECT_PANIC(stmt)             \
+	do {                           \
+		CATCH_PANIC(stmt);     \
+		frame_lock.locked = 0; \
 	} while (0)
 
 /* --- The model. --- */

@@ -121,14 +121,7 @@ void vmm_free(void *va, size_t pages)
 /* Runs stmt, which must panic with a message containing `what`; then unlocks c. */
 #define EXPECT_PANIC(c, what, stmt)                                                \
 	do {                                                                       \
-		jmp_buf jb;                                                        \
-		panic_catch = &jb;                                                 \
-		if (setjmp(jb) == 0) {                                             \
-			stmt;                                                      \
-			panic_catch = NULL;                                        \
-			FAIL("no panic from %s", #stmt);                           \
-		}                                                                  \
-		panic_catch = NULL;                                                \
+		CATCH_PANIC(stmt);                                                 \
 		if (!strstr(panic_msg, what))                                      \
 			FAIL("panic \"%s\" does not say \"%s\"", panic_msg, what); \
 		(c)->lock.locked = 0;                                              \
