@@ -15,6 +15,6 @@ typedef int32_t iris_handle_t;
 #define IRIS_RIGHT_MAP       (1u << 4) /* map a memory object */
 #define IRIS_RIGHT_MANAGE    (1u << 5) /* kill a process or thread, change the object */
 #define IRIS_RIGHT_EXEC      (1u << 6) /* map executable */
-#define IRIS_RIGHTS_ALL      0x7fu
+#define IRIS_RIGHTS_ALL      0xfffu    /* with the device rights of iris/device.h */
 /* Passed to SYS_HANDLE_DUPLICATE: keep the same rights. */
 #define IRIS_RIGHTS_SAME 0xffffffffu

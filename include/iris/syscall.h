@@ -50,7 +50,16 @@
 #define SYS_CHANNEL_NOTIFY      30 /* (endpoint, events) -> 0: tells the peer (IN: data, OUT: space) */
 #define SYS_CHANNEL_SEND_HANDLE 31 /* (endpoint, handle, rights) -> 0: moves it to the peer */
 #define SYS_CHANNEL_RECV_HANDLE 32 /* (endpoint) -> a new handle, or -EAGAIN */
-#define SYS_COUNT               33
+#define SYS_DEVICE_OPEN         33 /* (bus, index, struct iris_device_info *, flags) -> device handle */
+#define SYS_DEVICE_INFO         34 /* (device, struct iris_device_info *) -> 0 */
+#define SYS_DEVICE_BAR          35 /* (device, bar) -> MMIO: memory object handle; ports: 0 */
+#define SYS_DEVICE_CONFIG_READ  36 /* (device, offset, width) -> value */
+#define SYS_DEVICE_CONFIG_WRITE 37 /* (device, offset, width, value) -> 0 */
+#define SYS_DEVICE_BUSMASTER    38 /* (device, on) -> 0 */
+#define SYS_DMA_CREATE          39 /* (device, size, flags, uint64_t *phys) -> memory object */
+#define SYS_IRQ_BIND            40 /* (device, struct iris_irq_bind *) -> IRQ handle */
+#define SYS_IRQ_CONTROL         41 /* (irq, IRIS_IRQ_MASK or IRIS_IRQ_UNMASK) -> 0 */
+#define SYS_COUNT               42
 
 /* The two ways in. */
 #define IRIS_INT_SYSCALL 0x80

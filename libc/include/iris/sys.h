@@ -9,7 +9,9 @@
 #pragma once
 
 #include <iris/channel.h>
+#include <iris/device.h>
 #include <iris/handle.h>
+#include <iris/irq.h>
 #include <iris/ring.h>
 #include <iris/syscall.h>
 #include <stddef.h>
@@ -290,6 +292,75 @@ static inline long sys_channel_send_handle(iris_handle_t endpoint, iris_handle_t
 static inline long sys_channel_recv_handle(iris_handle_t endpoint)
 {
 	return iris_syscall6(SYS_CHANNEL_RECV_HANDLE, endpoint, 0, 0, 0, 0, 0);
+}
+
+/*
+ * Devices (iris/device.h, docs/devices.md). Opens PCI function `index` of
+ * the bus: a device handle with every right, and its description in `info`
+ * (may be NULL). With IRIS_DEVICE_INFO_ONLY only describes it (returns 0).
+ * -ENOENT past the last function, -EBUSY while another handle has it open.
+ */
+static inline long sys_device_open(iris_handle_t bus, uint32_t index, struct iris_device_info *info,
+                                   unsigned flags)
+{
+	return iris_syscall6(SYS_DEVICE_OPEN, bus, index, (long)info, flags, 0, 0);
+}
+
+static inline long sys_device_info(iris_handle_t device, struct iris_device_info *info)
+{
+	return iris_syscall6(SYS_DEVICE_INFO, device, (long)info, 0, 0, 0, 0);
+}
+
+/*
+ * A memory BAR: a memory object to SYS_MAP (uncached). An I/O port BAR:
+ * opens its ports to this process (in/out from ring 3) and returns 0.
+ */
+static inline long sys_device_bar(iris_handle_t device, unsigned bar)
+{
+	return iris_syscall6(SYS_DEVICE_BAR, device, bar, 0, 0, 0, 0);
+}
+
+/* Reads `width` (1, 2, 4) bytes of configuration space at `offset` (aligned). */
+static inline long sys_device_config_read(iris_handle_t device, unsigned offset, unsigned width)
+{
+	return iris_syscall6(SYS_DEVICE_CONFIG_READ, device, offset, width, 0, 0, 0);
+}
+
+/* Writes configuration space; -EPERM for the BARs, the MSI/MSI-X capabilities and other fields the
+ * kernel owns. */
+static inline long sys_device_config_write(iris_handle_t device, unsigned offset, unsigned width,
+                                           uint32_t value)
+{
+	return iris_syscall6(SYS_DEVICE_CONFIG_WRITE, device, offset, width, value, 0, 0);
+}
+
+static inline long sys_device_busmaster(iris_handle_t device, int on)
+{
+	return iris_syscall6(SYS_DEVICE_BUSMASTER, device, on, 0, 0, 0, 0);
+}
+
+/*
+ * Physically contiguous, pinned memory for the device's DMA: a memory
+ * object handle; its physical (bus) address in *phys.
+ */
+static inline long sys_dma_create(iris_handle_t device, size_t size, unsigned flags, uint64_t *phys)
+{
+	return iris_syscall6(SYS_DMA_CREATE, device, (long)size, flags, (long)phys, 0, 0);
+}
+
+/*
+ * Binds the device's interrupt with an IRQ-ack program (iris/irq.h): an IRQ
+ * handle to SYS_MAP (its event queue, one page) and to poll for IRIS_POLL_IN.
+ * A refused program: -EINVAL with bind->error and bind->error_at set.
+ */
+static inline long sys_irq_bind(iris_handle_t device, struct iris_irq_bind *bind)
+{
+	return iris_syscall6(SYS_IRQ_BIND, device, (long)bind, 0, 0, 0, 0);
+}
+
+static inline long sys_irq_control(iris_handle_t irq, unsigned op)
+{
+	return iris_syscall6(SYS_IRQ_CONTROL, irq, op, 0, 0, 0, 0);
 }
 
 /*

@@ -1,0 +1,73 @@
+/*
+ * Devices, shared by the kernel and userspace (docs/devices.md).
+ *
+ * The kernel enumerates PCI and keeps one device object per function. The
+ * holder of the bus handle (init gives it to devmgr) opens a function and
+ * gets a device handle; the handle grants exactly that function: its MMIO
+ * BARs (memory objects mapped uncached), its I/O port BARs (in the caller's
+ * I/O permission bitmap), its configuration space (filtered), its interrupt
+ * (bound with a verified IRQ-ack program, iris/irq.h), bus mastering and DMA
+ * memory. A device is open through one handle family at a time: when the
+ * last handle closes (its driver exited, crashed or was killed), the kernel
+ * turns bus mastering off, masks and unbinds its interrupts and only then
+ * frees its DMA memory; then the device may be opened again.
+ */
+#pragma once
+
+#include <iris/handle.h>
+#include <stdint.h>
+
+/* Rights of a device handle beyond the generic ones (iris/handle.h). */
+#define IRIS_RIGHT_DEV_MMIO   (1u << 7)  /* map its memory BARs */
+#define IRIS_RIGHT_DEV_PORTS  (1u << 8)  /* use its I/O port BARs */
+#define IRIS_RIGHT_DEV_IRQ    (1u << 9)  /* bind its interrupt */
+#define IRIS_RIGHT_DEV_DMA    (1u << 10) /* bus mastering and DMA memory */
+#define IRIS_RIGHT_DEV_CONFIG (1u << 11) /* write its configuration space (reads need READ) */
+#define IRIS_RIGHTS_DEVICE                                                                      \
+	(IRIS_RIGHT_DEV_MMIO | IRIS_RIGHT_DEV_PORTS | IRIS_RIGHT_DEV_IRQ | IRIS_RIGHT_DEV_DMA | \
+	 IRIS_RIGHT_DEV_CONFIG)
+
+#define IRIS_PCI_BARS 6
+
+/* Kinds of BAR. */
+#define IRIS_BAR_NONE 0
+#define IRIS_BAR_MMIO 1
+#define IRIS_BAR_PORT 2
+
+/* BAR flags. */
+#define IRIS_BAR_64BIT    (1u << 0)
+#define IRIS_BAR_PREFETCH (1u << 1)
+
+struct iris_bar {
+	uint64_t base; /* physical address or first port */
+	uint64_t size; /* bytes or ports; 0 when absent */
+	uint32_t kind; /* IRIS_BAR_* */
+	uint32_t flags;
+};
+
+/* Interrupt modes a function offers (iris_device_info.irq_modes) and SYS_IRQ_BIND takes. */
+#define IRIS_IRQ_INTX 1 /* the legacy pin, through the IOAPIC (may be shared) */
+#define IRIS_IRQ_MSI  2
+#define IRIS_IRQ_MSIX 3
+
+struct iris_device_info {
+	uint32_t index; /* position in the kernel's enumeration */
+	uint16_t segment;
+	uint8_t bus, dev, fn;
+	uint8_t class_code, subclass, prog_if, revision;
+	uint8_t irq_pin; /* 1..4 = INTA..INTD, 0 = none */
+	uint16_t vendor, device;
+	uint16_t subsys_vendor, subsys_device;
+	uint16_t msix_vectors; /* table size, 0 without MSI-X */
+	uint32_t irq_modes;    /* bit (1 << IRIS_IRQ_*) per mode offered */
+	uint32_t open;         /* 1 while a handle to it is open */
+	struct iris_bar bar[IRIS_PCI_BARS];
+};
+
+/* Flags of SYS_DEVICE_OPEN. */
+#define IRIS_DEVICE_INFO_ONLY (1u << 0) /* fill the info, open nothing (returns 0) */
+
+/* Flags of SYS_DMA_CREATE. */
+#define IRIS_DMA_32BIT (1u << 0) /* every byte below 4 GiB (devices without 64-bit DMA) */
+
+#define IRIS_DMA_MAX (4u << 20) /* bytes per DMA memory object */
