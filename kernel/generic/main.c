@@ -7,11 +7,13 @@
 #include <console/bootcon.h>
 #include <console/log.h>
 #include <debug/panic.h>
+#include <dev/pci.h>
 #include <lib/string.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <mm/memmap.h>
+#include <obj/device.h>
 #include <proc/init.h>
 #include <sched/sched.h>
 #include <test/ktest.h>
@@ -141,6 +143,8 @@ void kernel_main(uint32_t magic, uint32_t mbi_phys)
 	heap_init();
 	bootcon_remap();
 	platform_init();
+	pci_init();
+	device_init_all();
 	print_banner();
 
 	usermode_init_cpu();

@@ -47,7 +47,7 @@ static iris_handle_t start_ns(void)
 	for (char **e = environ; e && *e && n < MAX_ENV; e++)
 		if (strncmp(*e, "IRIS_NS=", 8) != 0)
 			env[n++] = *e;
-	snprintf(var, sizeof(var), "IRIS_NS=%zu", iris_handle_count());
+	snprintf(var, sizeof(var), "IRIS_NS=%zu", iris_module_count());
 	env[n++] = var;
 	env[n] = NULL;
 	long mine = sys_channel_create(0, &info);
@@ -132,12 +132,12 @@ int main(int argc, char **argv)
 	char *programs[MAX_PROGRAMS];
 	size_t count = 0;
 
-	printf("init: Iris init (pid %ld) with %zu boot modules\n", sys_process_self(),
-	       iris_handle_count());
 	if (iris_modules_init() < 0) {
 		printf("init: the boot modules are not described (IRIS_MODULES)\n");
 		return 1;
 	}
+	printf("init: Iris init (pid %ld) with %zu boot modules\n", sys_process_self(),
+	       iris_module_count());
 	const char *cmdline = getenv("IRIS_CMDLINE");
 	const char *run = cmdline ? strstr(cmdline, "run=") : NULL;
 	if (run && (run == cmdline || run[-1] == ' ')) {

@@ -28,13 +28,16 @@ void gdt_init_cpu(struct cpu *c)
 	g->entries[GDT_KERNEL_DATA / 8] = 0x00cf92000000ffff;
 	g->entries[GDT_USER_DATA / 8] = 0x00cff2000000ffff;
 	g->entries[GDT_USER_CODE / 8] = 0x00affa000000ffff;
-	g->entries[GDT_TSS / 8] = tss_low(tss, sizeof(struct tss) - 1);
+	/* The limit covers the I/O bitmap: ioperm.c points iomap_base at it or past it. */
+	g->entries[GDT_TSS / 8] =
+	        tss_low(tss, (uint32_t)(sizeof(struct tss) + sizeof(g->iomap) - 1));
 	g->entries[GDT_TSS / 8 + 1] = tss >> 32;
 
 	for (int i = 0; i < 3; i++)
 		g->tss.ist[i] = (uint64_t)(uintptr_t)&ist_stacks[c->id][i][IST_STACK_SIZE];
 	g->tss.rsp[0] = c->kstack_top;
-	g->tss.iomap_base = sizeof(struct tss);
+	memset(g->iomap, 0xff, sizeof(g->iomap));
+	g->tss.iomap_base = 0xffff; /* no bitmap: every port denied in ring 3 */
 
 	struct descriptor_ptr ptr = { sizeof(g->entries) - 1, (uint64_t)(uintptr_t)g->entries };
 	__asm__ volatile("lgdt %0\n\t"

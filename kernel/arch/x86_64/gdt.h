@@ -31,6 +31,7 @@ struct tss {
 struct gdt_block {
 	uint64_t entries[7];
 	struct tss tss;
+	uint8_t iomap[65536 / 8 + 1]; /* the I/O permission bitmap and its closing 0xff byte */
 } __attribute__((aligned(16)));
 
 struct cpu;

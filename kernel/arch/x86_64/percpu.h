@@ -33,6 +33,8 @@ struct cpu {
 	struct gdt_block gdt;        /* this CPU's GDT and TSS */
 	uint64_t lapic_ticks_per_ms; /* LAPIC timer rate after calibration */
 	volatile uint64_t ticks;     /* LAPIC timer interrupts taken */
+	const void *iomap_owner;     /* the struct ioperm copied into gdt.iomap (ioperm.c) */
+	uint64_t iomap_gen;          /* and its generation then */
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -12,6 +12,8 @@
 #include <sched/thread.h>
 #include <syscall/syscall.h>
 #include <x86_64/cpu.h>
+#include <x86_64/ioperm.h>
+#include <x86_64/lapic.h>
 #include <x86_64/percpu.h>
 #include <x86_64/trap.h>
 
@@ -103,6 +105,23 @@ static bool page_fault(struct trap_frame *tf, bool from_user)
 	return !from_user && usercopy_fixup(tf);
 }
 
+/*
+ * A #GP from ring 3 may be an in/out on ports granted to its process by
+ * another CPU after this one loaded the bitmap: reload it and retry once.
+ */
+static bool io_fault(struct trap_frame *tf)
+{
+	(void)tf;
+	struct thread *t = cpu_current()->current;
+	struct ioperm *io = t && t->proc ? t->proc->ioperm : NULL;
+	struct cpu *c = cpu_current();
+	if (!io ||
+	    (c->iomap_owner == io && c->iomap_gen == __atomic_load_n(&io->gen, __ATOMIC_ACQUIRE)))
+		return false;
+	ioperm_load(io);
+	return true;
+}
+
 static void exception(struct trap_frame *tf, bool from_user)
 {
 	if (tf->vector == 2) {
@@ -112,6 +131,8 @@ static void exception(struct trap_frame *tf, bool from_user)
 		return;
 	}
 	if (tf->vector == 14 && page_fault(tf, from_user))
+		return;
+	if (tf->vector == 13 && from_user && io_fault(tf))
 		return;
 	if (from_user && log_get_level() >= LOG_DEBUG)
 		trap_dump_frame(tf);
@@ -134,9 +155,12 @@ void trap_dispatch(struct trap_frame *tf)
 		irq_handler_t h = __atomic_load_n(&irq_handlers[tf->vector], __ATOMIC_ACQUIRE);
 		if (h)
 			h(tf);
-		else
+		else {
+			/* A freed vector can still have a message in flight: acknowledge it. */
 			pr_warn("trap: unexpected interrupt on vector %lu (CPU %u)\n", tf->vector,
 			        cpu_current()->id);
+			lapic_eoi();
+		}
 	}
 	if (from_user)
 		thread_user_return(tf);

@@ -21,6 +21,7 @@
 #include <mm/usercopy.h>
 #include <obj/channel.h>
 #include <obj/handle.h>
+#include <obj/irq.h>
 #include <obj/process.h>
 #include <obj/ring.h>
 #include <sched/thread.h>
@@ -190,6 +191,8 @@ static struct waitable *object_waitable(struct kobject *obj)
 		return &thread_from(obj)->exited;
 	if (obj->type == KOBJ_CHANNEL)
 		return &endpoint_from(obj)->w;
+	if (obj->type == KOBJ_IRQ)
+		return &irq_from(obj)->w;
 	return NULL;
 }
 

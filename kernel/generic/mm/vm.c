@@ -388,7 +388,8 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot)
 		if (prot == IRIS_PROT_NONE)
 			paging_unmap_range(&vm->as, r->start, r->end);
 		else
-			paging_protect_range(&vm->as, r->start, r->end, map_flags(prot));
+			paging_protect_range(&vm->as, r->start, r->end,
+			                     map_flags(prot) | r->vmo->map_flags);
 	}
 	spin_unlock_irqrestore(&vm->lock, irq);
 	tlb_shootdown(vm, addr, end);
@@ -417,7 +418,7 @@ bool vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err)
 		goto out;
 	}
 	pa = vmo_get_page(r->vmo, (r->offset + (page - r->start)) / PAGE_SIZE);
-	if (pa && paging_map(&vm->as, page, pa, map_flags(r->prot)) == 0)
+	if (pa && paging_map(&vm->as, page, pa, map_flags(r->prot) | r->vmo->map_flags) == 0)
 		ok = true;
 out:
 	spin_unlock_irqrestore(&vm->lock, irq);
@@ -433,7 +434,7 @@ int vm_write(struct vm_space *vm, uintptr_t addr, const void *src, size_t len)
 	int err = 0;
 	while (len > 0) {
 		struct vm_region *r = region_find(vm, addr);
-		if (!r || !(r->prot & IRIS_PROT_WRITE)) {
+		if (!r || !(r->prot & IRIS_PROT_WRITE) || r->vmo->kind == VMO_PHYS) {
 			err = -EFAULT;
 			break;
 		}

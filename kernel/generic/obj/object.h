@@ -13,6 +13,9 @@ enum kobject_type {
 	KOBJ_VMO,
 	KOBJ_RING,
 	KOBJ_CHANNEL, /* a channel endpoint */
+	KOBJ_BUS,     /* the PCI bus: opens devices (one, given to init) */
+	KOBJ_DEVICE,  /* a PCI function */
+	KOBJ_IRQ,     /* a bound device interrupt */
 	KOBJ_TYPE_COUNT,
 };
 

@@ -14,6 +14,7 @@
 #include <proc/spawnargs.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
+#include <x86_64/ioperm.h>
 #include <x86_64/trap.h>
 
 /* Each process's main stack: 1 MiB of demand-zero pages below USER_STACK_TOP, a guard below it. */
@@ -41,6 +42,8 @@ uint64_t process_count_alive(void)
 static void process_destroy(struct kobject *o)
 {
 	struct process *p = process_from(o);
+	if (p->ioperm)
+		ioperm_destroy(p->ioperm);
 	vm_space_free(&p->vm);
 	kfree(p);
 }

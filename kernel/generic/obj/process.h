@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct thread;
+struct ioperm;
 
 struct process {
 	struct kobject obj;
@@ -32,6 +33,7 @@ struct process {
 	struct waitable exited;    /* IN|HUP once the process has ended and let go of everything */
 	struct list_head rings;    /* its rings (struct ring.owner_link) */
 	struct list_head all_link; /* every live process */
+	struct ioperm *ioperm;     /* I/O ports it may use, or NULL (x86_64/ioperm.h) */
 };
 
 static inline struct process *process_from(struct kobject *o)

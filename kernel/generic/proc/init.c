@@ -8,6 +8,7 @@
 #include <lib/string.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
+#include <obj/device.h>
 #include <obj/process.h>
 #include <obj/vmo.h>
 #include <proc/init.h>
@@ -58,8 +59,9 @@ void init_start(void)
 {
 	static char modules_env[BOOT_MAX_MODULES * 32 + 16];
 	static char cmdline_env[BOOT_CMDLINE_MAX + 16];
-	struct kobject *objs[BOOT_MAX_MODULES];
-	uint32_t rights[BOOT_MAX_MODULES];
+	static char bus_env[32];
+	struct kobject *objs[BOOT_MAX_MODULES + 1];
+	uint32_t rights[BOOT_MAX_MODULES + 1];
 	char err[128], name[32];
 	size_t n = boot_info.module_count;
 
@@ -83,10 +85,15 @@ void init_start(void)
 			        sizeof(modules_env) - strlen(modules_env));
 	}
 	fmt_snprintf(cmdline_env, sizeof(cmdline_env), "IRIS_CMDLINE=%s", boot_info.cmdline);
-	const char *env[] = { cmdline_env, modules_env };
+	/* After the modules: the bus handle, which opens devices (init gives it to devmgr). */
+	objs[n] = device_bus();
+	rights[n] = IRIS_RIGHT_READ | IRIS_RIGHT_DUPLICATE | IRIS_RIGHT_TRANSFER;
+	fmt_snprintf(bus_env, sizeof(bus_env), "IRIS_BUS=%zu", n);
+	n++;
+	const char *env[] = { cmdline_env, modules_env, bus_env };
 	size_t cap = IRIS_SPAWN_ARGS_MAX;
 	void *args = kmalloc(cap);
-	long len = args ? spawnargs_pack(boot_info.modules[0].cmdline, env, 2, args, cap) : -ENOMEM;
+	long len = args ? spawnargs_pack(boot_info.modules[0].cmdline, env, 3, args, cap) : -ENOMEM;
 	if (len < 0)
 		panic("cannot pack init's arguments (%ld)", len);
 

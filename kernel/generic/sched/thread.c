@@ -15,6 +15,7 @@
 #include <x86_64/fpu.h>
 #include <x86_64/gdt.h>
 #include <x86_64/idt.h>
+#include <x86_64/ioperm.h>
 #include <x86_64/paging.h>
 #include <x86_64/percpu.h>
 
@@ -33,8 +34,10 @@ void vm_switch_to(struct thread *prev, struct thread *next)
 {
 	struct vm_space *from = prev->proc ? &prev->proc->vm : NULL;
 	struct vm_space *to = next->proc ? &next->proc->vm : NULL;
-	if (from != to)
+	if (from != to) {
 		vm_space_activate(to, from);
+		ioperm_load(next->proc ? next->proc->ioperm : NULL);
+	}
 }
 
 struct thread *thread_current(void)

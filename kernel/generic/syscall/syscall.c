@@ -13,6 +13,8 @@
 #include <mm/layout.h>
 #include <mm/usercopy.h>
 #include <obj/channel.h>
+#include <obj/device.h>
+#include <obj/irq.h>
 #include <obj/process.h>
 #include <obj/ring.h>
 #include <proc/spawnargs.h>
@@ -507,8 +509,10 @@ static long sys_map(const struct args *a)
 		/* A memory object, or a channel endpoint (which maps its channel's memory). */
 		if (obj->type == KOBJ_VMO) {
 			vmo = vmo_from(obj);
-		} else if (obj->type == KOBJ_CHANNEL) {
-			vmo = endpoint_from(obj)->ch->vmo;
+		} else if (obj->type == KOBJ_CHANNEL || obj->type == KOBJ_IRQ) {
+			/* A channel maps its queues, an interrupt its event queue. */
+			vmo = obj->type == KOBJ_CHANNEL ? endpoint_from(obj)->ch->vmo
+			                                : irq_from(obj)->queue;
 			kobject_get(&vmo->obj);
 			kobject_put(obj);
 		} else {
@@ -629,6 +633,261 @@ static long sys_process_self(const struct args *a)
 	return (long)self()->pid;
 }
 
+/* Devices (iris/device.h, docs/devices.md). */
+#define DEVICE_HANDLE_RIGHTS                                                               \
+	(IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_DUPLICATE | IRIS_RIGHT_TRANSFER | \
+	 IRIS_RIGHT_MANAGE | IRIS_RIGHTS_DEVICE)
+
+/* The device named by a handle argument with `need` rights (a reference), or an error. */
+static long get_device(uint64_t arg, uint32_t need, struct device **d)
+{
+	struct kobject *obj;
+	int r = handle_get(&self()->handles, handle_arg(arg), KOBJ_DEVICE, need, &obj, NULL);
+	if (r < 0)
+		return r;
+	*d = device_from(obj);
+	return 0;
+}
+
+static long sys_device_open(const struct args *a)
+{
+	uint64_t index = a->a[1], flags = a->a[3];
+	uintptr_t info_u = a->a[2];
+	struct process *p = self();
+	struct iris_device_info info;
+	struct kobject *bus;
+	struct device *d;
+
+	if (flags & ~(uint64_t)IRIS_DEVICE_INFO_ONLY)
+		return -EINVAL;
+	if (info_u && !user_range_ok(info_u, sizeof(info)))
+		return -EFAULT;
+	int r = handle_get(&p->handles, handle_arg(a->a[0]), KOBJ_BUS, IRIS_RIGHT_READ, &bus, NULL);
+	if (r < 0)
+		return r;
+	kobject_put(bus);
+	if (index >= pci_count() || !device_get((unsigned)index))
+		return -ENOENT;
+	if (flags & IRIS_DEVICE_INFO_ONLY) {
+		if (!info_u)
+			return -EINVAL;
+		device_info(device_get(index), &info);
+		return copy_to_user(info_u, &info, sizeof(info)) < 0 ? -EFAULT : 0;
+	}
+	int slot = handle_reserve(&p->handles);
+	if (slot < 0)
+		return slot;
+	if ((r = device_open((unsigned)index, &d)) < 0) {
+		handle_unreserve(&p->handles, slot);
+		return r;
+	}
+	iris_handle_t h = handle_commit(&p->handles, slot, &d->obj, DEVICE_HANDLE_RIGHTS);
+	kobject_put(&d->obj);
+	device_info(d, &info);
+	if (info_u && copy_to_user(info_u, &info, sizeof(info)) < 0) {
+		handle_close(&p->handles, h);
+		return -EFAULT;
+	}
+	return h;
+}
+
+static long sys_device_info(const struct args *a)
+{
+	struct iris_device_info info;
+	struct device *d;
+	if (!user_range_ok(a->a[1], sizeof(info)))
+		return -EFAULT;
+	long r = get_device(a->a[0], IRIS_RIGHT_READ, &d);
+	if (r < 0)
+		return r;
+	device_info(d, &info);
+	kobject_put(&d->obj);
+	return copy_to_user(a->a[1], &info, sizeof(info)) < 0 ? -EFAULT : 0;
+}
+
+static long sys_device_bar(const struct args *a)
+{
+	uint64_t bar = a->a[1];
+	struct process *p = self();
+	struct device *d;
+	struct vmo *vmo;
+
+	if (bar >= IRIS_PCI_BARS)
+		return -EINVAL;
+	struct kobject *obj;
+	uint32_t rights;
+	long r = handle_get(&p->handles, handle_arg(a->a[0]), KOBJ_DEVICE, 0, &obj, &rights);
+	if (r < 0)
+		return r;
+	d = device_from(obj);
+	uint32_t kind = d->pci->info.bar[bar].kind;
+	uint32_t need = kind == IRIS_BAR_PORT ? IRIS_RIGHT_DEV_PORTS : IRIS_RIGHT_DEV_MMIO;
+	r = -EPERM;
+	if ((rights & need) != need)
+		goto out;
+	int slot = kind == IRIS_BAR_MMIO ? handle_reserve(&p->handles) : -1;
+	if (kind == IRIS_BAR_MMIO && (r = slot) < 0)
+		goto out;
+	if ((r = device_bar(d, (unsigned)bar, p, &vmo)) < 0) {
+		if (slot >= 0)
+			handle_unreserve(&p->handles, slot);
+		goto out;
+	}
+	if (vmo) {
+		r = handle_commit(&p->handles, slot, &vmo->obj,
+		                  IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP |
+		                          IRIS_RIGHT_DUPLICATE);
+		kobject_put(&vmo->obj);
+	}
+out:
+	kobject_put(&d->obj);
+	return r;
+}
+
+static long sys_device_config_read(const struct args *a)
+{
+	struct device *d;
+	uint32_t v;
+	if (a->a[1] > UINT16_MAX || a->a[2] > 4)
+		return -EINVAL;
+	long r = get_device(a->a[0], IRIS_RIGHT_READ, &d);
+	if (r < 0)
+		return r;
+	r = device_config_read(d, (unsigned)a->a[1], (unsigned)a->a[2], &v);
+	kobject_put(&d->obj);
+	return r < 0 ? r : (long)v;
+}
+
+static long sys_device_config_write(const struct args *a)
+{
+	struct device *d;
+	if (a->a[1] > UINT16_MAX || a->a[2] > 4 || a->a[3] > UINT32_MAX)
+		return -EINVAL;
+	long r = get_device(a->a[0], IRIS_RIGHT_DEV_CONFIG, &d);
+	if (r < 0)
+		return r;
+	r = device_config_write(d, (unsigned)a->a[1], (unsigned)a->a[2], (uint32_t)a->a[3]);
+	kobject_put(&d->obj);
+	return r;
+}
+
+static long sys_device_busmaster(const struct args *a)
+{
+	struct device *d;
+	if (a->a[1] > 1)
+		return -EINVAL;
+	long r = get_device(a->a[0], IRIS_RIGHT_DEV_DMA, &d);
+	if (r < 0)
+		return r;
+	r = device_busmaster(d, a->a[1] != 0);
+	kobject_put(&d->obj);
+	return r;
+}
+
+static long sys_dma_create(const struct args *a)
+{
+	uint64_t size = a->a[1], flags = a->a[2];
+	uintptr_t phys_u = a->a[3];
+	struct process *p = self();
+	struct device *d;
+	struct vmo *vmo;
+
+	if (size == 0 || size > IRIS_DMA_MAX || (flags & ~(uint64_t)IRIS_DMA_32BIT))
+		return -EINVAL;
+	if (!user_range_ok(phys_u, sizeof(uint64_t)))
+		return -EFAULT;
+	long r = get_device(a->a[0], IRIS_RIGHT_DEV_DMA, &d);
+	if (r < 0)
+		return r;
+	int slot = handle_reserve(&p->handles);
+	if ((r = slot) < 0)
+		goto out;
+	if ((r = device_dma_create(d, size, (unsigned)flags, &vmo)) < 0) {
+		handle_unreserve(&p->handles, slot);
+		goto out;
+	}
+	uint64_t phys = vmo->phys;
+	r = handle_commit(&p->handles, slot, &vmo->obj,
+	                  IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP |
+	                          IRIS_RIGHT_DUPLICATE | IRIS_RIGHT_TRANSFER);
+	kobject_put(&vmo->obj);
+	if (copy_to_user(phys_u, &phys, sizeof(phys)) < 0) {
+		handle_close(&p->handles, (iris_handle_t)r);
+		r = -EFAULT;
+	}
+out:
+	kobject_put(&d->obj);
+	return r;
+}
+
+static long sys_irq_bind(const struct args *a)
+{
+	uintptr_t bind_u = a->a[1];
+	struct process *p = self();
+	struct iris_irq_bind bind;
+	struct iris_irq_insn *prog = NULL;
+	struct irq_obj *irq;
+	struct device *d;
+
+	if (!user_range_ok(bind_u, sizeof(bind)) || copy_from_user(&bind, bind_u, sizeof(bind)) < 0)
+		return -EFAULT;
+	if (bind.len == 0 || bind.len > IRIS_IRQ_PROG_MAX) {
+		bind.error = bind.len ? IRIS_IRQ_ERR_TOO_LONG : IRIS_IRQ_ERR_EMPTY;
+		bind.error_at = bind.len ? IRIS_IRQ_PROG_MAX : 0;
+		return copy_to_user(bind_u, &bind, sizeof(bind)) < 0 ? -EFAULT : -EINVAL;
+	}
+	size_t bytes = bind.len * sizeof(*prog);
+	if (!user_range_ok(bind.prog, bytes))
+		return -EFAULT;
+	long r = get_device(a->a[0], IRIS_RIGHT_DEV_IRQ, &d);
+	if (r < 0)
+		return r;
+	prog = kmalloc(bytes);
+	int slot = prog ? handle_reserve(&p->handles) : -ENOMEM;
+	if ((r = slot) < 0)
+		goto out;
+	if (copy_from_user(prog, bind.prog, bytes) < 0) {
+		handle_unreserve(&p->handles, slot);
+		r = -EFAULT;
+		goto out;
+	}
+	r = irq_bind(d, &bind, prog, &irq);
+	if (r < 0) {
+		handle_unreserve(&p->handles, slot);
+		if (r == -EINVAL && copy_to_user(bind_u, &bind, sizeof(bind)) < 0)
+			r = -EFAULT;
+		goto out;
+	}
+	r = handle_commit(&p->handles, slot, &irq->obj,
+	                  IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP | IRIS_RIGHT_MANAGE |
+	                          IRIS_RIGHT_DUPLICATE);
+	kobject_put(&irq->obj);
+	bind.error = IRIS_IRQ_OK;
+	bind.error_at = 0;
+	if (copy_to_user(bind_u, &bind, sizeof(bind)) < 0) {
+		handle_close(&p->handles, (iris_handle_t)r);
+		r = -EFAULT;
+	}
+out:
+	kfree(prog);
+	kobject_put(&d->obj);
+	return r;
+}
+
+static long sys_irq_control(const struct args *a)
+{
+	struct kobject *obj;
+	if (a->a[1] != IRIS_IRQ_MASK && a->a[1] != IRIS_IRQ_UNMASK)
+		return -EINVAL;
+	int r = handle_get(&self()->handles, handle_arg(a->a[0]), KOBJ_IRQ, IRIS_RIGHT_MANAGE, &obj,
+	                   NULL);
+	if (r < 0)
+		return r;
+	r = irq_control(irq_from(obj), (unsigned)a->a[1]);
+	kobject_put(obj);
+	return r;
+}
+
 static const syscall_fn table[SYS_COUNT] = {
 	[SYS_ECHO] = sys_echo,
 	[SYS_YIELD] = sys_yield,
@@ -663,6 +922,15 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_CHANNEL_NOTIFY] = sys_channel_notify,
 	[SYS_CHANNEL_SEND_HANDLE] = sys_channel_send_handle,
 	[SYS_CHANNEL_RECV_HANDLE] = sys_channel_recv_handle,
+	[SYS_DEVICE_OPEN] = sys_device_open,
+	[SYS_DEVICE_INFO] = sys_device_info,
+	[SYS_DEVICE_BAR] = sys_device_bar,
+	[SYS_DEVICE_CONFIG_READ] = sys_device_config_read,
+	[SYS_DEVICE_CONFIG_WRITE] = sys_device_config_write,
+	[SYS_DEVICE_BUSMASTER] = sys_device_busmaster,
+	[SYS_DMA_CREATE] = sys_dma_create,
+	[SYS_IRQ_BIND] = sys_irq_bind,
+	[SYS_IRQ_CONTROL] = sys_irq_control,
 };
 
 long syscall_invoke(uint64_t nr, const uint64_t args[6])

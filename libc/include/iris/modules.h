@@ -15,6 +15,9 @@
  * handles. */
 int iris_modules_init(void);
 
+/* How many boot modules IRIS_MODULES names (their handles come first). */
+size_t iris_module_count(void);
+
 /* The memory-object handle of the module called `name`, or -ENOENT. */
 iris_handle_t iris_module_find(const char *name);
 

@@ -33,6 +33,11 @@ int iris_modules_init(void)
 	return count <= iris_handle_count() ? 0 : -1;
 }
 
+size_t iris_module_count(void)
+{
+	return count;
+}
+
 iris_handle_t iris_module_find(const char *name)
 {
 	for (size_t i = 0; i < count; i++)

@@ -1,0 +1,278 @@
+#include <acpi/acpi.h>
+#include <console/log.h>
+#include <dev/pci.h>
+#include <lib/string.h>
+#include <mm/layout.h>
+#include <x86_64/cpu.h>
+#include <x86_64/paging.h>
+#include <x86_64/platform.h>
+
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA    0xcfc
+
+static struct pci_function functions[PCI_MAX_FUNCTIONS];
+static unsigned nfunctions;
+static unsigned dropped;
+
+/* The ECAM window of a function, mapped uncached on first use; NULL if MCFG covers no such bus. */
+static volatile uint8_t *ecam_map(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn)
+{
+	const struct acpi_info *acpi = platform_acpi();
+	for (unsigned i = 0; acpi && i < acpi->mcfg_count; i++) {
+		const struct acpi_mcfg_segment *m = &acpi->mcfg[i];
+		if (m->segment != seg || bus < m->bus_start || bus > m->bus_end)
+			continue;
+		paddr_t pa = m->base + ((uint64_t)(bus - m->bus_start) << 20) +
+		             ((uint64_t)dev << 15) + ((uint64_t)fn << 12);
+		return vmm_map_phys(pa, PAGE_SIZE, MAP_WRITE | MAP_UC);
+	}
+	return NULL;
+}
+
+static bool use_ecam(void)
+{
+	const struct acpi_info *acpi = platform_acpi();
+	return acpi && acpi->has_mcfg && acpi->mcfg_count > 0;
+}
+
+/* Mechanism #1: 256 bytes per function, segment 0 only. */
+static uint32_t port_read(uint8_t bus, uint8_t dev, uint8_t fn, unsigned offset, unsigned width)
+{
+	uint32_t addr = (1u << 31) | ((uint32_t)bus << 16) | ((uint32_t)dev << 11) |
+	                ((uint32_t)fn << 8) | (offset & 0xfc);
+	bool irq = cpu_irq_save();
+	outl(PCI_CONFIG_ADDRESS, addr);
+	uint32_t v;
+	if (width == 4)
+		v = inl(PCI_CONFIG_DATA);
+	else if (width == 2)
+		v = inw((uint16_t)(PCI_CONFIG_DATA + (offset & 2)));
+	else
+		v = inb((uint16_t)(PCI_CONFIG_DATA + (offset & 3)));
+	cpu_irq_restore(irq);
+	return v;
+}
+
+static void port_write(uint8_t bus, uint8_t dev, uint8_t fn, unsigned offset, unsigned width,
+                       uint32_t v)
+{
+	uint32_t addr = (1u << 31) | ((uint32_t)bus << 16) | ((uint32_t)dev << 11) |
+	                ((uint32_t)fn << 8) | (offset & 0xfc);
+	bool irq = cpu_irq_save();
+	outl(PCI_CONFIG_ADDRESS, addr);
+	if (width == 4)
+		outl(PCI_CONFIG_DATA, v);
+	else if (width == 2)
+		outw((uint16_t)(PCI_CONFIG_DATA + (offset & 2)), (uint16_t)v);
+	else
+		outb((uint16_t)(PCI_CONFIG_DATA + (offset & 3)), (uint8_t)v);
+	cpu_irq_restore(irq);
+}
+
+uint32_t pci_read(const struct pci_function *f, unsigned offset, unsigned width)
+{
+	if (!f->ecam)
+		return port_read(f->bus, f->dev, f->fn, offset, width);
+	volatile uint8_t *p = f->ecam + offset;
+	if (width == 4)
+		return *(volatile uint32_t *)p;
+	if (width == 2)
+		return *(volatile uint16_t *)p;
+	return *p;
+}
+
+void pci_write(const struct pci_function *f, unsigned offset, unsigned width, uint32_t value)
+{
+	if (!f->ecam) {
+		port_write(f->bus, f->dev, f->fn, offset, width, value);
+		return;
+	}
+	volatile uint8_t *p = f->ecam + offset;
+	if (width == 4)
+		*(volatile uint32_t *)p = value;
+	else if (width == 2)
+		*(volatile uint16_t *)p = (uint16_t)value;
+	else
+		*p = (uint8_t)value;
+}
+
+/* Sizes the BARs with decoding off, as firmware left them placed. */
+static void size_bars(struct pci_function *f)
+{
+	unsigned nbars = f->header_type == 0 ? IRIS_PCI_BARS : 2;
+	uint16_t cmd = (uint16_t)pci_read(f, PCI_COMMAND, 2);
+	pci_write(f, PCI_COMMAND, 2, cmd & ~(PCI_CMD_IO | PCI_CMD_MEMORY));
+	for (unsigned i = 0; i < nbars; i++) {
+		unsigned off = PCI_BAR0 + 4 * i;
+		uint32_t orig = pci_read(f, off, 4);
+		pci_write(f, off, 4, 0xffffffff);
+		uint32_t mask = pci_read(f, off, 4);
+		pci_write(f, off, 4, orig);
+		struct iris_bar *b = &f->info.bar[i];
+		if (orig & 1) {
+			uint32_t m = mask & 0xfffffffc & 0xffff;
+			if (!m)
+				continue;
+			b->kind = IRIS_BAR_PORT;
+			b->base = orig & 0xfffc;
+			if (!b->base) {
+				b->kind = IRIS_BAR_NONE;
+				continue;
+			}
+			b->size = (~m + 1) & 0xffff;
+			continue;
+		}
+		uint64_t base = orig & 0xfffffff0, m64 = mask & 0xfffffff0;
+		bool is64 = ((orig >> 1) & 3) == 2 && i + 1 < nbars;
+		if (is64) {
+			uint32_t orig_hi = pci_read(f, off + 4, 4);
+			pci_write(f, off + 4, 4, 0xffffffff);
+			uint32_t mask_hi = pci_read(f, off + 4, 4);
+			pci_write(f, off + 4, 4, orig_hi);
+			base |= (uint64_t)orig_hi << 32;
+			m64 |= (uint64_t)mask_hi << 32;
+		} else {
+			m64 |= m64 ? 0xffffffff00000000ull : 0;
+		}
+		/* Unimplemented (no writable bits) or never placed by firmware: absent. */
+		if (m64 && base) {
+			b->kind = IRIS_BAR_MMIO;
+			b->base = base;
+			b->size = ~m64 + 1;
+			b->flags =
+			        (is64 ? IRIS_BAR_64BIT : 0) | ((orig & 8) ? IRIS_BAR_PREFETCH : 0);
+		}
+		if (is64)
+			i++; /* the upper half is not a BAR of its own */
+	}
+	pci_write(f, PCI_COMMAND, 2, cmd);
+}
+
+/* Walks the capability list (bounded: a looping list ends after 48 entries). */
+static void find_caps(struct pci_function *f)
+{
+	if (!(pci_read(f, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return;
+	unsigned off = pci_read(f, PCI_CAP_PTR, 1) & 0xfc;
+	for (int n = 0; off >= 0x40 && off < 0x100 && n < 48; n++) {
+		uint8_t id = (uint8_t)pci_read(f, off, 1);
+		if (id == PCI_CAP_MSI && !f->msi_cap) {
+			uint16_t ctl = (uint16_t)pci_read(f, off + 2, 2);
+			f->msi_cap = (uint8_t)off;
+			f->msi_len = (uint8_t)(10 + ((ctl & (1u << 7)) ? 4 : 0) +
+			                       ((ctl & (1u << 8)) ? 10 : 0));
+			f->info.irq_modes |= 1u << IRIS_IRQ_MSI;
+		} else if (id == PCI_CAP_MSIX && !f->msix_cap) {
+			f->msix_cap = (uint8_t)off;
+			f->info.msix_vectors = (uint16_t)((pci_read(f, off + 2, 2) & 0x7ff) + 1);
+			f->info.irq_modes |= 1u << IRIS_IRQ_MSIX;
+		}
+		off = pci_read(f, off + 1, 1) & 0xfc;
+	}
+}
+
+static void scan_bus(uint16_t seg, uint8_t bus, int depth);
+
+static void add_function(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn, int depth)
+{
+	struct pci_function probe = { .segment = seg, .bus = bus, .dev = dev, .fn = fn };
+	probe.ecam = use_ecam() ? ecam_map(seg, bus, dev, fn) : NULL;
+	if (use_ecam() && !probe.ecam)
+		return;
+	probe.config_size = probe.ecam ? 4096 : 256;
+	uint32_t id = pci_read(&probe, PCI_VENDOR, 4);
+	if ((id & 0xffff) == 0xffff) {
+		if (probe.ecam)
+			vmm_unmap_phys((void *)probe.ecam, PAGE_SIZE);
+		return;
+	}
+	if (nfunctions == PCI_MAX_FUNCTIONS) {
+		dropped++;
+		return;
+	}
+	struct pci_function *f = &functions[nfunctions];
+	*f = probe;
+	f->header_type = (uint8_t)(pci_read(f, PCI_HEADER_TYPE, 1) & 0x7f);
+	uint32_t cls = pci_read(f, PCI_CLASS_REV, 4);
+	uint32_t sub = pci_read(f, PCI_SUBSYS, 4);
+	f->info = (struct iris_device_info){
+		.index = nfunctions,
+		.segment = seg,
+		.bus = bus,
+		.dev = dev,
+		.fn = fn,
+		.class_code = (uint8_t)(cls >> 24),
+		.subclass = (uint8_t)(cls >> 16),
+		.prog_if = (uint8_t)(cls >> 8),
+		.revision = (uint8_t)cls,
+		.vendor = (uint16_t)id,
+		.device = (uint16_t)(id >> 16),
+	};
+	if (f->header_type == 0) {
+		f->info.subsys_vendor = (uint16_t)sub;
+		f->info.subsys_device = (uint16_t)(sub >> 16);
+		f->info.irq_pin = (uint8_t)pci_read(f, PCI_INTERRUPT + 1, 1);
+		if (f->info.irq_pin > 4)
+			f->info.irq_pin = 0;
+		if (f->info.irq_pin)
+			f->info.irq_modes |= 1u << IRIS_IRQ_INTX;
+	}
+	if (f->header_type <= 1)
+		size_bars(f);
+	find_caps(f);
+	nfunctions++;
+	if (f->header_type == 1 && depth < 8) {
+		uint8_t secondary = (uint8_t)pci_read(f, PCI_SECONDARY_BUS, 1);
+		if (secondary > bus)
+			scan_bus(seg, secondary, depth + 1);
+	}
+}
+
+static void scan_bus(uint16_t seg, uint8_t bus, int depth)
+{
+	for (uint8_t dev = 0; dev < 32; dev++) {
+		struct pci_function probe = { .segment = seg, .bus = bus, .dev = dev };
+		probe.ecam = use_ecam() ? ecam_map(seg, bus, dev, 0) : NULL;
+		if (use_ecam() && !probe.ecam)
+			return;
+		uint32_t id = pci_read(&probe, PCI_VENDOR, 4);
+		bool multi = (pci_read(&probe, PCI_HEADER_TYPE, 1) & 0x80) != 0;
+		if (probe.ecam)
+			vmm_unmap_phys((void *)probe.ecam, PAGE_SIZE);
+		if ((id & 0xffff) == 0xffff)
+			continue;
+		for (uint8_t fn = 0; fn < (multi ? 8 : 1); fn++)
+			add_function(seg, bus, dev, fn, depth);
+	}
+}
+
+unsigned pci_init(void)
+{
+	const struct acpi_info *acpi = platform_acpi();
+	if (use_ecam()) {
+		for (unsigned i = 0; i < acpi->mcfg_count; i++)
+			if (acpi->mcfg[i].bus_start == 0)
+				scan_bus(acpi->mcfg[i].segment, 0, 0);
+	} else {
+		scan_bus(0, 0, 0);
+	}
+	pr_info("pci: %u functions through %s%s\n", nfunctions,
+	        use_ecam() ? "ECAM (MCFG)" : "ports 0xcf8/0xcfc",
+	        dropped ? " (some dropped: table full)" : "");
+	for (unsigned i = 0; i < nfunctions; i++) {
+		const struct iris_device_info *d = &functions[i].info;
+		pr_debug("pci: %02x:%02x.%u %04x:%04x class %02x%02x%02x\n", d->bus, d->dev, d->fn,
+		         d->vendor, d->device, d->class_code, d->subclass, d->prog_if);
+	}
+	return nfunctions;
+}
+
+unsigned pci_count(void)
+{
+	return nfunctions;
+}
+
+struct pci_function *pci_get(unsigned index)
+{
+	return index < nfunctions ? &functions[index] : NULL;
+}
