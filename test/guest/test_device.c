@@ -235,7 +235,8 @@ int main(void)
 	ktap_check(q->event[(q->head - 1) % IRIS_IRQ_QUEUE_SLOTS].seq >= 3,
 	           "event sequence numbers count claims");
 
-	/* DMA: RAM -> edu buffer -> RAM (QEMU 7.2 edu refuses a transfer ending at the end of its buffer). */
+	/* DMA: RAM -> edu buffer -> RAM (QEMU 7.2 edu refuses a transfer ending at the end of its
+	 * buffer). */
 	uint64_t phys = 0;
 	long dma = sys_dma_create((iris_handle_t)dev, 8192, IRIS_DMA_32BIT, &phys);
 	long dmap = dma < 0 ? dma
