@@ -6,6 +6,7 @@
  * the device takes back. Needs the bus handle (init: `run=!test_device`)
  * and `-device edu` with -m below 256 MiB (edu's DMA reaches 28 bits).
  */
+#include "edu.h"
 #include "ktap.h"
 #include <errno.h>
 #include <iris/startup.h>
@@ -14,19 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define EDU_ID         0x00
-#define EDU_LIVENESS   0x04
-#define EDU_FACTORIAL  0x08
-#define EDU_STATUS     0x20
-#define EDU_IRQ_STATUS 0x24
-#define EDU_IRQ_RAISE  0x60
-#define EDU_IRQ_ACK    0x64
-#define EDU_DMA_SRC    0x80
-#define EDU_DMA_DST    0x88
-#define EDU_DMA_COUNT  0x90
-#define EDU_DMA_CMD    0x98
-#define EDU_DMA_BUF    0x40000
 
 static iris_handle_t bus;
 static uint32_t mode = IRIS_IRQ_MSI; /* `test_device intx`: the legacy pin instead */
@@ -42,32 +30,9 @@ static int find_edu(struct iris_device_info *info)
 		long r = sys_device_open(bus, i, info, IRIS_DEVICE_INFO_ONLY);
 		if (r < 0)
 			return -1;
-		if (info->vendor == 0x1234 && info->device == 0x11e8)
+		if (info->vendor == EDU_VENDOR && info->device == EDU_DEVICE)
 			return (int)i;
 	}
-}
-
-static struct iris_irq_insn insn(uint8_t op, uint8_t dst, uint8_t src, uint8_t width, uint32_t off,
-                                 uint64_t imm)
-{
-	struct iris_irq_insn in = {
-		.op = op, .dst = dst, .src = src, .width = width, .off = off, .imm = imm
-	};
-	if (op == IRIS_IRQ_OP_READ || op == IRIS_IRQ_OP_WRITE || op == IRIS_IRQ_OP_WRITE_IMM)
-		in.bar = 0;
-	return in;
-}
-
-/* The edu ack program: status = IRQ_STATUS; none: decline; else ack it, capture it, claim. */
-static uint32_t edu_program(struct iris_irq_insn *p)
-{
-	p[0] = insn(IRIS_IRQ_OP_READ, 0, 0, 4, EDU_IRQ_STATUS, 0);
-	p[1] = insn(IRIS_IRQ_OP_JZ, 0, 0, 0, 5, 0);
-	p[2] = insn(IRIS_IRQ_OP_WRITE, 0, 0, 4, EDU_IRQ_ACK, 0);
-	p[3] = insn(IRIS_IRQ_OP_CAPTURE, 0, 0, 0, 0, 0);
-	p[4] = insn(IRIS_IRQ_OP_CLAIM, 0, 0, 0, 0, 0);
-	p[5] = insn(IRIS_IRQ_OP_DECLINE, 0, 0, 0, 0, 0);
-	return 6;
 }
 
 /* Binds `prog`; returns the result and the verifier's verdict. */
@@ -96,31 +61,31 @@ static bool refused(iris_handle_t dev, const char *what, struct iris_irq_insn *p
 static void test_refusals(iris_handle_t dev)
 {
 	struct iris_irq_insn p[IRIS_IRQ_PROG_MAX + 1];
-	uint32_t n = edu_program(p);
+	uint32_t n = edu_ack_program(p);
 
 	p[1].off = 0; /* backward */
 	refused(dev, "backward jump", p, n, IRIS_IRQ_ERR_JUMP, 1);
-	edu_program(p);
+	edu_ack_program(p);
 	p[2].off = 0x100000; /* the BAR is 1 MiB */
 	refused(dev, "access outside the BAR", p, n, IRIS_IRQ_ERR_RANGE, 2);
-	edu_program(p);
+	edu_ack_program(p);
 	p[2].bar = 1;
 	refused(dev, "a BAR the device does not have", p, n, IRIS_IRQ_ERR_BAR, 2);
-	edu_program(p);
+	edu_ack_program(p);
 	p[2].src = 3;
 	refused(dev, "register read before written", p, n, IRIS_IRQ_ERR_UNINIT, 2);
-	edu_program(p);
+	edu_ack_program(p);
 	for (uint32_t i = 0; i <= IRIS_IRQ_PROG_MAX; i++)
-		p[i] = insn(IRIS_IRQ_OP_MOV_IMM, 0, 0, 0, 0, i);
+		p[i] = edu_insn(IRIS_IRQ_OP_MOV_IMM, 0, 0, 0, 0, i);
 	refused(dev, "over-long program", p, IRIS_IRQ_PROG_MAX + 1, IRIS_IRQ_ERR_TOO_LONG,
 	        IRIS_IRQ_PROG_MAX);
-	edu_program(p);
+	edu_ack_program(p);
 	p[3].op = 0xee;
 	refused(dev, "unknown opcode", p, n, IRIS_IRQ_ERR_OPCODE, 3);
-	p[0] = insn(IRIS_IRQ_OP_READ, 0, 0, 4, EDU_IRQ_STATUS, 0);
-	p[1] = insn(IRIS_IRQ_OP_JZ, 0, 0, 0, 3, 0);
-	p[2] = insn(IRIS_IRQ_OP_CLAIM, 0, 0, 0, 0, 0);
-	p[3] = insn(IRIS_IRQ_OP_CAPTURE, 0, 0, 0, 0, 0);
+	p[0] = edu_insn(IRIS_IRQ_OP_READ, 0, 0, 4, EDU_IRQ_STATUS, 0);
+	p[1] = edu_insn(IRIS_IRQ_OP_JZ, 0, 0, 0, 3, 0);
+	p[2] = edu_insn(IRIS_IRQ_OP_CLAIM, 0, 0, 0, 0, 0);
+	p[3] = edu_insn(IRIS_IRQ_OP_CAPTURE, 0, 0, 0, 0, 0);
 	refused(dev, "missing result", p, 4, IRIS_IRQ_ERR_NO_RESULT, 3);
 }
 
@@ -148,7 +113,7 @@ static int64_t irq_wait(iris_handle_t irq, struct iris_irq_queue *q, int ms)
  */
 static void test_stuck_line(iris_handle_t dev, volatile uint8_t *regs)
 {
-	struct iris_irq_insn p[1] = { insn(IRIS_IRQ_OP_DECLINE, 0, 0, 0, 0, 0) };
+	struct iris_irq_insn p[1] = { edu_insn(IRIS_IRQ_OP_DECLINE, 0, 0, 0, 0, 0) };
 	struct iris_irq_bind b;
 	long irq = bind(dev, p, 1, &b);
 	ktap_check(irq >= 0, "bound a program that declines everything (%ld)", irq);
@@ -232,7 +197,7 @@ int main(int argc, char **argv)
 	/* Interrupts: factorial done, and raised by hand. */
 	struct iris_irq_insn prog[8];
 	struct iris_irq_bind b;
-	long irq = bind((iris_handle_t)dev, prog, edu_program(prog), &b);
+	long irq = bind((iris_handle_t)dev, prog, edu_ack_program(prog), &b);
 	if (!ktap_check(irq >= 0, "MSI bound with the ack program (%ld, %s)", irq,
 	                iris_irq_strerror(b.error)))
 		return ktap_done();
