@@ -32,7 +32,7 @@ struct device {
 	struct list_head irqs;       /* bound interrupts (struct irq_obj.dev_link) */
 	struct list_head quarantine; /* DMA frames freed while bus mastering was on */
 	struct process *port_user;   /* the process granted its I/O ports (a reference) */
-	uint64_t irqs_claimed;       /* statistics for `drv`, tests */
+	uint32_t msix_bound;         /* MSI-X entries bound (obj/irq.c, under its table lock) */
 };
 
 static inline struct device *device_from(struct kobject *o)

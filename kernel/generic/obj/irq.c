@@ -278,8 +278,10 @@ static void irq_unbind(struct irq_obj *irq)
 	} else {
 		if (irq->mode == IRIS_IRQ_MSIX) {
 			*irq->msix_ctl = 1;
-			uint16_t ctl = (uint16_t)pci_read(f, f->msix_cap + 2, 2);
-			pci_write(f, f->msix_cap + 2, 2, ctl & ~(1u << 15));
+			if (--irq->dev->msix_bound == 0) {
+				uint16_t ctl = (uint16_t)pci_read(f, f->msix_cap + 2, 2);
+				pci_write(f, f->msix_cap + 2, 2, ctl & ~(1u << 15));
+			}
 		} else {
 			uint16_t ctl = (uint16_t)pci_read(f, f->msi_cap + 2, 2);
 			pci_write(f, f->msi_cap + 2, 2, ctl & ~1u);
@@ -389,6 +391,7 @@ static int route_msix(struct irq_obj *irq)
 	e[0] = 0xfee00000u | (msi_dest() << 12);
 	e[1] = 0;
 	e[2] = irq->vector;
+	irq->dev->msix_bound++;
 	uint16_t ctl = (uint16_t)pci_read(f, f->msix_cap + 2, 2);
 	pci_write(f, f->msix_cap + 2, 2, (ctl | (1u << 15)) & ~(1u << 14));
 	uint16_t cmd = (uint16_t)pci_read(f, PCI_COMMAND, 2);
