@@ -6,6 +6,7 @@ one machine by hand; the serial console is echoed to stdout as it arrives:
 
     python3 test/harness/qemu.py --smp 2 --cmdline test=kernel --ktap
     python3 test/harness/qemu.py --firmware ovmf -- -device nvme,serial=x,drive=d0
+    python3 test/harness/qemu.py --disk 64M --disk 8G --cmdline run=@!devmgr,blk+info+ahci0.1
 
 The guest ends the run through the isa-debug-exit device: writing the byte v
 to port 0xf4 makes QEMU exit with status (v << 1) | 1.
@@ -57,12 +58,64 @@ STATUS_MEANING = {
 # Machine configuration and QEMU command line
 # --------------------------------------------------------------------------
 
+SIZE_SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(size: str) -> int:
+    """Bytes in a size such as "512", "64M" or "8G" (powers of 1024)."""
+    match = re.fullmatch(r"(\d+)([KMGT]?)", size.strip().upper())
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"bad size {size!r}")
+    return int(match.group(1)) * SIZE_SUFFIXES[match.group(2)]
+
+
+@dataclass(frozen=True)
+class Disk:
+    """A raw disk image made for one boot: sparse, zero-filled, deleted after the run.
+
+    Disks go on an AHCI controller, in the order given from port 0: q35's
+    built-in ich9-ahci at 00:1f.2 (ports 0-4: QEMU puts the boot CD on the
+    port left free, 5), or one `-device ahci` on other machines (ports 0-5).
+    So the n-th disk is blk/ahci0.<n> in the guest. `bad_sector` makes every read
+    and write touching that sector fail with EIO (QEMU's blkdebug driver),
+    which the guest sees as a device error.
+    """
+
+    size: str                          # "1M", "64M", "8G"
+    bad_sector: Optional[int] = None
+
+    def __post_init__(self):
+        parse_size(self.size)
+        if self.bad_sector is not None and not 0 <= self.bad_sector < self.bytes // 512:
+            raise ValueError(f"bad sector {self.bad_sector} outside a {self.size} disk")
+
+    @property
+    def bytes(self) -> int:
+        """The image's size in bytes."""
+        return parse_size(self.size)
+
+    def describe(self) -> str:
+        """'disk:64M', or 'disk:1M,bad=100'."""
+        bad = f",bad={self.bad_sector}" if self.bad_sector is not None else ""
+        return f"disk:{self.size}{bad}"
+
+
+def is_q35(machine: str) -> bool:
+    """Whether the -machine value names a q35 machine (which has a built-in AHCI)."""
+    kind = machine.split(",")[0]
+    return kind == "q35" or kind.startswith("pc-q35")
+
+
+AHCI_PORTS = 6
+
+
 @dataclass(frozen=True)
 class Machine:
     """The virtual hardware a test boots on.
 
     `machine` is passed verbatim to -machine, so "pc,acpi=off" works;
-    `args` are extra QEMU arguments (devices, disk images, NICs).
+    `args` are extra QEMU arguments (devices, NICs); `disks` are disk images
+    made for the run (see Disk).
     """
 
     machine: str = "q35"
@@ -71,25 +124,59 @@ class Machine:
     mem: str = "128M"
     cpu: str = "max"
     args: tuple = ()
+    disks: tuple = ()
 
     def __post_init__(self):
         if self.firmware not in ("seabios", "ovmf"):
             raise ValueError(f"unknown firmware {self.firmware!r}")
+        room = AHCI_PORTS - 1 if is_q35(self.machine) else AHCI_PORTS
+        if len(self.disks) > room:
+            raise ValueError(f"at most {room} disks on {self.machine}")
 
     def describe(self) -> str:
         """A short one-line summary, e.g. 'q35 seabios smp2 128M'."""
         words = [self.machine, self.firmware, f"smp{self.smp}", self.mem]
         if self.cpu != "max":
             words.append(f"cpu={self.cpu}")
+        words += [disk.describe() for disk in self.disks]
         return " ".join(words + list(self.args))
 
 
+def disk_args(machine: Machine, directory: str) -> list:
+    """Make the images of machine.disks in `directory`; the QEMU arguments that attach them.
+
+    An image is a sparse file (its size set with truncate: nothing is
+    written); a bad sector adds a blkdebug rule file beside it.
+    """
+    if not machine.disks:
+        return []
+    q35 = is_q35(machine.machine)
+    args = [] if q35 else ["-device", "ahci,id=ahci"]
+    for n, disk in enumerate(machine.disks):
+        image = os.path.join(directory, f"disk{n}.img")
+        with open(image, "wb") as file:
+            file.truncate(disk.bytes)
+        source = image
+        if disk.bad_sector is not None:
+            rules = os.path.join(directory, f"disk{n}.blkdebug")
+            with open(rules, "w") as file:
+                file.write(f'[inject-error]\nevent = "none"\nerrno = "5"\n'
+                           f'sector = "{disk.bad_sector}"\n')
+            source = f"blkdebug:{rules}:{image}"
+        bus = f"ide.{n}" if q35 else f"ahci.{n}"
+        args += ["-drive", f"if=none,id=disk{n},format=raw,file={qemu_escape(source)}",
+                 "-device", f"ide-hd,drive=disk{n},bus={bus}"]
+    return args
+
+
 def qemu_command(iso: str, machine: Machine, cmdline: str = "",
-                 monitor: Optional[str] = None) -> list:
+                 monitor: Optional[str] = None, disk_dir: Optional[str] = None) -> list:
     """The QEMU argv that boots `iso` on `machine`.
 
     `cmdline` is appended to the kernel command line through fw_cfg; `monitor`
-    is the path of a unix socket for the QEMU monitor (no monitor if None).
+    is the path of a unix socket for the QEMU monitor (no monitor if None);
+    the machine's disk images are made in `disk_dir` (required when it has
+    disks).
     """
     argv = [
         QEMU,
@@ -112,6 +199,10 @@ def qemu_command(iso: str, machine: Machine, cmdline: str = "",
         argv += ["-bios", OVMF]
     if cmdline:
         argv += ["-fw_cfg", f"name=opt/iris/cmdline,string={qemu_escape(cmdline)}"]
+    if machine.disks:
+        if disk_dir is None:
+            raise ValueError("a machine with disks needs a directory for their images")
+        argv += disk_args(machine, disk_dir)
     return argv + list(machine.args)
 
 
@@ -302,15 +393,18 @@ def boot(iso: str, machine: Machine, cmdline: str = "", timeout: float = 180,
     """Boot `iso` on `machine` until the guest exits or a timeout fires.
 
     The serial console is written to `log_path` as it arrives (and to stdout
-    if `echo`), so a log can be followed while a test runs.
+    if `echo`), so a log can be followed while a test runs. Disk images are
+    made in a temporary directory (beside the log if there is one) and
+    deleted with it after the run.
     """
     streams = [sys.stdout.buffer] if echo else []
-    with tempfile.TemporaryDirectory(prefix="iris-qemu-") as tmp, \
+    tmp_parent = os.path.dirname(os.path.abspath(log_path)) if log_path else None
+    with tempfile.TemporaryDirectory(prefix="iris-qemu-", dir=tmp_parent) as tmp, \
             (open(log_path, "wb") if log_path else contextlib.nullcontext()) as log:
         if log:
             streams.append(log)
         monitor = os.path.join(tmp, "monitor.sock") if screendump else None
-        command = qemu_command(iso, machine, cmdline, monitor)
+        command = qemu_command(iso, machine, cmdline, monitor, tmp)
         on_line = screendump.watcher(monitor) if screendump else None
         return run_command(command, timeout, idle_timeout, tee(streams), on_line)
 
@@ -437,6 +531,9 @@ def parse_args(argv: list) -> argparse.Namespace:
     parser.add_argument("--smp", type=int, default=1)
     parser.add_argument("--mem", default="128M")
     parser.add_argument("--cpu", default="max")
+    parser.add_argument("--disk", action="append", default=[], metavar="SIZE[:BAD]",
+                        help="attach a fresh sparse raw image of SIZE (64M, 8G) on AHCI, "
+                             "with sector BAD failing (repeatable)")
     parser.add_argument("--cmdline", default="", help="appended to the kernel command line")
     parser.add_argument("--timeout", type=float, default=180, help="overall limit in seconds")
     parser.add_argument("--idle-timeout", type=float, default=60,
@@ -455,13 +552,24 @@ def parse_args(argv: list) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def parse_disk(text: str) -> Disk:
+    """A Disk from the --disk value SIZE or SIZE:BAD_SECTOR."""
+    size, _, bad = text.partition(":")
+    return Disk(size, int(bad) if bad else None)
+
+
 def main(argv: list) -> int:
     """Boot once, echo the console, and report how the run ended on stderr."""
     args = parse_args(argv)
-    machine = Machine(args.machine, args.firmware, args.smp, args.mem, args.cpu,
-                      tuple(args.qemu_args))
+    try:
+        disks = tuple(parse_disk(text) for text in args.disk)
+        machine = Machine(args.machine, args.firmware, args.smp, args.mem, args.cpu,
+                          tuple(args.qemu_args), disks)
+    except ValueError as err:
+        sys.exit(f"qemu.py: {err}")
     if args.print_command:
-        print(shlex.join(qemu_command(args.iso, machine, args.cmdline)))
+        with tempfile.TemporaryDirectory(prefix="iris-qemu-") as tmp:
+            print(shlex.join(qemu_command(args.iso, machine, args.cmdline, disk_dir=tmp)))
         return 0
     if not os.path.exists(args.iso):
         sys.exit(f"qemu.py: {args.iso} not found; build it first (./iris build)")

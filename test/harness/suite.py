@@ -21,7 +21,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from qemu import EXPECTED_STATUS, QEMU, Machine, Run, boot, parse_ktap
+from qemu import EXPECTED_STATUS, QEMU, Disk, Machine, Run, boot, parse_ktap
 
 MAX_JOBS = 2      # the host has two cores: never more than two QEMUs at once
 TAIL_LINES = 40   # lines of serial log shown when a test fails
@@ -97,6 +97,21 @@ TESTS = [
               machine=Machine("q35", "seabios", smp=2, mem="256M")),
     GuestTest("user-spawn-loop", "test=user run=test_spawn", ktap=True,
               machine=Machine("q35", "seabios", smp=2, mem="256M"), timeout=300),
+    # Block devices: devmgr starts the AHCI driver; test_blk gets each disk as NAME:SECTORS[:BAD].
+    GuestTest("blk-q35", "test=user run=@!devmgr,test_blk+ahci0.0:2048+ahci0.1:131072"
+              "+ahci0.2:16777216+ahci0.3:8192:1000", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="256M",
+                              disks=(Disk("1M"), Disk("64M"), Disk("8G"),
+                                     Disk("4M", bad_sector=1000))),
+              timeout=150),
+    GuestTest("blk-pc", "test=user run=@!devmgr,test_blk+ahci0.0:131072", ktap=True,
+              machine=Machine("pc", "seabios", smp=2, mem="256M", disks=(Disk("64M"),)),
+              timeout=120),
+    # 50 crashes of the AHCI driver under a checksummed load with 32 requests in flight.
+    GuestTest("blk-restart", "test=user run=@!devmgr,test_blk_restart+ahci0.0+ahci0+50",
+              ktap=True, machine=Machine("q35", "seabios", smp=2, mem="256M",
+                                         disks=(Disk("64M"),)),
+              timeout=150),
     # A program built outside the tree against the installed sysroot (./iris test makes the ISO).
     GuestTest("sysroot-hello", "test=user run=hello", iso="iris-sysroot.iso",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),

@@ -139,6 +139,17 @@ void device_info(struct device *d, struct iris_device_info *info)
 	info->open = d->users != 0;
 }
 
+/* Turns on the decoding a BAR of `kind` needs (firmware may leave it off). */
+static void decode_enable(struct device *d, uint32_t kind)
+{
+	uint16_t bit = kind == IRIS_BAR_PORT ? PCI_CMD_IO : PCI_CMD_MEMORY;
+	bool irq = spin_lock_irqsave(&d->lock);
+	uint16_t cmd = (uint16_t)pci_read(d->pci, PCI_COMMAND, 2);
+	if (!(cmd & bit))
+		pci_write(d->pci, PCI_COMMAND, 2, cmd | bit);
+	spin_unlock_irqrestore(&d->lock, irq);
+}
+
 /* A BAR window or DMA memory died. */
 static void phys_release(struct vmo *vmo)
 {
@@ -242,6 +253,7 @@ int device_bar(struct device *d, unsigned bar, struct process *p, struct vmo **o
 			return r;
 		ioperm_set(io, (uint32_t)b->base, (uint32_t)b->size, true);
 		ioperm_load(io);
+		decode_enable(d, IRIS_BAR_PORT);
 		return 0;
 	}
 	if ((b->base & (PAGE_SIZE - 1)) || bar_page_shared(d, b->base, b->size))
@@ -255,6 +267,7 @@ int device_bar(struct device *d, unsigned bar, struct process *p, struct vmo **o
 	bool irq = spin_lock_irqsave(&d->lock);
 	d->users++;
 	spin_unlock_irqrestore(&d->lock, irq);
+	decode_enable(d, IRIS_BAR_MMIO);
 	*out = vmo;
 	return 0;
 }

@@ -1,0 +1,160 @@
+/*
+ * blk: block devices from the console and the tests (iris/blk.h).
+ *
+ *   blk info NAME                     size, sector size, model
+ *   blk write NAME LBA COUNT SEED     writes the test pattern of SEED
+ *   blk read NAME LBA COUNT           reads, prints a checksum and the first bytes
+ *   blk verify NAME LBA COUNT SEED    reads and checks the pattern of SEED
+ *
+ * NAME is a block device's name (blk/ahci0.1); a name without "blk/" gets
+ * it. The pattern of a sector depends only on SEED and its LBA, so verify
+ * checks what write wrote whatever the transfer sizes. The exit status is 0
+ * only when everything worked (and verified).
+ */
+#include <errno.h>
+#include <iris/blk.h>
+#include <iris/ns.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_BYTES (1u << 20) /* per synchronous transfer */
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: blk info NAME\n"
+	                "       blk write NAME LBA COUNT SEED\n"
+	                "       blk read NAME LBA COUNT\n"
+	                "       blk verify NAME LBA COUNT SEED\n");
+	return 2;
+}
+
+/* Parses a whole unsigned number (decimal, or hex with 0x); false if it is not one. */
+static bool number(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return false;
+	*out = strtoull(s, &end, 0);
+	return *end == '\0';
+}
+
+static int open_disk(const char *arg, struct blk_dev **b)
+{
+	char name[IRIS_NS_NAME_MAX];
+	const char *prefix =
+	        strncmp(arg, BLK_NAME_PREFIX, strlen(BLK_NAME_PREFIX)) ? BLK_NAME_PREFIX : "";
+	if ((size_t)snprintf(name, sizeof(name), "%s%s", prefix, arg) >= sizeof(name)) {
+		fprintf(stderr, "blk: %s: name too long\n", arg);
+		return -EINVAL;
+	}
+	int r = blk_open(name, CHUNK_BYTES, b);
+	if (r < 0)
+		fprintf(stderr, "blk: %s: %s\n", name, strerror(-r));
+	return r;
+}
+
+static int cmd_info(struct blk_dev *b, const char *name)
+{
+	const struct blk_identify *id = blk_info(b);
+	printf("%s: \"%s\"\n  %llu sectors of %u bytes (%llu MiB), up to %u sectors per "
+	       "request, queue depth %u\n",
+	       name, id->model, (unsigned long long)id->sectors, id->sector_size,
+	       (unsigned long long)(id->sectors * id->sector_size >> 20), id->max_sectors,
+	       id->queue_depth);
+	return 0;
+}
+
+/* FNV-1a over the data, for `read`. */
+static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	while (n--)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * write, read or verify `count` sectors from `lba`, a chunk at a time.
+ * Returns the exit status.
+ */
+static int cmd_io(struct blk_dev *b, const char *what, uint64_t lba, uint64_t count, uint64_t seed)
+{
+	const struct blk_identify *id = blk_info(b);
+	if (lba > id->sectors || count > id->sectors - lba) {
+		fprintf(stderr, "blk: LBAs %llu..%llu are past the end (%llu sectors)\n",
+		        (unsigned long long)lba, (unsigned long long)(lba + count - 1),
+		        (unsigned long long)id->sectors);
+		return 1;
+	}
+	uint32_t per = CHUNK_BYTES / id->sector_size;
+	uint8_t *buf = malloc(CHUNK_BYTES);
+	if (!buf)
+		return 1;
+	uint64_t hash = 0xcbf29ce484222325ull;
+	int status = 0;
+	for (uint64_t done = 0; done < count && !status; done += per) {
+		uint32_t n = count - done < per ? (uint32_t)(count - done) : per;
+		uint64_t at = lba + done;
+		int r;
+		if (!strcmp(what, "write")) {
+			blk_pattern(buf, id->sector_size, at, n, seed);
+			r = blk_write(b, at, n, buf);
+		} else {
+			r = blk_read(b, at, n, buf);
+		}
+		if (r < 0) {
+			fprintf(stderr, "blk: %s of LBA %llu+%u: %s\n", what,
+			        (unsigned long long)at, n, strerror(-r));
+			status = 1;
+		} else if (!strcmp(what, "verify")) {
+			long bad = blk_pattern_check(buf, id->sector_size, at, n, seed);
+			if (bad >= 0) {
+				fprintf(stderr, "blk: LBA %llu does not hold the pattern of %llu\n",
+				        (unsigned long long)(at + (uint64_t)bad),
+				        (unsigned long long)seed);
+				status = 1;
+			}
+		} else if (!strcmp(what, "read")) {
+			if (done == 0) {
+				printf("first bytes:");
+				for (int i = 0; i < 16; i++)
+					printf(" %02x", buf[i]);
+				printf("\n");
+			}
+			hash = fnv(hash, buf, (size_t)n * id->sector_size);
+		}
+	}
+	if (!status && !strcmp(what, "read"))
+		printf("read %llu sectors from LBA %llu: fnv64 %016llx\n",
+		       (unsigned long long)count, (unsigned long long)lba,
+		       (unsigned long long)hash);
+	else if (!status)
+		printf("%s: %llu sectors from LBA %llu: ok\n", what, (unsigned long long)count,
+		       (unsigned long long)lba);
+	free(buf);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3)
+		return usage();
+	const char *cmd = argv[1];
+	uint64_t lba = 0, count = 0, seed = 0;
+	bool io = !strcmp(cmd, "write") || !strcmp(cmd, "read") || !strcmp(cmd, "verify");
+	bool seeded = strcmp(cmd, "read") != 0;
+	if (!io && strcmp(cmd, "info"))
+		return usage();
+	if (io && (argc != (seeded ? 6 : 5) || !number(argv[3], &lba) || !number(argv[4], &count) ||
+	           (seeded && !number(argv[5], &seed)) || count == 0))
+		return usage();
+	if (!io && argc != 3)
+		return usage();
+	struct blk_dev *b;
+	if (open_disk(argv[2], &b) < 0)
+		return 1;
+	int status = io ? cmd_io(b, cmd, lba, count, seed) : cmd_info(b, argv[2]);
+	blk_close(b);
+	return status;
+}

@@ -1,0 +1,253 @@
+/*
+ * The server side of the block-device protocol (driver/blkserv.h,
+ * docs/block.md).
+ *
+ * A client is a channel, the buffer it attached (mapped here), and a pool
+ * of BLK_QUEUE_MAX request entries: a request is validated, takes an entry
+ * and goes to the driver; its reply is sent when the driver finishes it. A
+ * client that leaves (HUP), breaks the protocol (more than BLK_QUEUE_MAX
+ * outstanding, a reply queue it never empties, garbage in the channel) is
+ * closed: nothing more is read or sent, and its memory is freed once the
+ * driver has finished every request it holds and the loop no longer waits
+ * on its channel.
+ */
+#include <driver/blkserv.h>
+#include <driver/driver.h>
+#include <errno.h>
+#include <iris/rpc.h>
+#include <iris/sys.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE_SIZE 4096u
+
+struct blk_client {
+	struct blk_disk *disk;
+	struct blk_client *next;
+	struct iris_chan chan;
+	struct loop_watch watch;
+	uint8_t *buf; /* the attached buffer, mapped; NULL before ATTACH */
+	size_t buf_size;
+	bool closing;
+	bool serving;         /* client_event runs: it frees the client itself */
+	unsigned outstanding; /* entries the driver holds */
+	struct blk_request req[BLK_QUEUE_MAX];
+};
+
+/* Frees a closing client once nothing refers to it any more. */
+static void client_reap(struct blk_client *c)
+{
+	if (!c->closing || c->serving || c->outstanding || c->watch.armed)
+		return;
+	struct blk_disk *disk = c->disk;
+	for (struct blk_client **p = &disk->clients; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	disk->nclients--;
+	iris_chan_close(&c->chan);
+	if (c->buf)
+		sys_unmap(c->buf, c->buf_size);
+	free(c);
+}
+
+static void client_close(struct blk_client *c)
+{
+	if (!c->closing) {
+		c->closing = true;
+		loop_cancel(c->disk->d, &c->watch);
+	}
+	client_reap(c);
+}
+
+/* Answers request `id`/`op` of client c; a client whose replies do not fit is closed. */
+static void client_reply(struct blk_client *c, uint32_t id, uint16_t op, int status,
+                         const void *data, size_t len)
+{
+	if (c->closing)
+		return;
+	struct iris_rpc_msg m = { .hdr = { .id = id, .op = op } };
+	if (iris_rpc_reply(&c->chan, &m, status, data, len, IRIS_HANDLE_INVALID, 0) < 0)
+		client_close(c);
+}
+
+/* ATTACH: maps the client's buffer (the handle is consumed). Returns the status. */
+static int client_attach(struct blk_client *c, iris_handle_t h)
+{
+	if (h == IRIS_HANDLE_INVALID)
+		return -EINVAL;
+	int r = -EBUSY;
+	if (!c->buf) {
+		long size = sys_vmo_size(h);
+		long addr = -EINVAL;
+		if (size > 0 && (unsigned long)size <= BLK_BUFFER_MAX && !(size % PAGE_SIZE))
+			addr = sys_map(NULL, (size_t)size, IRIS_PROT_READ | IRIS_PROT_WRITE, 0, h,
+			               0);
+		r = addr < 0 ? (int)addr : 0;
+		if (r == 0) {
+			c->buf = (uint8_t *)addr;
+			c->buf_size = (size_t)size;
+		}
+	}
+	sys_handle_close(h);
+	return r;
+}
+
+/* READ, WRITE, FLUSH: checks the request and hands it to the driver, or returns an error status. */
+static int client_io(struct blk_client *c, const struct iris_rpc_msg *m)
+{
+	const struct blk_identify *id = &c->disk->ident;
+	struct blk_rw rw = { 0 };
+	if (m->hdr.op == BLK_OP_FLUSH) {
+		if (m->len != 0)
+			return -EINVAL;
+	} else {
+		if (m->len != sizeof(rw))
+			return -EINVAL;
+		memcpy(&rw, m->data, sizeof(rw));
+		uint64_t bytes = (uint64_t)rw.count * id->sector_size;
+		if (!c->buf || rw.reserved || !rw.count || rw.count > id->max_sectors ||
+		    rw.offset > c->buf_size || bytes > c->buf_size - rw.offset)
+			return -EINVAL;
+		if (rw.lba >= id->sectors || rw.count > id->sectors - rw.lba)
+			return -ERANGE;
+	}
+	struct blk_request *r = c->req;
+	while (r->op)
+		r++; /* a free one exists: outstanding < BLK_QUEUE_MAX */
+	*r = (struct blk_request){ .op = m->hdr.op,
+		                   .count = rw.count,
+		                   .lba = rw.lba,
+		                   .data = m->hdr.op == BLK_OP_FLUSH ? NULL : c->buf + rw.offset,
+		                   .client = c,
+		                   .id = m->hdr.id };
+	c->outstanding++;
+	c->disk->submit(c->disk, r);
+	return 0;
+}
+
+/* One request from client c. */
+static void client_request(struct blk_client *c, struct iris_rpc_msg *m)
+{
+	if (m->hdr.op == BLK_OP_ATTACH) {
+		int status = client_attach(c, m->handle);
+		client_reply(c, m->hdr.id, m->hdr.op, status, NULL, 0);
+		return;
+	}
+	if (m->handle != IRIS_HANDLE_INVALID)
+		sys_handle_close(m->handle);
+	switch (m->hdr.op) {
+	case BLK_OP_IDENTIFY:
+		client_reply(c, m->hdr.id, m->hdr.op, m->len ? -EINVAL : 0, &c->disk->ident,
+		             m->len ? 0 : sizeof(c->disk->ident));
+		return;
+	case BLK_OP_READ:
+	case BLK_OP_WRITE:
+	case BLK_OP_FLUSH: {
+		if (c->outstanding >= BLK_QUEUE_MAX) {
+			client_close(c); /* more outstanding than the protocol allows */
+			return;
+		}
+		int status = client_io(c, m);
+		if (status < 0)
+			client_reply(c, m->hdr.id, m->hdr.op, status, NULL, 0);
+		return;
+	}
+	default:
+		client_reply(c, m->hdr.id, m->hdr.op, -ENOSYS, NULL, 0);
+		return;
+	}
+}
+
+/* The client's channel has messages, or its peer is gone. */
+static void client_event(struct driver *d, struct loop_watch *w, int64_t result)
+{
+	struct blk_client *c = w->arg;
+	if (result < 0)
+		c->closing = true;
+	c->serving = true;
+	while (!c->closing) {
+		struct iris_rpc_msg m;
+		int r = iris_rpc_recv(&c->chan, &m, 0);
+		if (r == -EAGAIN)
+			break;
+		if (r < 0)
+			client_close(c); /* -EPIPE: it left; -EBADMSG: it scribbled */
+		else
+			client_request(c, &m);
+	}
+	if (!c->closing && loop_chan(d, w, &c->chan) < 0)
+		client_close(c);
+	c->serving = false;
+	client_reap(c);
+}
+
+void blk_request_done(struct blk_request *r, int status)
+{
+	struct blk_client *c = r->client;
+	client_reply(c, r->id, r->op, status, NULL, 0);
+	r->op = 0;
+	c->outstanding--;
+	client_reap(c);
+}
+
+/* Takes a new client's endpoint. */
+static void disk_add_client(struct blk_disk *disk, iris_handle_t h)
+{
+	struct blk_client *c = disk->nclients < BLK_CLIENTS_MAX ? calloc(1, sizeof(*c)) : NULL;
+	if (!c || iris_chan_open(&c->chan, h) < 0) {
+		driver_log(disk->d, "%s: turning a client away", disk->name);
+		free(c);
+		sys_handle_close(h);
+		return;
+	}
+	c->disk = disk;
+	loop_watch_init(&c->watch, client_event, c);
+	c->next = disk->clients;
+	disk->clients = c;
+	disk->nclients++;
+	if (loop_chan(disk->d, &c->watch, &c->chan) < 0)
+		client_close(c);
+}
+
+/* ns hands over new clients on the registration channel. */
+static void disk_accept(struct driver *d, struct loop_watch *w, int64_t result)
+{
+	struct blk_disk *disk = w->arg;
+	(void)result;
+	for (;;) {
+		iris_handle_t h;
+		int r = iris_ns_accept(&disk->listen, &h, 0);
+		if (r == -EAGAIN)
+			break;
+		if (r < 0) {
+			driver_log(d, "%s: the name service is gone (%d): no new clients",
+			           disk->name, r);
+			return;
+		}
+		disk_add_client(disk, h);
+	}
+	if (loop_chan(d, w, &disk->listen) < 0)
+		driver_log(d, "%s: cannot wait for clients any more", disk->name);
+}
+
+int blk_disk_register(struct driver *d, struct blk_disk *disk, const char *name)
+{
+	size_t n = strnlen(name, IRIS_NS_NAME_MAX);
+	if (n == 0 || n >= IRIS_NS_NAME_MAX || !disk->submit)
+		return -EINVAL;
+	memcpy(disk->name, name, n + 1);
+	disk->d = d;
+	disk->clients = NULL;
+	disk->nclients = 0;
+	int r = iris_ns_register(name, &disk->listen);
+	if (r < 0)
+		return r;
+	loop_watch_init(&disk->listen_watch, disk_accept, disk);
+	r = loop_chan(d, &disk->listen_watch, &disk->listen);
+	if (r < 0)
+		iris_chan_close(&disk->listen);
+	return r;
+}

@@ -1,0 +1,130 @@
+/* A driver's startup from devmgr's contract (iris/devmgr.h), logging, and the control channel. */
+#include <driver/driver.h>
+#include <errno.h>
+#include <iris/devmgr.h>
+#include <iris/ns.h>
+#include <iris/rpc.h>
+#include <iris/startup.h>
+#include <iris/sys.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RING_ENTRIES 256
+#define REPLY_NS     100000000LL /* how long a reply to devmgr may wait for space */
+
+/* The initial handle whose index the environment variable `var` holds, or IRIS_HANDLE_INVALID. */
+static iris_handle_t env_handle(const char *var)
+{
+	const char *v = getenv(var);
+	char *end;
+	long i = v && *v ? strtol(v, &end, 10) : -1;
+	if (i < 0 || *end != '\0')
+		return IRIS_HANDLE_INVALID;
+	return iris_handle_get((size_t)i);
+}
+
+void driver_log(const struct driver *d, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	printf("%s: %s\n", d->instance, line);
+}
+
+_Noreturn void driver_crash(void)
+{
+	int *volatile nowhere = NULL;
+	*nowhere = 0xdead;
+	__builtin_trap();
+}
+
+/* Serves devmgr's requests: PING is answered, CRASH is obeyed. */
+static void devmgr_event(struct driver *d, struct loop_watch *w, int64_t result)
+{
+	(void)result;
+	for (;;) {
+		struct iris_rpc_msg m;
+		int r = iris_rpc_recv(&d->devmgr, &m, 0);
+		if (r == -EAGAIN)
+			break;
+		if (r < 0) {
+			driver_log(d, "the control channel to devmgr is gone (%d): exiting", r);
+			exit(1);
+		}
+		if (m.handle != IRIS_HANDLE_INVALID)
+			sys_handle_close(m.handle);
+		if (m.hdr.op == DEVMGR_OP_CRASH) {
+			driver_log(d, "crashing on devmgr's request");
+			driver_crash();
+		}
+		iris_rpc_reply(&d->devmgr, &m, m.hdr.op == DEVMGR_OP_PING ? 0 : -ENOSYS, NULL, 0,
+		               IRIS_HANDLE_INVALID, REPLY_NS);
+	}
+	int r = loop_chan(d, w, &d->devmgr);
+	if (r < 0) {
+		driver_log(d, "cannot wait on the control channel (%d): exiting", r);
+		exit(1);
+	}
+}
+
+int driver_init(struct driver *d, int argc, char **argv)
+{
+	memset(d, 0, sizeof(*d));
+	const char *name = getenv("IRIS_DRIVER");
+	if (!name || !*name)
+		name = argc > 0 && argv[0] ? argv[0] : "driver";
+	snprintf(d->instance, sizeof(d->instance), "%s", name);
+	const char *restarts = getenv("IRIS_RESTARTS");
+	d->restarts = restarts ? (uint32_t)strtoul(restarts, NULL, 10) : 0;
+
+	d->device = env_handle("IRIS_DEVICE");
+	if (d->device == IRIS_HANDLE_INVALID) {
+		driver_log(d, "no device handle (IRIS_DEVICE): start me through devmgr");
+		return -ENODEV;
+	}
+	long r = sys_device_info(d->device, &d->info);
+	if (r < 0) {
+		driver_log(d, "cannot describe the device: error %ld", r);
+		return (int)r;
+	}
+	iris_handle_t ns = env_handle("IRIS_NS");
+	r = ns == IRIS_HANDLE_INVALID ? -ENOENT : iris_ns_use(ns);
+	if (r < 0) {
+		driver_log(d, "no channel to the name service (IRIS_NS): error %ld", r);
+		return (int)r;
+	}
+	r = iris_ringbuf_setup(&d->ring, RING_ENTRIES, 0, 0);
+	if (r < 0) {
+		driver_log(d, "cannot set up a ring: error %ld", r);
+		return (int)r;
+	}
+	iris_handle_t ctl = env_handle("IRIS_DEVMGR");
+	if (ctl != IRIS_HANDLE_INVALID) {
+		r = iris_chan_open(&d->devmgr, ctl);
+		if (r == 0) {
+			d->has_devmgr = true;
+			loop_watch_init(&d->devmgr_watch, devmgr_event, NULL);
+			r = loop_chan(d, &d->devmgr_watch, &d->devmgr);
+		}
+		if (r < 0) {
+			driver_log(d, "cannot use the control channel (IRIS_DEVMGR): error %ld", r);
+			return (int)r;
+		}
+	}
+	return 0;
+}
+
+int driver_ready(struct driver *d)
+{
+	if (!d->has_devmgr)
+		return 0;
+	const struct iris_rpc_hdr ready = { .id = 1, .op = DEVMGR_OP_READY };
+	int r = iris_chan_send(&d->devmgr, &ready, sizeof(ready), 0, REPLY_NS);
+	if (r < 0)
+		driver_log(d, "cannot tell devmgr it is ready: error %d", r);
+	return r;
+}
