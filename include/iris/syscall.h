@@ -92,7 +92,7 @@
 #define IRIS_THREADS_MAX          1024        /* threads alive per process */
 #define IRIS_REGIONS_MAX          16384       /* mappings per address space */
 #define IRIS_SPAWN_ARGS_MAX       (64u << 10) /* bytes of packed arguments + environment */
-#define IRIS_SPAWN_HANDLES_MAX    64
+#define IRIS_SPAWN_HANDLES_MAX    96
 #define IRIS_IMAGE_MAX            (64u << 20)
 #define IRIS_THREAD_STACK_DEFAULT (64u << 10)
 #define IRIS_THREAD_STACK_MAX     (8u << 20)

@@ -122,7 +122,10 @@ int driver_ready(struct driver *d)
 {
 	if (!d->has_devmgr)
 		return 0;
-	const struct iris_rpc_hdr ready = { .id = 1, .op = DEVMGR_OP_READY };
+	struct {
+		struct iris_rpc_hdr hdr;
+		int32_t pid;
+	} ready = { { .id = 1, .op = DEVMGR_OP_READY }, (int32_t)sys_process_self() };
 	int r = iris_chan_send(&d->devmgr, &ready, sizeof(ready), 0, REPLY_NS);
 	if (r < 0)
 		driver_log(d, "cannot tell devmgr it is ready: error %d", r);

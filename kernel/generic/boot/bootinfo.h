@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define BOOT_MAX_MMAP    256
-#define BOOT_MAX_MODULES 32
+#define BOOT_MAX_MODULES 64
 #define BOOT_CMDLINE_MAX 1024
 #define BOOT_MODLINE_MAX 256
 

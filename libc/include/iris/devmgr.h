@@ -17,12 +17,14 @@
  * DEVMGR_OP_PING every DEVMGR_HEARTBEAT_NS (a driver that has not replied
  * to one within DEVMGR_HEARTBEAT_MISS periods is killed and restarted) and
  * DEVMGR_OP_CRASH (die at once on purpose, for tests and `drv crash`). The
- * driver's one request, DEVMGR_OP_READY, has no arguments.
+ * driver's one request, DEVMGR_OP_READY, has one optional argument: its
+ * int32_t process id (for `drv list` and devmgr's log lines).
  *
  * The management service, name "devmgr" (tools such as `drv`):
  * DEVMGR_OP_LIST (args: uint32_t index) -> struct devmgr_driver_info of the
- * index-th instance, -ENOENT past the last; DEVMGR_OP_RESTART and
- * DEVMGR_OP_CRASH (args: the instance name, NUL-terminated) -> 0.
+ * index-th instance (the reply stops after last_exit's NUL: the whole
+ * structure does not fit in one message; zero-fill it first), -ENOENT past the last;
+ * DEVMGR_OP_RESTART and DEVMGR_OP_CRASH (args: the instance name, NUL-terminated) -> 0.
  */
 #pragma once
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_MODULES      32
+#define MAX_MODULES      64
 #define ARGS_MAX         8192
 #define MODULE_EXTRA_MAX 8
 
