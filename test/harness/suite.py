@@ -97,6 +97,14 @@ TESTS = [
               machine=Machine("q35", "seabios", smp=2, mem="256M")),
     GuestTest("user-spawn-loop", "test=user run=test_spawn", ktap=True,
               machine=Machine("q35", "seabios", smp=2, mem="256M"), timeout=300),
+    # Device handles, DMA and interrupts against QEMU's edu device (init passes the bus: `!`).
+    GuestTest("device-edu-msi", "test=user run=!test_device", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="128M", args=("-device", "edu"))),
+    GuestTest("device-edu-intx", "test=user run=!test_device+intx", ktap=True,
+              machine=Machine("pc", "seabios", smp=1, mem="128M", args=("-device", "edu"))),
+    GuestTest("devmgr-ahci", "test=user run=@!devmgr,test_devmgr+ahci0", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="256M", disks=(Disk("1M"),)),
+              forbid=(r"crashed on request.*restart \d+ in (?!10 ms)",)),
     # Block devices: devmgr starts the AHCI driver; test_blk gets each disk as NAME:SECTORS[:BAD].
     GuestTest("blk-q35", "test=user run=@!devmgr,test_blk+ahci0.0:2048+ahci0.1:131072"
               "+ahci0.2:16777216+ahci0.3:8192:1000", ktap=True,
@@ -116,6 +124,30 @@ TESTS = [
     GuestTest("sysroot-hello", "test=user run=hello", iso="iris-sysroot.iso",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=("hello from hello, built against the sysroot", "thread says 42")),
+    # A driver built outside the tree (test/sysroot/edu.c) found by its manifest, restarted.
+    GuestTest("sysroot-edu-driver", "test=user run=@!devmgr,test_edu", ktap=True,
+              iso="iris-sysroot.iso",
+              machine=Machine("q35", "seabios", smp=2, mem="128M", args=("-device", "edu")),
+              expect=(r"devmgr: edu0: started edu for 1234:11e8",
+                      r"devmgr: edu0 crashed on request: CPU exception 14; restart 1 in 10 ms",
+                      r"devmgr: edu0 killed: missed 4 heartbeats; restart 2 in 10 ms",
+                      r"devmgr: edu0 killed by CPU exception 14 at rip 0x[0-9a-f]+; "
+                      r"restart 3 in 20 ms",
+                      r"devmgr: edu0 killed by CPU exception 14 at rip 0x[0-9a-f]+; "
+                      r"restart 4 in 40 ms",
+                      r"devmgr: edu0 killed by CPU exception 14 at rip 0x[0-9a-f]+; "
+                      r"restart 5 in 80 ms"),
+              timeout=240),
+    GuestTest("devmgr-supervision", "test=user run=@!devmgr,test_devmgr+edu0", ktap=True,
+              iso="iris-sysroot.iso",
+              machine=Machine("q35", "seabios", smp=2, mem="128M", args=("-device", "edu")),
+              forbid=(r"crashed on request.*restart \d+ in (?!10 ms)",), timeout=240),
+    GuestTest("init-services", "test=user run=@test_devmgr+exit+3,test_devmgr+sleep+4000",
+              iso="iris-sysroot.iso", machine=Machine("q35", "seabios", smp=2, mem="128M"),
+              expect=(r"init: test_devmgr exited with status 3; restart 1 in 10 ms",
+                      r"init: test_devmgr exited with status 3; restart 7 in 640 ms",
+                      r"init: test_devmgr exited with status 3; given up after 8 quick ends",
+                      r"init: test_devmgr exited with status 0")),
     GuestTest("init-starts", "test=user",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=("init: Iris init", "init: nothing to run", "init exited with status 0")),
