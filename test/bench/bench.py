@@ -4,8 +4,10 @@
     python3 test/bench/bench.py --build build [--only METRIC ...] [--jobs 2]
     python3 test/bench/bench.py --list
 
-Every metric is counted in guest instructions (QEMU -icount shift=0: rdtsc in
-the guest counts instructions, see /work/shared/BENCH.md). Prints the table
+Metrics are counted in guest instructions (QEMU -icount shift=0: rdtsc in
+the guest counts instructions, see /work/shared/BENCH.md), except the
+wall-clock ones (disk IOPS and MB/s), whose boots run without -icount and one
+at a time, with no other QEMU of the run beside them. Prints the table
 `metric | Iris | Linux | Iris/Linux` and writes BUILD/bench.json. A side that
 cannot run (Iris before user mode, a failed boot) shows as `—` / null; a
 benchmark never fails the build. Serial logs go to BUILD/bench/logs/.
@@ -20,6 +22,7 @@ import json
 import os
 import re
 import socket
+import struct
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +51,40 @@ IPC_ENTRIES = ("entries", "entries")   # kernel entries per round trip (both pro
 
 
 @dataclass(frozen=True)
+class Disk:
+    """A raw disk image written into BUILD/bench/ and attached to both sides alike.
+
+    Every 512-byte sector starts with its LBA and DISK_MAGIC ^ LBA (64-bit,
+    little-endian), then DISK_FILL bytes: non-zero data the guest programs
+    check (bench_disk.h). Attached as `-drive ...,cache=writeback` (QEMU's
+    default: the host's page cache holds the image) on an AHCI port of q35's
+    ICH9 controller, `bus` (ide.1: port 1), the same on both sides (Iris's
+    cdrom, attached with no bus, lands on port 5). `iris` and `linux` name
+    the disk inside each guest.
+    """
+
+    name: str
+    size_mib: int
+    bus: str
+    iris: str
+    linux: str
+
+    def path(self, build: str) -> str:
+        return os.path.join(build, "bench", self.name + ".img")
+
+    def qemu_args(self, build: str) -> tuple:
+        return ("-drive", f"file={qemu_escape(self.path(build))},format=raw,if=none,"
+                          f"id={self.name},cache=writeback",
+                "-device", f"ide-hd,drive={self.name},bus={self.bus}")
+
+
+DISK_MAGIC = 0x4952495344495343  # "IRISDISC", as BENCH_DISK_MAGIC in bench_disk.h
+DISK_FILL = 0xA5
+BENCH_DISK = Disk("disk", 256, "ide.1", iris="blk/ahci0.1", linux="/dev/sda")
+DEVMGR = "@!devmgr"  # init starts devmgr as a service with the bus handle; it starts ahci
+
+
+@dataclass(frozen=True)
 class Metric:
     """One row of the table and one object in bench.json.
 
@@ -63,8 +100,11 @@ class Metric:
                    One boot per machine runs the programs of all selected
                    metrics, in table order (the same command once):
                    `test=bench run=<program>,<program>...`.
+    iris_services: init words run before the programs of the boot, such as
+                   DEVMGR ("@!devmgr": a background service with the bus handle).
     machine:       the QEMU machine, the same for both sides; linux_qemu and
                    iris_qemu add arguments for one side only.
+    disks:         Disk images attached to both sides (written by this script).
     icount:        count instructions (-icount); False for wall-clock metrics.
     extras:        (x, unit) pairs: second figures the programs of both sides
                    print as `BENCH <name>.<x>`, shown as rows `<name>.<x>` and
@@ -77,7 +117,9 @@ class Metric:
     linux_early: tuple = ()
     linux_modules: tuple = ()
     iris: Optional[str] = None
+    iris_services: tuple = ()
     machine: Machine = BENCH_MACHINE
+    disks: tuple = ()
     linux_qemu: tuple = ()
     iris_qemu: tuple = ()
     icount: bool = True
@@ -127,6 +169,24 @@ METRICS = [
            machine=SMP2_MACHINE),
     # QEMU's edu device raises an MSI; init hands the program the bus handle (`!`).
     Metric("irq_to_driver", iris="!bench_irq", iris_qemu=("-device", "edu")),
+    # Wall clock, one disk image on AHCI port 1: Iris's ring-3 AHCI driver (started by
+    # devmgr) through the block client, Linux's ahci + sd with O_DIRECT and io_uring.
+    *[Metric(name, unit=unit, icount=False,
+             linux=(("bench_disk", name, BENCH_DISK.linux, mode, qd),),
+             linux_modules=("ahci", "sd_mod"),
+             iris=f"bench_disk+{name}+{BENCH_DISK.iris}+{mode}+{qd}",
+             iris_services=(DEVMGR,),
+             disks=(BENCH_DISK,))
+      for name, unit, mode, qd in (("disk_randread_qd1_iops", "IOPS", "randread", 1),
+                                   ("disk_randread_qd32_iops", "IOPS", "randread", 32),
+                                   ("disk_seqread_mbps", "MB/s", "seqread", 32))],
+    # devmgr makes the AHCI driver crash; the block client reconnects and resubmits.
+    # driver_restart.ready: the same until devmgr lists the driver running again.
+    Metric("driver_restart",
+           iris=f"bench_restart+driver_restart+{BENCH_DISK.iris}+ahci0",
+           iris_services=(DEVMGR,),
+           extras=(("ready", "instructions"),),
+           disks=(BENCH_DISK,)),
 ]
 
 BENCH_RE = re.compile(r"^BENCH ([A-Za-z0-9_.]+) ([0-9.]+)\s*$")
@@ -148,11 +208,13 @@ class Boot:
     timeout: float
     idle_timeout: float
     keys: tuple = ()     # (serial text, QEMU key): press the key once the text appears
+    alone: bool = False  # wall clock: runs with no other QEMU of this run beside it
     values: dict = field(default_factory=dict)  # BENCH name -> float
     problem: str = ""    # why the run did not end as it should ("" if it did)
 
 
-def machine_args(machine: Machine, icount: bool, extra: tuple) -> list:
+def machine_args(machine: Machine, icount: bool, extra: tuple, disks: tuple = (),
+                 build: str = "") -> list:
     """The QEMU arguments shared by both sides (as test/harness/qemu.py boots Iris)."""
     argv = [QEMU, "-machine", machine.machine, "-accel", "tcg", "-cpu", machine.cpu,
             "-smp", str(machine.smp), "-m", machine.mem, *(ICOUNT if icount else ()),
@@ -160,25 +222,51 @@ def machine_args(machine: Machine, icount: bool, extra: tuple) -> list:
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if machine.firmware == "ovmf":
         argv += ["-bios", OVMF]
+    for disk in disks:
+        argv += disk.qemu_args(build)
     return argv + list(machine.args) + list(extra)
 
 
-def linux_boots(metrics: list, kernel, initramfs: str) -> list:
+def write_disk(build: str, disk: Disk, log=print) -> str:
+    """Write disk's image (see Disk) unless it is there already; returns its path."""
+    path = disk.path(build)
+    size = disk.size_mib << 20
+    stamp = path + ".sha256"
+    key = linux_guest.digest(size, DISK_MAGIC, DISK_FILL)
+    if os.path.exists(path) and os.path.getsize(path) == size and \
+            linux_guest.read_text(stamp) == key:
+        return path
+    log(f"bench: writing {os.path.relpath(path)} ({disk.size_mib} MiB)")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    chunk_sectors = 2048  # 1 MiB at a time
+    with open(path + ".tmp", "wb") as f:
+        for first in range(0, size // 512, chunk_sectors):
+            chunk = bytearray([DISK_FILL]) * (chunk_sectors * 512)
+            for i in range(chunk_sectors):
+                lba = first + i
+                struct.pack_into("<QQ", chunk, i * 512, lba, DISK_MAGIC ^ lba)
+            f.write(chunk)
+    os.replace(path + ".tmp", path)
+    linux_guest.write_text(stamp, key)
+    return path
+
+
+def linux_boots(metrics: list, kernel, initramfs: str, build: str) -> list:
     """Two boots (default, mitigations=off) per machine the Linux metrics use."""
     groups = {}
     for m in metrics:
         if m.has_linux:
-            groups.setdefault((m.machine, m.icount, m.linux_qemu), []).append(m)
+            groups.setdefault((m.machine, m.icount, m.linux_qemu, m.disks), []).append(m)
     boots = []
-    for n, ((machine, icount, extra), group) in enumerate(groups.items()):
+    for n, ((machine, icount, extra, disks), group) in enumerate(groups.items()):
         for off in (False, True):
             cmdline = linux_guest.kernel_cmdline([m.name for m in group], off, machine.smp)
-            command = machine_args(machine, icount, extra) + [
+            command = machine_args(machine, icount, extra, disks, build) + [
                 "-kernel", kernel.image, "-initrd", initramfs, "-append", cmdline]
             label = f"linux{n or ''}" + ("-mitigations-off" if off else "")
             boots.append(Boot("linux" + ("_mitigations_off" if off else ""), label,
                               group, command, max(m.timeout for m in group),
-                              max(m.idle_timeout for m in group)))
+                              max(m.idle_timeout for m in group), alone=not icount))
     return boots
 
 
@@ -187,23 +275,25 @@ def iris_cmdline(programs: list) -> str:
     return "test=bench run=" + ",".join(programs)
 
 
-def iris_boots(metrics: list, iso: str) -> list:
-    """One boot per machine the Iris metrics use, running their programs in table order."""
+def iris_boots(metrics: list, iso: str, build: str) -> list:
+    """One boot per machine (and services) the Iris metrics use: their services,
+    then their programs in table order."""
     groups = {}
     for m in metrics:
         if m.iris:
-            groups.setdefault((m.machine, m.icount, m.iris_qemu), []).append(m)
+            key = (m.machine, m.icount, m.iris_qemu, m.disks, m.iris_services)
+            groups.setdefault(key, []).append(m)
     boots = []
-    for n, ((machine, icount, extra), group) in enumerate(groups.items()):
-        programs = list(dict.fromkeys(m.iris for m in group))
-        command = machine_args(machine, icount, extra) + [
+    for n, ((machine, icount, extra, disks, services), group) in enumerate(groups.items()):
+        programs = list(services) + list(dict.fromkeys(m.iris for m in group))
+        command = machine_args(machine, icount, extra, disks, build) + [
             "-drive", f"file={qemu_escape(iso)},format=raw,if=none,id=iso,"
                       "media=cdrom,readonly=on",
             "-device", "ide-cd,drive=iso,bootindex=0",
             "-fw_cfg", f"name=opt/iris/cmdline,string={qemu_escape(iris_cmdline(programs))}"]
         boots.append(Boot("iris", f"iris{n or ''}", group, command,
                           max(m.timeout for m in group), max(m.idle_timeout for m in group),
-                          keys=GRUB_MENU_KEYS))
+                          keys=GRUB_MENU_KEYS, alone=not icount))
     return boots
 
 
@@ -363,6 +453,8 @@ def print_table(results: list, metrics: list):
             if not key.startswith("linux_") or value is None or figure in extras[r["name"]]:
                 continue
             unit = extras[r["name"]].get(figure.replace("_mitigations_off", ""))
+            if unit is None and r["unit"] != "instructions":
+                unit = r["unit"]  # disk_seqread_mbps mitigations_off: 546.5 (MB/s)
             notes.append(f"  {r['name']} {figure}: {format_value(value)}"
                          + (f" ({unit})" if unit else ""))
     if notes:
@@ -412,27 +504,30 @@ def main(argv=None) -> int:
     os.makedirs(log_dir, exist_ok=True)
 
     boots, problems = [], []
+    for disk in dict.fromkeys(d for m in metrics for d in m.disks):
+        write_disk(build, disk)
     if not args.no_linux and any(m.has_linux for m in metrics):
         try:
             linux_guest.ensure_packages()
             kernel = linux_guest.newest_kernel()
             initramfs = linux_guest.build_initramfs(build, kernel, METRICS)
             print(f"bench: Linux {kernel.version}, initramfs {os.path.relpath(initramfs)}")
-            boots += linux_boots(metrics, kernel, initramfs)
+            boots += linux_boots(metrics, kernel, initramfs, build)
         except (linux_guest.GuestError, OSError) as err:
             problems.append(f"linux: {err}")
     if not args.no_iris and any(m.iris for m in metrics):
         if os.path.exists(iso):
-            boots += iris_boots(metrics, iso)
+            boots += iris_boots(metrics, iso, build)
         else:
             problems.append(f"iris: no {os.path.relpath(iso)} (run ./iris build)")
 
     jobs = min(max(args.jobs, 1), MAX_JOBS)
-    print(f"bench: {len(boots)} QEMU runs, {jobs} at a time")
+    print(f"bench: {len(boots)} QEMU runs, {jobs} at a time (wall-clock ones alone)")
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for boot in pool.map(lambda b: run_boot(b, log_dir, args.echo), boots):
-            if boot.problem:
-                problems.append(f"{boot.label}: {boot.problem}")
+        finished = list(pool.map(lambda b: run_boot(b, log_dir, args.echo),
+                                 [b for b in boots if not b.alone]))
+    finished += [run_boot(b, log_dir, args.echo) for b in boots if b.alone]
+    problems += [f"{boot.label}: {boot.problem}" for boot in finished if boot.problem]
 
     results = collect(metrics, boots)
     print_table(results, metrics)

@@ -28,7 +28,7 @@ from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAM_DIR = os.path.join(HERE, "linux")
-SHARED_HEADER = os.path.join(HERE, "bench.h")
+SHARED_HEADERS = os.path.join(HERE, "*.h")  # bench.h, bench_disk.h: shared with Iris
 GCC_FLAGS = ["-O2", "-static", "-Wall", "-Wextra", "-Werror"]
 BUSYBOX = "/bin/busybox"
 PACKAGES = ("linux-image-amd64", "busybox-static", "gcc")
@@ -195,10 +195,10 @@ def build_programs(out_dir: str) -> dict:
     """Compile every test/bench/linux/*.c with the host gcc, statically.
 
     Returns program name -> path of the binary. Rebuilds one only when its
-    source, the shared header or the flags changed.
+    source, a shared header or the flags changed.
     """
     os.makedirs(out_dir, exist_ok=True)
-    header = read_bytes(SHARED_HEADER)
+    header = digest(*[read_bytes(h) for h in sorted(glob.glob(SHARED_HEADERS))])
     programs = {}
     for source in sorted(glob.glob(os.path.join(PROGRAM_DIR, "*.c"))):
         name = os.path.basename(source)[:-2]
