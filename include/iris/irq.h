@@ -22,7 +22,7 @@
 enum iris_irq_op {
 	IRIS_IRQ_OP_READ = 1,  /* r[dst] = width bytes at BAR `bar` + `off` */
 	IRIS_IRQ_OP_WRITE,     /* width bytes at BAR `bar` + `off` = r[src] */
-	IRIS_IRQ_OP_WRITE_IMM, /* width bytes at BAR `bar` + `off` = imm */
+	IRIS_IRQ_OP_WRITE_IMM, /* width bytes at BAR `bar` + `off` = imm (imm must fit in width) */
 	IRIS_IRQ_OP_MOV_IMM,   /* r[dst] = imm */
 	IRIS_IRQ_OP_MOV,       /* r[dst] = r[src] */
 	IRIS_IRQ_OP_AND_IMM,   /* r[dst] &= imm */
@@ -33,7 +33,7 @@ enum iris_irq_op {
 	IRIS_IRQ_OP_JNZ,       /* if r[src] != 0 go to instruction `off` */
 	IRIS_IRQ_OP_JMP,       /* go to instruction `off` */
 	IRIS_IRQ_OP_CAPTURE,   /* event value[off] = r[src] (off < IRIS_IRQ_VALUES) */
-	IRIS_IRQ_OP_MASK,      /* mask the interrupt after this run (SYS_IRQ_CONTROL unmasks) */
+	IRIS_IRQ_OP_MASK,      /* mask the interrupt if this run CLAIMs (SYS_IRQ_CONTROL unmasks) */
 	IRIS_IRQ_OP_CLAIM,     /* end: the interrupt was this device's */
 	IRIS_IRQ_OP_DECLINE,   /* end: it was not (a shared line) */
 	IRIS_IRQ_OP_COUNT,
@@ -77,7 +77,8 @@ struct iris_irq_bind {
 	uint64_t prog;     /* address of the instructions */
 	uint32_t len;      /* instructions */
 	uint32_t error;    /* out: enum iris_irq_error when refused (-EINVAL) */
-	uint32_t error_at; /* out: the offending instruction */
+	uint32_t error_at; /* out: the offending instruction (EMPTY: 0, TOO_LONG: IRIS_IRQ_PROG_MAX)
+	                    */
 	uint32_t reserved;
 };
 
