@@ -12,6 +12,7 @@
 #include <iris/devmgr.h>
 #include <iris/ns.h>
 #include <iris/rpc.h>
+#include <iris/sys.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,7 +86,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* devmgr may be starting right now (init starts services and programs together). */
 	int r = iris_ns_connect("devmgr", &chan);
+	for (int tries = 0; r == -ENOENT && tries < 50; tries++) {
+		sys_sleep(100000000);
+		r = iris_ns_connect("devmgr", &chan);
+	}
 	if (r < 0) {
 		printf("drv: cannot reach devmgr: %s\n", strerror(-r));
 		return 1;
