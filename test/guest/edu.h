@@ -26,8 +26,9 @@
 static inline struct iris_irq_insn edu_insn(uint8_t op, uint8_t dst, uint8_t src, uint8_t width,
                                             uint32_t off, uint64_t imm)
 {
-	struct iris_irq_insn in = { .op = op, .dst = dst, .src = src, .width = width, .off = off,
-		                    .imm = imm };
+	struct iris_irq_insn in = {
+		.op = op, .dst = dst, .src = src, .width = width, .off = off, .imm = imm
+	};
 	return in;
 }
 

@@ -16,8 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../bench.h"
 #include "../../guest/edu.h"
+#include "../bench.h"
 
 #define IRQS_PER_ROUND 2000
 
