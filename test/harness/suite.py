@@ -129,13 +129,13 @@ TESTS = [
               iso="iris-sysroot.iso",
               machine=Machine("q35", "seabios", smp=2, mem="128M", args=("-device", "edu")),
               expect=(r"devmgr: edu0: started edu for 1234:11e8",
-                      r"devmgr: edu0 crashed on request: CPU exception 14; restart 1 in 10 ms",
-                      r"devmgr: edu0 killed: missed 4 heartbeats; restart 2 in 10 ms",
-                      r"devmgr: edu0 killed by CPU exception 14 at rip 0x[0-9a-f]+; "
+                      r"devmgr: edu0 (?:\(pid \d+\) )?crashed on request: CPU exception 14; restart 1 in 10 ms",
+                      r"devmgr: edu0 (?:\(pid \d+\) )?killed: missed 4 heartbeats; restart 2 in 10 ms",
+                      r"devmgr: edu0 (?:\(pid \d+\) )?killed by CPU exception 14 at rip 0x[0-9a-f]+; "
                       r"restart 3 in 20 ms",
-                      r"devmgr: edu0 killed by CPU exception 14 at rip 0x[0-9a-f]+; "
+                      r"devmgr: edu0 (?:\(pid \d+\) )?killed by CPU exception 14 at rip 0x[0-9a-f]+; "
                       r"restart 4 in 40 ms",
-                      r"devmgr: edu0 killed by CPU exception 14 at rip 0x[0-9a-f]+; "
+                      r"devmgr: edu0 (?:\(pid \d+\) )?killed by CPU exception 14 at rip 0x[0-9a-f]+; "
                       r"restart 5 in 80 ms"),
               timeout=240),
     GuestTest("devmgr-supervision", "test=user run=@!devmgr,test_devmgr+edu0", ktap=True,
