@@ -5,6 +5,7 @@
 /* IDENTIFY DEVICE words used here (ACS-3 table 45). */
 #define ID_CONFIG      0   /* bit 15: 0 for an ATA device */
 #define ID_MODEL       27  /* 27..46: 40 ASCII characters, two per word, high byte first */
+#define ID_CAPS        49  /* bit 9: LBA supported; bit 8: DMA supported */
 #define ID_QUEUE_DEPTH 75  /* 4:0: maximum queue depth - 1 */
 #define ID_SATA_CAP    76  /* bit 8: NCQ supported */
 #define ID_CMDSET2     83  /* bit 10: 48-bit addressing; 15:14 = 01 when valid */
@@ -27,6 +28,8 @@ const char *ata_identify_parse(const uint16_t w[256], struct ata_ident *id)
 	}
 	if (w[ID_CONFIG] & 0x8000)
 		return "not an ATA device";
+	if ((w[ID_CAPS] & 0x300) != 0x300)
+		return "LBA or DMA not supported";
 	if ((w[ID_CMDSET2] & 0xc000) != 0x4000 || !(w[ID_CMDSET2] & (1u << 10)))
 		return "no 48-bit addressing";
 	id->sectors = (uint64_t)w[ID_LBA48] | (uint64_t)w[ID_LBA48 + 1] << 16 |
@@ -37,7 +40,9 @@ const char *ata_identify_parse(const uint16_t w[256], struct ata_ident *id)
 	if ((w[ID_SECTOR_SIZE] & 0xc000) == 0x4000 && (w[ID_SECTOR_SIZE] & (1u << 12))) {
 		uint32_t words = (uint32_t)w[ID_LOGICAL_SIZE] | (uint32_t)w[ID_LOGICAL_SIZE + 1]
 		                                                        << 16;
-		if (words < 256 || words > AHCI_XFER_MAX / 2 || (words & (words - 1)))
+		/* iris/blk.h promises sectors of 512..65536 bytes */
+		if (words < 256 || words > 32768 || words > AHCI_XFER_MAX / 2 ||
+		    (words & (words - 1)))
 			return "unsupported logical sector size";
 		id->sector_size = words * 2;
 	}

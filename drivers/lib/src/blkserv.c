@@ -11,6 +11,7 @@
  * driver has finished every request it holds and the loop no longer waits
  * on its channel.
  */
+#include "blkcheck.h"
 #include <driver/blkserv.h>
 #include <driver/driver.h>
 #include <errno.h>
@@ -98,22 +99,11 @@ static int client_attach(struct blk_client *c, iris_handle_t h)
 /* READ, WRITE, FLUSH: checks the request and hands it to the driver, or returns an error status. */
 static int client_io(struct blk_client *c, const struct iris_rpc_msg *m)
 {
-	const struct blk_identify *id = &c->disk->ident;
-	struct blk_rw rw = { 0 };
-	if (m->hdr.op == BLK_OP_FLUSH) {
-		if (m->len != 0)
-			return -EINVAL;
-	} else {
-		if (m->len != sizeof(rw))
-			return -EINVAL;
-		memcpy(&rw, m->data, sizeof(rw));
-		uint64_t bytes = (uint64_t)rw.count * id->sector_size;
-		if (!c->buf || rw.reserved || !rw.count || rw.count > id->max_sectors ||
-		    rw.offset > c->buf_size || bytes > c->buf_size - rw.offset)
-			return -EINVAL;
-		if (rw.lba >= id->sectors || rw.count > id->sectors - rw.lba)
-			return -ERANGE;
-	}
+	struct blk_rw rw;
+	int status = blk_check_io(&c->disk->ident, c->buf ? c->buf_size : 0, m->hdr.op, m->data,
+	                          m->len, &rw);
+	if (status < 0)
+		return status;
 	struct blk_request *r = c->req;
 	while (r->op)
 		r++; /* a free one exists: outstanding < BLK_QUEUE_MAX */
