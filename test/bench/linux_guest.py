@@ -28,7 +28,8 @@ from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAM_DIR = os.path.join(HERE, "linux")
-SHARED_HEADERS = os.path.join(HERE, "*.h")  # bench.h, bench_disk.h: shared with Iris
+# bench.h, bench_disk.h: shared with Iris; linux/*.h (uring.h): among the programs
+SHARED_HEADERS = (os.path.join(HERE, "*.h"), os.path.join(PROGRAM_DIR, "*.h"))
 GCC_FLAGS = ["-O2", "-static", "-Wall", "-Wextra", "-Werror"]
 BUSYBOX = "/bin/busybox"
 PACKAGES = ("linux-image-amd64", "busybox-static", "gcc")
@@ -198,7 +199,8 @@ def build_programs(out_dir: str) -> dict:
     source, a shared header or the flags changed.
     """
     os.makedirs(out_dir, exist_ok=True)
-    header = digest(*[read_bytes(h) for h in sorted(glob.glob(SHARED_HEADERS))])
+    header = digest(*[read_bytes(h) for pattern in SHARED_HEADERS
+                      for h in sorted(glob.glob(pattern))])
     programs = {}
     for source in sorted(glob.glob(os.path.join(PROGRAM_DIR, "*.c"))):
         name = os.path.basename(source)[:-2]

@@ -1,8 +1,8 @@
 /*
  * Linux side of `disk_randread_qd1_iops`, `disk_randread_qd32_iops` and
  * `disk_seqread_mbps` (../bench_disk.h): reads from the raw block device,
- * opened with O_DIRECT (no page cache), through io_uring (IORING_OP_READ,
- * raw io_uring_setup / io_uring_enter as bench_ring does, no liburing).
+ * opened with O_DIRECT (no page cache), through io_uring (IORING_OP_READ on
+ * the bare io_uring of uring.h, as bench_ring's NOPs, no liburing).
  *
  *   bench_disk METRIC DEVICE randread|seqread QD [ROUNDS]
  *
@@ -17,114 +17,65 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <linux/io_uring.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../bench_disk.h"
+#include "uring.h"
 
 #define DEVICE_WAIT_MS 10000
 
-struct uring {
-	int ring_fd;
-	int disk_fd;
+struct disk {
+	struct uring u;
+	int fd;
 	uint8_t *buffer;
 	uint32_t slot_bytes;
-	unsigned *sq_tail;
-	unsigned sq_mask;
-	unsigned sq_local_tail; /* the tail this program has written */
-	unsigned to_submit;     /* SQEs written, not yet given to the kernel */
-	struct io_uring_sqe *sqes;
-	unsigned *cq_head;
-	unsigned *cq_tail;
-	unsigned cq_mask;
-	struct io_uring_cqe *cqes;
+	unsigned to_submit; /* SQEs written, not yet given to the kernel */
 };
 
-static int uring_setup(struct uring *r)
+static int disk_submit(void *ctx, unsigned slot, uint64_t offset, uint32_t bytes)
 {
-	struct io_uring_params p;
+	struct disk *d = ctx;
+	unsigned tail = d->u.sq_local_tail;
 
-	memset(&p, 0, sizeof(p));
-	r->ring_fd = (int)syscall(__NR_io_uring_setup, BENCH_DISK_QD_MAX, &p);
-	if (r->ring_fd < 0)
-		return -errno;
-	size_t sq_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-	size_t cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	int single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
-	if (single && cq_size > sq_size)
-		sq_size = cq_size;
-	char *sq = mmap(NULL, sq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-	                r->ring_fd, IORING_OFF_SQ_RING);
-	char *cq = single ? sq
-	                  : mmap(NULL, cq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-	                         r->ring_fd, IORING_OFF_CQ_RING);
-	void *sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
-	                  MAP_SHARED | MAP_POPULATE, r->ring_fd, IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
-		return -errno;
-	r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-	r->sq_mask = *(unsigned *)(sq + p.sq_off.ring_mask);
-	r->sq_local_tail = *r->sq_tail;
-	r->sqes = sqes;
-	r->cq_head = (unsigned *)(cq + p.cq_off.head);
-	r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
-	r->cq_mask = *(unsigned *)(cq + p.cq_off.ring_mask);
-	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-	/* Slot i of the SQ index array names SQE i, once and for all. */
-	unsigned *array = (unsigned *)(sq + p.sq_off.array);
-	for (unsigned i = 0; i < p.sq_entries; i++)
-		array[i] = i;
-	return 0;
-}
-
-static int uring_submit(void *ctx, unsigned slot, uint64_t offset, uint32_t bytes)
-{
-	struct uring *r = ctx;
-	unsigned tail = r->sq_local_tail;
-
-	r->sqes[tail & r->sq_mask] = (struct io_uring_sqe){
+	d->u.sqes[tail & d->u.sq_mask] = (struct io_uring_sqe){
 		.opcode = IORING_OP_READ,
-		.fd = r->disk_fd,
+		.fd = d->fd,
 		.off = offset,
-		.addr = (uint64_t)(uintptr_t)(r->buffer + (size_t)slot * r->slot_bytes),
+		.addr = (uint64_t)(uintptr_t)(d->buffer + (size_t)slot * d->slot_bytes),
 		.len = bytes,
 		.user_data = ((uint64_t)bytes << 32) | slot,
 	};
-	r->sq_local_tail = tail + 1;
-	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
-	r->to_submit++;
+	uring_sq_publish(&d->u, tail + 1);
+	d->to_submit++;
 	return 0;
 }
 
-static int uring_reap(void *ctx, unsigned *slots, unsigned max)
+static int disk_reap(void *ctx, unsigned *slots, unsigned max)
 {
-	struct uring *r = ctx;
-	unsigned head = *r->cq_head, n = 0;
+	struct disk *d = ctx;
+	unsigned head = *d->u.cq_head, n = 0;
 
-	if (__atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE) == head || r->to_submit) {
-		int taken = (int)syscall(__NR_io_uring_enter, r->ring_fd, r->to_submit, 1,
-		                         IORING_ENTER_GETEVENTS, NULL, 0);
+	if (uring_cq_tail(&d->u) == head || d->to_submit) {
+		int taken = uring_enter(&d->u, d->to_submit, 1, IORING_ENTER_GETEVENTS);
 		if (taken < 0)
 			return -errno;
-		if ((unsigned)taken != r->to_submit)
+		if ((unsigned)taken != d->to_submit)
 			return -EIO; /* it took fewer than it was given */
-		r->to_submit = 0;
+		d->to_submit = 0;
 	}
-	unsigned tail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+	unsigned tail = uring_cq_tail(&d->u);
 	for (; head != tail && n < max; head++) {
-		const struct io_uring_cqe *cqe = &r->cqes[head & r->cq_mask];
+		const struct io_uring_cqe *cqe = &d->u.cqes[head & d->u.cq_mask];
 		if (cqe->res < 0)
 			return cqe->res;
 		if ((uint64_t)cqe->res != cqe->user_data >> 32)
 			return -EIO; /* a short read */
 		slots[n++] = (unsigned)(cqe->user_data & 0xffffffffu);
 	}
-	__atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+	uring_cq_consume(&d->u, head);
 	return (int)n;
 }
 
@@ -149,40 +100,42 @@ int main(int argc, char **argv)
 	int sequential = strcmp(argv[3], "seqread") == 0;
 	unsigned qd = (unsigned)atoi(argv[4]);
 	unsigned rounds = argc > 5 ? (unsigned)atoi(argv[5]) : BENCH_ROUNDS;
-	struct uring r;
+	struct io_uring_params p;
+	struct disk d;
 	uint64_t size;
 	int err;
 
-	memset(&r, 0, sizeof(r));
+	memset(&d, 0, sizeof(d));
 	if (qd == 0 || qd > BENCH_DISK_QD_MAX) {
 		printf("BENCH-FAIL %s: QD 1..%d\n", metric, BENCH_DISK_QD_MAX);
 		return 2;
 	}
-	r.disk_fd = open_device(device);
-	if (r.disk_fd < 0) {
-		printf("BENCH-FAIL %s: open %s: %s\n", metric, device, strerror(-r.disk_fd));
+	d.fd = open_device(device);
+	if (d.fd < 0) {
+		printf("BENCH-FAIL %s: open %s: %s\n", metric, device, strerror(-d.fd));
 		return 1;
 	}
-	if (ioctl(r.disk_fd, BLKGETSIZE64, &size) < 0) {
+	if (ioctl(d.fd, BLKGETSIZE64, &size) < 0) {
 		printf("BENCH-FAIL %s: BLKGETSIZE64 on %s: %s\n", metric, device, strerror(errno));
 		return 1;
 	}
-	r.slot_bytes = sequential ? BENCH_DISK_SEQ : BENCH_DISK_RANDOM;
-	err = posix_memalign((void **)&r.buffer, 4096, (size_t)qd * r.slot_bytes);
+	d.slot_bytes = sequential ? BENCH_DISK_SEQ : BENCH_DISK_RANDOM;
+	err = posix_memalign((void **)&d.buffer, 4096, (size_t)qd * d.slot_bytes);
 	if (err) {
 		printf("BENCH-FAIL %s: no buffer: %s\n", metric, strerror(err));
 		return 1;
 	}
-	err = uring_setup(&r);
+	memset(&p, 0, sizeof(p));
+	err = uring_setup(&d.u, BENCH_DISK_QD_MAX, &p);
 	if (err < 0) {
 		printf("BENCH-FAIL %s: io_uring_setup: %s\n", metric, strerror(-err));
 		return 1;
 	}
 	struct bench_disk_io io = {
-		.ctx = &r,
-		.buffer = r.buffer,
-		.submit = uring_submit,
-		.reap = uring_reap,
+		.ctx = &d,
+		.buffer = d.buffer,
+		.submit = disk_submit,
+		.reap = disk_reap,
 	};
 	return bench_disk_measure(metric, &io, sequential, qd, size, rounds);
 }

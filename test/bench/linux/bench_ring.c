@@ -1,8 +1,8 @@
 /*
  * Linux side of `ring_nop_b1` ... `ring_nop_b256` and `ring_nop_sqpoll_b32`:
  * io_uring IORING_OP_NOP, in guest instructions per operation (../bench.h).
- * No liburing: io_uring_setup and io_uring_enter through syscall(), the rings
- * mapped with mmap, as Iris's bench_ring does with its own rings.
+ * No liburing: a bare io_uring (uring.h), as Iris's bench_ring uses its own
+ * rings.
  *
  *   bench_ring METRIC BATCH enter|sqpoll [OPS [ROUNDS]]
  *
@@ -19,28 +19,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/io_uring.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "../bench.h"
+#include "uring.h"
 
 struct ring {
-	int fd;
+	struct uring u;
 	int sqpoll;
-	unsigned *sq_tail;
-	unsigned *sq_flags;
-	unsigned sq_mask;
-	unsigned sq_local_tail; /* the tail this program has written */
-	struct io_uring_sqe *sqes;
-	unsigned *cq_head;
-	unsigned *cq_tail;
-	unsigned cq_mask;
-	struct io_uring_cqe *cqes;
 	uint64_t issued;  /* user_data of the next NOP */
 	uint64_t entries; /* io_uring_enter calls */
 	uint64_t bad;     /* completions that are not a NOP's 0 */
@@ -58,79 +46,49 @@ static int ring_setup(struct ring *r, int sqpoll)
 		p.flags |= IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF;
 		p.sq_thread_cpu = 1;
 	}
-	r->fd = (int)syscall(__NR_io_uring_setup, BENCH_RING_SQ_ENTRIES, &p);
-	if (r->fd < 0) {
-		fprintf(stderr, "bench_ring: io_uring_setup: %s\n", strerror(errno));
-		return -1;
-	}
 	r->sqpoll = sqpoll;
-
-	size_t sq_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-	size_t cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	int single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
-	if (single && cq_size > sq_size)
-		sq_size = cq_size;
-	char *sq = mmap(NULL, sq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
-	                IORING_OFF_SQ_RING);
-	char *cq = single ? sq
-	                  : mmap(NULL, cq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-	                         r->fd, IORING_OFF_CQ_RING);
-	void *sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
-	                  MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
-	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
-		fprintf(stderr, "bench_ring: mmap of the rings: %s\n", strerror(errno));
+	int err = uring_setup(&r->u, BENCH_RING_SQ_ENTRIES, &p);
+	if (err < 0) {
+		fprintf(stderr, "bench_ring: %s: %s\n",
+		        r->u.fd < 0 ? "io_uring_setup" : "mmap of the rings", strerror(-err));
 		return -1;
 	}
-	r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-	r->sq_flags = (unsigned *)(sq + p.sq_off.flags);
-	r->sq_mask = *(unsigned *)(sq + p.sq_off.ring_mask);
-	r->sq_local_tail = *r->sq_tail;
-	r->sqes = sqes;
-	r->cq_head = (unsigned *)(cq + p.cq_off.head);
-	r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
-	r->cq_mask = *(unsigned *)(cq + p.cq_off.ring_mask);
-	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-	/* Slot i of the SQ index array names SQE i, once and for all. */
-	unsigned *array = (unsigned *)(sq + p.sq_off.array);
-	for (unsigned i = 0; i < p.sq_entries; i++)
-		array[i] = i;
 	return 0;
 }
 
 static int ring_enter(struct ring *r, unsigned to_submit, unsigned min_complete, unsigned flags)
 {
 	r->entries++;
-	return (int)syscall(__NR_io_uring_enter, r->fd, to_submit, min_complete, flags, NULL, 0);
+	return uring_enter(&r->u, to_submit, min_complete, flags);
 }
 
 /* Consumes the completions in the CQ; returns how many there were. */
 static unsigned ring_reap(struct ring *r)
 {
-	unsigned head = *r->cq_head;
-	unsigned tail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+	unsigned head = *r->u.cq_head;
+	unsigned tail = uring_cq_tail(&r->u);
 	unsigned n = tail - head;
 
 	for (; head != tail; head++) {
-		const struct io_uring_cqe *cqe = &r->cqes[head & r->cq_mask];
+		const struct io_uring_cqe *cqe = &r->u.cqes[head & r->u.cq_mask];
 		if (cqe->res != 0 || cqe->user_data >= r->issued)
 			r->bad++;
 	}
-	__atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+	uring_cq_consume(&r->u, head);
 	return n;
 }
 
 /* Submits `batch` NOPs and waits for all of them; returns 0, or -1 if a call failed. */
 static int ring_step(struct ring *r, unsigned batch)
 {
-	unsigned tail = r->sq_local_tail;
+	unsigned tail = r->u.sq_local_tail;
 
 	for (unsigned i = 0; i < batch; i++, tail++)
-		r->sqes[tail & r->sq_mask] = (struct io_uring_sqe){
+		r->u.sqes[tail & r->u.sq_mask] = (struct io_uring_sqe){
 			.opcode = IORING_OP_NOP,
 			.user_data = r->issued++,
 		};
-	r->sq_local_tail = tail;
-	__atomic_store_n(r->sq_tail, tail, __ATOMIC_RELEASE);
+	uring_sq_publish(&r->u, tail);
 
 	unsigned done = 0;
 	if (!r->sqpoll) {
@@ -143,7 +101,7 @@ static int ring_step(struct ring *r, unsigned batch)
 	} else {
 		/* The tail store must be visible before the flag is read (as liburing does). */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (__atomic_load_n(r->sq_flags, __ATOMIC_RELAXED) & IORING_SQ_NEED_WAKEUP)
+		if (__atomic_load_n(r->u.sq_flags, __ATOMIC_RELAXED) & IORING_SQ_NEED_WAKEUP)
 			if (ring_enter(r, 0, 0, IORING_ENTER_SQ_WAKEUP) < 0)
 				return -1;
 	}
