@@ -50,6 +50,22 @@ struct iris_bar {
 #define IRIS_IRQ_MSI  2
 #define IRIS_IRQ_MSIX 3
 
+/* Where a device sits (iris_device_info.bus_type). */
+#define IRIS_BUS_PCI      0
+#define IRIS_BUS_PLATFORM 1 /* legacy devices the kernel knows of: "com1", "i8042", "framebuffer" \
+	                     */
+
+/* The boot framebuffer's geometry and pixel format (the "framebuffer" platform device). */
+struct iris_fb_format {
+	uint32_t width, height; /* pixels */
+	uint32_t pitch;         /* bytes per line */
+	uint8_t bpp;            /* bits per pixel: 16, 24 or 32 */
+	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+	uint8_t reserved;
+};
+
+#define IRIS_DEVICE_NAME_MAX 16
+
 struct iris_device_info {
 	uint32_t index; /* position in the kernel's enumeration */
 	uint16_t segment;
@@ -62,6 +78,10 @@ struct iris_device_info {
 	uint32_t irq_modes;    /* bit (1 << IRIS_IRQ_*) per mode offered */
 	uint32_t open;         /* 1 while a handle to it is open */
 	struct iris_bar bar[IRIS_PCI_BARS];
+	uint32_t bus_type;               /* IRIS_BUS_PCI or IRIS_BUS_PLATFORM */
+	uint32_t isa_irq;                /* platform: its ISA interrupt (INTx mode), else 0 */
+	char name[IRIS_DEVICE_NAME_MAX]; /* platform: what it is; PCI: "" */
+	struct iris_fb_format fb;        /* the framebuffer device: its format; else zeros */
 };
 
 /* Flags of SYS_DEVICE_OPEN. */

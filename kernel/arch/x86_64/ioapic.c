@@ -140,23 +140,31 @@ int ioapic_route_gsi(uint32_t gsi, uint8_t vector, uint32_t dest, bool level, bo
 	return 0;
 }
 
-int ioapic_route_isa(uint8_t isa_irq, uint8_t vector, uint32_t dest)
+int ioapic_isa_gsi(uint8_t isa_irq, bool *level, bool *active_low)
 {
 	uint32_t gsi = isa_irq;
-	bool level = false, active_low = false;
-
+	*level = *active_low = false;
 	if (isa_irq > 15)
 		return -EINVAL;
 	for (unsigned i = 0; i < ioapic_acpi->override_count; i++) {
 		const struct acpi_override *o = &ioapic_acpi->overrides[i];
 		if (o->source == isa_irq) {
 			gsi = o->gsi;
-			level = o->level;
-			active_low = o->active_low;
+			*level = o->level;
+			*active_low = o->active_low;
 		}
 	}
-	int err = ioapic_route_gsi(gsi, vector, dest, level, active_low);
-	return err ? err : (int)gsi;
+	return (int)gsi;
+}
+
+int ioapic_route_isa(uint8_t isa_irq, uint8_t vector, uint32_t dest)
+{
+	bool level, active_low;
+	int gsi = ioapic_isa_gsi(isa_irq, &level, &active_low);
+	if (gsi < 0)
+		return gsi;
+	int err = ioapic_route_gsi((uint32_t)gsi, vector, dest, level, active_low);
+	return err ? err : gsi;
 }
 
 static int ioapic_set_mask(uint32_t gsi, bool masked)

@@ -32,6 +32,9 @@ int ioapic_route_gsi(uint32_t gsi, uint8_t vector, uint32_t dest, bool level, bo
  */
 int ioapic_route_isa(uint8_t isa_irq, uint8_t vector, uint32_t dest);
 
+/* The GSI, trigger and polarity of ISA IRQ `isa_irq` (0-15) after the MADT's overrides. */
+int ioapic_isa_gsi(uint8_t isa_irq, bool *level, bool *active_low);
+
 /* Mask or unmask one GSI; 0 or -ENOENT. */
 int ioapic_mask(uint32_t gsi);
 int ioapic_unmask(uint32_t gsi);

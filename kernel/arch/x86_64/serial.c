@@ -31,6 +31,11 @@ bool serial_init(void)
 	return true;
 }
 
+bool serial_present(void)
+{
+	return present;
+}
+
 static void serial_putc(char c)
 {
 	/* Bounded wait: a wedged UART must not hang the kernel log. */

@@ -8,4 +8,8 @@
 
 /* Programs COM1 for 115200 8N1; returns false if no UART answers there. */
 bool serial_init(void);
+
+/* Whether COM1 answered serial_init(), and its first port. */
+bool serial_present(void);
+#define SERIAL_COM1_PORT 0x3f8
 void serial_write(const char *s, unsigned long len);

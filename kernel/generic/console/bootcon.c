@@ -1,6 +1,7 @@
 #include <console/bootcon.h>
 #include <console/fbcon.h>
 #include <console/log.h>
+#include <debug/panic.h>
 #include <lib/string.h>
 #include <mm/layout.h>
 #include <x86_64/paging.h>
@@ -49,9 +50,18 @@ static void text_write(const char *s, unsigned long len)
 	}
 }
 
+/* A console server owns the screen: the log stays off it, except for a panic. */
+static bool handed_over;
+
 static void fb_write(const char *s, unsigned long len)
 {
-	fbcon_write(&fbcon, s, len);
+	if (!__atomic_load_n(&handed_over, __ATOMIC_ACQUIRE) || panic_in_progress())
+		fbcon_write(&fbcon, s, len);
+}
+
+void bootcon_hand_over(bool to_user)
+{
+	__atomic_store_n(&handed_over, to_user, __ATOMIC_RELEASE);
 }
 
 static struct log_sink fb_sink = { .write = fb_write };

@@ -1,4 +1,5 @@
 #include <acpi/acpi.h>
+#include <boot/bootinfo.h>
 #include <console/log.h>
 #include <dev/pci.h>
 #include <lib/string.h>
@@ -6,6 +7,7 @@
 #include <x86_64/cpu.h>
 #include <x86_64/paging.h>
 #include <x86_64/platform.h>
+#include <x86_64/serial.h>
 
 #define PCI_CONFIG_ADDRESS 0xcf8
 #define PCI_CONFIG_DATA    0xcfc
@@ -246,6 +248,64 @@ static void scan_bus(uint16_t seg, uint8_t bus, int depth)
 	}
 }
 
+/* Appends a platform device; returns it, or NULL when the table is full. */
+static struct pci_function *platform_add(const char *name, uint32_t isa_irq)
+{
+	if (nfunctions == PCI_MAX_FUNCTIONS) {
+		dropped++;
+		return NULL;
+	}
+	struct pci_function *f = &functions[nfunctions];
+	*f = (struct pci_function){ .header_type = 0 };
+	f->info.index = nfunctions++;
+	f->info.bus_type = IRIS_BUS_PLATFORM;
+	f->info.isa_irq = isa_irq;
+	if (isa_irq)
+		f->info.irq_modes = 1u << IRIS_IRQ_INTX;
+	strlcpy(f->info.name, name, sizeof(f->info.name));
+	return f;
+}
+
+static void port_bar(struct pci_function *f, unsigned i, uint64_t base, uint64_t size)
+{
+	f->info.bar[i] = (struct iris_bar){ .base = base, .size = size, .kind = IRIS_BAR_PORT };
+}
+
+/* COM1 if it answered, the i8042 if its status port does, the framebuffer GRUB set up. */
+static void platform_devices_add(void)
+{
+	struct pci_function *f;
+	if (serial_present() && (f = platform_add("com1", 4)))
+		port_bar(f, 0, SERIAL_COM1_PORT, 8);
+	if (inb(0x64) != 0xff && (f = platform_add("i8042", 1))) {
+		port_bar(f, 0, 0x60, 1); /* data */
+		port_bar(f, 1, 0x64, 1); /* status and command */
+	}
+	const struct boot_framebuffer *fb = &boot_info.fb;
+	if (boot_info.has_framebuffer && fb->type == 1 && !(fb->addr & (PAGE_SIZE - 1)) &&
+	    (f = platform_add("framebuffer", 0))) {
+		uint64_t size = (uint64_t)fb->pitch * fb->height;
+		f->info.bar[0] = (struct iris_bar){ .base = fb->addr,
+			                            .size = (size + PAGE_SIZE - 1) &
+			                                    ~(uint64_t)(PAGE_SIZE - 1),
+			                            .kind = IRIS_BAR_MMIO,
+			                            .flags = IRIS_BAR_PREFETCH };
+		f->info.class_code = 0x03;
+		f->info.fb = (struct iris_fb_format){
+			.width = fb->width,
+			.height = fb->height,
+			.pitch = fb->pitch,
+			.bpp = fb->bpp,
+			.red_pos = fb->red_pos,
+			.red_size = fb->red_size,
+			.green_pos = fb->green_pos,
+			.green_size = fb->green_size,
+			.blue_pos = fb->blue_pos,
+			.blue_size = fb->blue_size,
+		};
+	}
+}
+
 unsigned pci_init(void)
 {
 	const struct acpi_info *acpi = platform_acpi();
@@ -256,8 +316,10 @@ unsigned pci_init(void)
 	} else {
 		scan_bus(0, 0, 0);
 	}
-	pr_info("pci: %u functions through %s%s\n", nfunctions,
-	        use_ecam() ? "ECAM (MCFG)" : "ports 0xcf8/0xcfc",
+	unsigned npci = nfunctions;
+	platform_devices_add();
+	pr_info("pci: %u functions through %s, %u platform devices%s\n", npci,
+	        use_ecam() ? "ECAM (MCFG)" : "ports 0xcf8/0xcfc", nfunctions - npci,
 	        dropped ? " (some dropped: table full)" : "");
 	for (unsigned i = 0; i < nfunctions; i++) {
 		const struct iris_device_info *d = &functions[i].info;

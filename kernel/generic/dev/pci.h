@@ -3,6 +3,11 @@
  * the ACPI MCFG table describes, or configuration mechanism #1 (ports
  * 0xCF8/0xCFC) without one. Each function becomes a device object
  * (obj/device.c); drivers reach it only through a device handle.
+ *
+ * The same table ends with the platform devices the kernel knows of without
+ * a bus to find them on: COM1, the i8042 keyboard controller and the boot
+ * framebuffer. They have port or memory "BARs", an ISA interrupt and no
+ * configuration space (config_size 0).
  */
 #pragma once
 
@@ -37,15 +42,15 @@
 struct pci_function {
 	uint16_t segment;
 	uint8_t bus, dev, fn;
-	uint8_t header_type;       /* 0 = device, 1 = bridge */
-	volatile uint8_t *ecam;    /* its 4 KiB of configuration space, or NULL: ports */
-	uint16_t config_size;      /* 4096 through ECAM, 256 through ports */
+	uint8_t header_type;    /* 0 = device, 1 = bridge */
+	volatile uint8_t *ecam; /* its 4 KiB of configuration space, or NULL: ports */
+	uint16_t config_size;   /* 4096 through ECAM, 256 through ports, 0 for a platform device */
 	uint8_t msi_cap, msix_cap; /* capability offsets, 0 = absent */
 	uint8_t msi_len;           /* bytes of the MSI capability */
 	struct iris_device_info info;
 };
 
-/* Enumerates every function (bus 0 down through bridges); returns how many. */
+/* Enumerates every function (bus 0 down through bridges), then the platform devices. */
 unsigned pci_init(void);
 
 unsigned pci_count(void);

@@ -1,3 +1,4 @@
+#include <console/bootcon.h>
 #include <console/log.h>
 #include <iris/errno.h>
 #include <lib/string.h>
@@ -74,6 +75,8 @@ static void device_last_handle(struct kobject *o)
 		}
 		kobject_put(&ports->obj);
 	}
+	if (d->pci->info.bus_type == IRIS_BUS_PLATFORM && d->pci->info.fb.width)
+		bootcon_hand_over(false);
 	irq = spin_lock_irqsave(&d->lock);
 	d->open = false;
 	device_unuse(d);
@@ -127,6 +130,8 @@ int device_open(unsigned index, struct device **out)
 	}
 	spin_unlock_irqrestore(&d->lock, irq);
 	if (r == 0) {
+		if (d->pci->info.bus_type == IRIS_BUS_PLATFORM && d->pci->info.fb.width)
+			bootcon_hand_over(true);
 		kobject_get(&d->obj);
 		*out = d;
 	}
@@ -212,6 +217,10 @@ static bool bar_page_shared(struct device *d, uint64_t base, uint64_t size)
 		for (unsigned b = 0; b < IRIS_PCI_BARS; b++) {
 			const struct iris_bar *o = &f->info.bar[b];
 			if (o->kind != IRIS_BAR_MMIO || (f == d->pci && o->base == base))
+				continue;
+			/* The boot framebuffer is the memory of a display controller's BAR. */
+			if (d->pci->info.bus_type == IRIS_BUS_PLATFORM &&
+			    f->info.class_code == 0x03 && o->base <= lo && o->base + o->size >= hi)
 				continue;
 			if (o->base < hi && o->base + o->size > lo)
 				return true;

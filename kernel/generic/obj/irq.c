@@ -400,16 +400,28 @@ static int route_msix(struct irq_obj *irq)
 	return 0;
 }
 
-/* The GSI of the INTx pin: the line firmware wrote into configuration space. */
+/*
+ * The GSI of the INTx pin: for PCI the line firmware wrote into
+ * configuration space (level triggered, active high under QEMU's tables);
+ * for a platform device its ISA IRQ after the MADT's overrides (edge).
+ */
 static int route_intx(struct irq_obj *irq)
 {
 	struct pci_function *f = irq->dev->pci;
-	uint8_t line = (uint8_t)pci_read(f, PCI_INTERRUPT, 1);
-	if (line == 0 || line == 0xff || line >= ioapic_gsi_count())
+	bool level = true, active_low = false;
+	int line;
+	if (f->info.bus_type == IRIS_BUS_PLATFORM) {
+		line = ioapic_isa_gsi((uint8_t)f->info.isa_irq, &level, &active_low);
+	} else {
+		line = (uint8_t)pci_read(f, PCI_INTERRUPT, 1);
+		if (line == 0 || line == 0xff)
+			return -ENOTSUP;
+		uint16_t cmd = (uint16_t)pci_read(f, PCI_COMMAND, 2);
+		pci_write(f, PCI_COMMAND, 2, cmd & ~PCI_CMD_INTX_DISABLE);
+	}
+	if (line < 0 || line >= GSI_MAX || (uint32_t)line >= ioapic_gsi_count())
 		return -ENOTSUP;
-	irq->gsi = line;
-	uint16_t cmd = (uint16_t)pci_read(f, PCI_COMMAND, 2);
-	pci_write(f, PCI_COMMAND, 2, cmd & ~PCI_CMD_INTX_DISABLE);
+	irq->gsi = (uint32_t)line;
 	if (!by_gsi[line]) {
 		uint8_t v = idt_alloc_vector(line_handler);
 		if (!v)
@@ -420,9 +432,7 @@ static int route_intx(struct irq_obj *irq)
 		backoff[line].gsi = line;
 		backoff[line].delay_ms = 0;
 		by_gsi[line] = irq;
-		/* PCI lines are level triggered; firmware's ACPI tables say active high under QEMU.
-		 */
-		if (ioapic_route_gsi(line, v, msi_dest(), true, false) < 0) {
+		if (ioapic_route_gsi((uint32_t)line, v, msi_dest(), level, active_low) < 0) {
 			by_gsi[line] = NULL;
 			idt_set_handler(v, NULL);
 			return -ENOTSUP;
