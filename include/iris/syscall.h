@@ -59,7 +59,10 @@
 #define SYS_DMA_CREATE          39 /* (device, size, flags, uint64_t *phys) -> memory object */
 #define SYS_IRQ_BIND            40 /* (device, struct iris_irq_bind *) -> IRQ handle */
 #define SYS_IRQ_CONTROL         41 /* (irq, IRIS_IRQ_MASK or IRIS_IRQ_UNMASK) -> 0 */
-#define SYS_COUNT               42
+#define SYS_PROCESS_LIST        42 /* (struct iris_process_info *, max, first pid) -> entries filled */
+#define SYS_PROCESS_OPEN        43 /* (pid) -> process handle (READ, MANAGE) */
+#define SYS_POWER               44 /* (IRIS_POWER_OFF or IRIS_POWER_REBOOT) -> does not return */
+#define SYS_COUNT               45
 
 /* The two ways in. */
 #define IRIS_INT_SYSCALL 0x80
@@ -86,6 +89,26 @@
 #define IRIS_STAT_PROCESSES    3 /* processes alive in the system */
 #define IRIS_STAT_THREADS      4 /* threads alive in the system */
 #define IRIS_STAT_CPUS         5
+
+/* What SYS_PROCESS_LIST reports of one process (`ps`). */
+#define IRIS_PROCESS_RUNNING 1 /* some thread runs, is ready or waits */
+#define IRIS_PROCESS_EXITING 2 /* its last thread is ending */
+
+struct iris_process_info {
+	uint64_t pid;
+	uint64_t parent; /* pid of the process that spawned it, 0 for init */
+	char name[32];
+	uint32_t state;   /* IRIS_PROCESS_* */
+	uint32_t threads; /* alive */
+	uint64_t cpu_ns;  /* CPU time its threads used */
+	uint64_t pages;   /* memory pages mapped into its address space (resident) */
+	uint32_t handles; /* open */
+	uint32_t reserved;
+};
+
+/* Operations of SYS_POWER. */
+#define IRIS_POWER_OFF    1 /* ACPI S5 (QEMU: isa-debug-exit as a fallback) */
+#define IRIS_POWER_REBOOT 2 /* ACPI reset register, the i8042, then a triple fault */
 
 /* Limits. */
 #define IRIS_HANDLES_MAX          1024        /* per process */

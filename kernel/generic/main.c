@@ -24,6 +24,7 @@
 #include <x86_64/paging.h>
 #include <x86_64/percpu.h>
 #include <x86_64/platform.h>
+#include <x86_64/power.h>
 #include <x86_64/qemu_exit.h>
 #include <x86_64/serial.h>
 #include <x86_64/smp.h>
@@ -145,6 +146,7 @@ void kernel_main(uint32_t magic, uint32_t mbi_phys)
 	platform_init();
 	pci_init();
 	device_init_all();
+	power_init();
 	print_banner();
 
 	usermode_init_cpu();

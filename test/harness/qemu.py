@@ -44,6 +44,7 @@ def exit_status(value: int) -> int:
 EXPECTED_STATUS = {
     "success": exit_status(EXIT_SUCCESS),
     "panic": exit_status(EXIT_PANIC),
+    "poweroff": 0,  # the guest turned the machine off (ACPI S5): QEMU exits with 0
 }
 
 STATUS_MEANING = {

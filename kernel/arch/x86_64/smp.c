@@ -115,9 +115,17 @@ unsigned smp_online_count(void)
 	return n;
 }
 
+static bool stopping;
+
 void smp_stop_others(void)
 {
+	__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
 	lapic_send_nmi_all_others();
+}
+
+bool smp_stopping(void)
+{
+	return __atomic_load_n(&stopping, __ATOMIC_ACQUIRE);
 }
 
 /* Where ap_boot.S lands: this CPU's own setup, then the scheduler's idle loop. */

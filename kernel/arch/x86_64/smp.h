@@ -14,6 +14,8 @@
 
 #ifndef __ASSEMBLER__
 
+#include <stdbool.h>
+
 struct acpi_info;
 
 /*
@@ -35,7 +37,10 @@ unsigned smp_online_count(void);
  */
 void smp_call_all(void (*fn)(void *), void *arg);
 
-/* Sends an NMI to every other CPU; for panic() only. */
+/* Sends an NMI to every other CPU, which stops it for good (panic, power off). */
 void smp_stop_others(void);
+
+/* Whether smp_stop_others() was called: an NMI then means "stop". */
+bool smp_stopping(void);
 
 #endif

@@ -15,6 +15,7 @@
 #include <x86_64/ioperm.h>
 #include <x86_64/lapic.h>
 #include <x86_64/percpu.h>
+#include <x86_64/smp.h>
 #include <x86_64/trap.h>
 
 extern irq_handler_t irq_handlers[256];
@@ -125,7 +126,7 @@ static bool io_fault(struct trap_frame *tf)
 static void exception(struct trap_frame *tf, bool from_user)
 {
 	if (tf->vector == 2) {
-		if (panic_in_progress())
+		if (panic_in_progress() || smp_stopping())
 			cpu_stop();
 		pr_warn("trap: NMI on CPU %u\n", cpu_current()->id);
 		return;

@@ -105,6 +105,32 @@ struct acpi_info {
 	const void *fadt; /* as returned by the map callback, fadt_len bytes */
 };
 
+/* What powering off and resetting need, from the FADT and the DSDT's \_S5 object. */
+struct acpi_power {
+	uint16_t pm1a_cnt, pm1b_cnt; /* PM1 control ports (0: none) */
+	uint64_t dsdt_phys;          /* 0: none */
+	bool has_s5;
+	uint8_t slp_typa, slp_typb; /* SLP_TYP values for S5 */
+	bool has_reset;             /* the FADT's reset register is supported */
+	uint8_t reset_space;        /* 0 memory, 1 I/O port */
+	uint64_t reset_addr;
+	uint8_t reset_value;
+};
+
+/*
+ * Reads the PM1 control ports, the DSDT address and the reset register from a
+ * checked FADT of `len` bytes into *out (zeroed first). Returns 0, or
+ * -EINVAL if the table is too short for the PM1 fields.
+ */
+int acpi_parse_fadt_power(const void *fadt, size_t len, struct acpi_power *out);
+
+/*
+ * Finds the \_S5 package in a DSDT's AML (`len` bytes, header included) by
+ * its name and reads its first two integers (SLP_TYPa, SLP_TYPb). Returns 0
+ * and sets out->has_s5, or -ENOENT. Reads nothing past `len`.
+ */
+int acpi_find_s5(const void *dsdt, size_t len, struct acpi_power *out);
+
 /*
  * Returns a pointer through which `len` bytes at physical address `phys` can
  * be read, or NULL if that range cannot be mapped. Pointers handed out stay

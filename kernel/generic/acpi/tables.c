@@ -395,6 +395,91 @@ int acpi_parse_hpet(const void *table, size_t len, struct acpi_info *out)
 	return 0;
 }
 
+#define FADT_PM1_LEN   76  /* through PM1b_CNT_BLK */
+#define FADT_RESET_LEN 129 /* through RESET_VALUE */
+#define FADT_XDSDT_LEN 148 /* through X_DSDT */
+#define FADT_RESET_SUP (1u << 10)
+
+int acpi_parse_fadt_power(const void *fadt, size_t len, struct acpi_power *out)
+{
+	const uint8_t *t = fadt;
+	memset(out, 0, sizeof(*out));
+	if (len < FADT_PM1_LEN)
+		return -EINVAL;
+	out->dsdt_phys = rd32(t + 40);
+	uint32_t pm1a = rd32(t + 64), pm1b = rd32(t + 68);
+	out->pm1a_cnt = pm1a <= 0xffff ? (uint16_t)pm1a : 0;
+	out->pm1b_cnt = pm1b <= 0xffff ? (uint16_t)pm1b : 0;
+	if (len >= FADT_RESET_LEN && (rd32(t + 112) & FADT_RESET_SUP) && t[116] <= 1 &&
+	    rd64(t + 120) != 0) {
+		out->has_reset = true;
+		out->reset_space = t[116];
+		out->reset_addr = rd64(t + 120);
+		out->reset_value = t[128];
+	}
+	if (len >= FADT_XDSDT_LEN && rd64(t + 140))
+		out->dsdt_phys = rd64(t + 140);
+	return 0;
+}
+
+/* An AML integer at p (end exclusive): Zero, One, BytePrefix or WordPrefix; -1 if none. */
+static int aml_small_int(const uint8_t *p, const uint8_t *end, const uint8_t **next)
+{
+	if (p >= end)
+		return -1;
+	switch (*p) {
+	case 0x00: /* ZeroOp */
+	case 0x01: /* OneOp */
+		*next = p + 1;
+		return *p;
+	case 0x0a: /* BytePrefix */
+		if (end - p < 2)
+			return -1;
+		*next = p + 2;
+		return p[1];
+	case 0x0b: /* WordPrefix */
+		if (end - p < 3)
+			return -1;
+		*next = p + 3;
+		return rd16(p + 1);
+	default:
+		return -1;
+	}
+}
+
+int acpi_find_s5(const void *dsdt, size_t len, struct acpi_power *out)
+{
+	const uint8_t *t = dsdt, *end = t + len;
+	for (size_t i = ACPI_HEADER_LEN; i + 4 <= len; i++) {
+		if (memcmp(t + i, "_S5_", 4) != 0)
+			continue;
+		/* NameOp, optionally a root prefix, then the name. */
+		if (!(i >= 1 && t[i - 1] == 0x08) &&
+		    !(i >= 2 && t[i - 1] == '\\' && t[i - 2] == 0x08))
+			continue;
+		const uint8_t *p = t + i + 4;
+		if (p >= end || *p != 0x12) /* PackageOp */
+			continue;
+		p++;
+		if (p >= end)
+			continue;
+		size_t follow = *p >> 6; /* PkgLength: 0-3 more bytes */
+		p += 1 + follow;
+		if (p >= end)
+			continue;
+		p++; /* NumElements */
+		int a = aml_small_int(p, end, &p);
+		int b = a < 0 ? -1 : aml_small_int(p, end, &p);
+		if (a < 0)
+			continue;
+		out->has_s5 = true;
+		out->slp_typa = (uint8_t)(a & 7);
+		out->slp_typb = (uint8_t)((b < 0 ? a : b) & 7);
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /* Hands one validated table to its parser; the first table of each kind wins. */
 static void table_dispatch(const uint8_t *t, uint32_t len, uint64_t phys, struct acpi_info *out)
 {

@@ -39,7 +39,7 @@ void vm_space_release(struct vm_space *vm)
 	list_for_each_safe(pos, tmp, &vm->regions)
 	{
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
-		paging_unmap_range(&vm->as, r->start, r->end);
+		vm->resident -= paging_unmap_range(&vm->as, r->start, r->end);
 		list_del(&r->link);
 		kobject_put(&r->vmo->obj);
 		kfree(r);
@@ -295,8 +295,8 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 			spare = NULL;
 		}
 		/* The frames belong to the memory object: only the entries go. */
-		paging_unmap_range(&vm->as, r->start > addr ? r->start : addr,
-		                   r->end < end ? r->end : end);
+		vm->resident -= paging_unmap_range(&vm->as, r->start > addr ? r->start : addr,
+		                                   r->end < end ? r->end : end);
 		if (r->start >= addr && r->end <= end) {
 			list_del(&r->link);
 			list_add(&r->link, &dead);
@@ -386,7 +386,7 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot)
 		}
 		r->prot = prot;
 		if (prot == IRIS_PROT_NONE)
-			paging_unmap_range(&vm->as, r->start, r->end);
+			vm->resident -= paging_unmap_range(&vm->as, r->start, r->end);
 		else
 			paging_protect_range(&vm->as, r->start, r->end,
 			                     map_flags(prot) | r->vmo->map_flags);
@@ -418,8 +418,10 @@ bool vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err)
 		goto out;
 	}
 	pa = vmo_get_page(r->vmo, (r->offset + (page - r->start)) / PAGE_SIZE);
-	if (pa && paging_map(&vm->as, page, pa, map_flags(r->prot) | r->vmo->map_flags) == 0)
+	if (pa && paging_map(&vm->as, page, pa, map_flags(r->prot) | r->vmo->map_flags) == 0) {
+		vm->resident++;
 		ok = true;
+	}
 out:
 	spin_unlock_irqrestore(&vm->lock, irq);
 	return ok;

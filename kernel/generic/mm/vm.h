@@ -38,6 +38,7 @@ struct vm_space {
 	spinlock_t lock;
 	struct list_head regions;
 	uint32_t nregions;    /* at most IRIS_REGIONS_MAX */
+	uint64_t resident;    /* pages mapped (under lock) */
 	uint64_t cpus_active; /* bit i: CPU i has this space loaded (shootdown targets) */
 };
 

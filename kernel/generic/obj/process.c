@@ -106,6 +106,71 @@ static long setup_stack(struct process *p, const void *args, size_t args_len,
 	return r < 0 ? r : (long)sp;
 }
 
+size_t process_list(struct iris_process_info *out, size_t max, uint64_t first)
+{
+	size_t n = 0;
+	bool irq = spin_lock_irqsave(&all_lock);
+	struct list_head *pos;
+	list_for_each(pos, &all_processes)
+	{
+		struct process *p = list_entry(pos, struct process, all_link);
+		if (p->pid < first)
+			continue;
+		if (n == max)
+			break;
+		struct iris_process_info *i = &out[n++];
+		memset(i, 0, sizeof(*i));
+		i->pid = p->pid;
+		i->parent = p->parent;
+		strlcpy(i->name, p->name, sizeof(i->name));
+		spin_lock(&p->lock);
+		i->state = p->exiting ? IRIS_PROCESS_EXITING : IRIS_PROCESS_RUNNING;
+		i->threads = p->threads_alive;
+		struct list_head *t;
+		list_for_each(t, &p->threads)
+		{
+			i->cpu_ns += list_entry(t, struct thread, proc_link)->cpu_ns;
+		}
+		spin_unlock(&p->lock);
+		i->pages = __atomic_load_n(&p->vm.resident, __ATOMIC_RELAXED);
+		i->handles = p->handles.count;
+	}
+	spin_unlock_irqrestore(&all_lock, irq);
+	return n;
+}
+
+/* The live process `pid`, or NULL. all_lock held. */
+static struct process *find_locked(uint64_t pid)
+{
+	struct list_head *pos;
+	list_for_each(pos, &all_processes)
+	{
+		struct process *p = list_entry(pos, struct process, all_link);
+		if (p->pid == pid)
+			return p;
+	}
+	return NULL;
+}
+
+struct process *process_find_descendant(uint64_t pid, uint64_t ancestor, uint64_t ancestor2)
+{
+	bool irq = spin_lock_irqsave(&all_lock);
+	struct process *target = find_locked(pid), *p = target;
+	bool ok = false;
+	/* Up the chain of live parents (pids only grow: a parent is older than its child). */
+	for (int depth = 0; p && p->parent && depth < 64; depth++) {
+		if (p->parent == ancestor || (ancestor2 && p->parent == ancestor2)) {
+			ok = true;
+			break;
+		}
+		p = find_locked(p->parent);
+	}
+	if (ok)
+		kobject_get(&target->obj);
+	spin_unlock_irqrestore(&all_lock, irq);
+	return ok ? target : NULL;
+}
+
 int process_spawn(const char *name, const void *image, size_t len, const void *args,
                   size_t args_len, struct kobject *const *handles, const uint32_t *rights,
                   size_t nhandles, struct process **out, char *err, size_t errlen)
@@ -125,6 +190,7 @@ int process_spawn(const char *name, const void *image, size_t len, const void *a
 		return -ENOMEM;
 	kobject_init(&p->obj, KOBJ_PROCESS, process_destroy);
 	p->pid = __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
+	p->parent = process_current() ? process_current()->pid : 0;
 	strlcpy(p->name, name, sizeof(p->name));
 	p->lock = (spinlock_t)SPINLOCK_INIT;
 	list_init(&p->threads);

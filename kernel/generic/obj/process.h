@@ -21,6 +21,7 @@ struct ioperm;
 struct process {
 	struct kobject obj;
 	uint64_t pid;
+	uint64_t parent; /* pid of the process that spawned it; 0: the kernel did (init) */
 	char name[32];
 	struct vm_space vm;
 	struct handle_table handles;
@@ -35,6 +36,18 @@ struct process {
 	struct list_head all_link; /* every live process */
 	struct ioperm *ioperm;     /* I/O ports it may use, or NULL (x86_64/ioperm.h) */
 };
+
+/*
+ * Fills out[0..max) with the live processes whose pid is >= first, in pid
+ * order; returns how many.
+ */
+size_t process_list(struct iris_process_info *out, size_t max, uint64_t first);
+
+/*
+ * The live process `pid` (a reference) if it descends from the process
+ * `ancestor` or `ancestor2` (pids; 0 matches nothing); NULL otherwise.
+ */
+struct process *process_find_descendant(uint64_t pid, uint64_t ancestor, uint64_t ancestor2);
 
 static inline struct process *process_from(struct kobject *o)
 {

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <x86_64/idt.h>
 #include <x86_64/percpu.h>
+#include <x86_64/power.h>
 #include <x86_64/smp.h>
 
 struct args {
@@ -888,6 +889,57 @@ static long sys_irq_control(const struct args *a)
 	return r;
 }
 
+#define PROCESS_LIST_MAX 64 /* entries per call: list more with a higher first pid */
+
+static long sys_process_list(const struct args *a)
+{
+	uintptr_t buf = a->a[0];
+	uint64_t max = a->a[1], first = a->a[2];
+	if (max > PROCESS_LIST_MAX)
+		max = PROCESS_LIST_MAX;
+	if (!user_range_ok(buf, max * sizeof(struct iris_process_info)))
+		return -EFAULT;
+	struct iris_process_info *info = kmalloc(PROCESS_LIST_MAX * sizeof(*info));
+	if (!info)
+		return -ENOMEM;
+	size_t n = process_list(info, (size_t)max, first);
+	long r = copy_to_user(buf, info, n * sizeof(*info)) < 0 ? -EFAULT : (long)n;
+	kfree(info);
+	return r;
+}
+
+/* Only processes that descend from the caller or from the caller's parent (a shell's jobs). */
+static long sys_process_open(const struct args *a)
+{
+	struct process *p = self();
+	int slot = handle_reserve(&p->handles);
+	if (slot < 0)
+		return slot;
+	struct process *target = process_find_descendant(a->a[0], p->pid, p->parent);
+	if (!target) {
+		handle_unreserve(&p->handles, slot);
+		return -ESRCH;
+	}
+	iris_handle_t h = handle_commit(&p->handles, slot, &target->obj,
+	                                IRIS_RIGHT_READ | IRIS_RIGHT_MANAGE | IRIS_RIGHT_DUPLICATE |
+	                                        IRIS_RIGHT_TRANSFER);
+	kobject_put(&target->obj);
+	return h;
+}
+
+static long sys_power(const struct args *a)
+{
+	if (a->a[0] == IRIS_POWER_OFF) {
+		pr_info("power: turning the machine off (asked by pid %lu)\n", self()->pid);
+		power_off();
+	}
+	if (a->a[0] == IRIS_POWER_REBOOT) {
+		pr_info("power: resetting the machine (asked by pid %lu)\n", self()->pid);
+		power_reboot();
+	}
+	return -EINVAL;
+}
+
 static const syscall_fn table[SYS_COUNT] = {
 	[SYS_ECHO] = sys_echo,
 	[SYS_YIELD] = sys_yield,
@@ -931,6 +983,9 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_DMA_CREATE] = sys_dma_create,
 	[SYS_IRQ_BIND] = sys_irq_bind,
 	[SYS_IRQ_CONTROL] = sys_irq_control,
+	[SYS_PROCESS_LIST] = sys_process_list,
+	[SYS_PROCESS_OPEN] = sys_process_open,
+	[SYS_POWER] = sys_power,
 };
 
 long syscall_invoke(uint64_t nr, const uint64_t args[6])

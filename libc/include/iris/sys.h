@@ -364,6 +364,30 @@ static inline long sys_irq_control(iris_handle_t irq, unsigned op)
 }
 
 /*
+ * Fills info[0..max) with the live processes whose pid is >= first, in pid
+ * order (at most 64 per call); returns how many.
+ */
+static inline long sys_process_list(struct iris_process_info *info, size_t max, uint64_t first)
+{
+	return iris_syscall6(SYS_PROCESS_LIST, (long)info, (long)max, (long)first, 0, 0, 0);
+}
+
+/*
+ * A handle (READ, MANAGE) to process `pid`, which must descend from the
+ * caller or from the caller's parent (a shell's other children); -ESRCH.
+ */
+static inline long sys_process_open(uint64_t pid)
+{
+	return iris_syscall6(SYS_PROCESS_OPEN, (long)pid, 0, 0, 0, 0, 0);
+}
+
+/* IRIS_POWER_OFF or IRIS_POWER_REBOOT: does not return (-EINVAL for anything else). */
+static inline long sys_power(unsigned op)
+{
+	return iris_syscall6(SYS_POWER, op, 0, 0, 0, 0, 0);
+}
+
+/*
  * SYS_CANCEL and SYS_LINK_TIMEOUT act on other entries of a ring, so they
  * only make sense as submissions (iris/ringbuf.h); they have no wrapper here.
  */
