@@ -232,7 +232,7 @@ class QemuCommandTest(unittest.TestCase):
         self.assertEqual(argv[-2:], ["-device", "e1000"])
 
     def test_exit_convention(self):
-        self.assertEqual(qemu.EXPECTED_STATUS, {"success": 33, "panic": 37})
+        self.assertEqual(qemu.EXPECTED_STATUS, {"success": 33, "panic": 37, "poweroff": 0})
         self.assertEqual(qemu.exit_status(qemu.EXIT_FAILURE), 35)
 
 
