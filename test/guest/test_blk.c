@@ -8,7 +8,8 @@
  * LBAs (0, the last ones, random ones), 32 requests in flight, FLUSH,
  * requests past the end refused with -ERANGE while the driver keeps
  * serving, a hand-made client sending malformed requests (each refused,
- * no harm done), and for a bad sector: -EIO for exactly the requests touching it,
+ * no harm done), more clients coming and going than the driver serves at
+ * once, and for a bad sector: -EIO for exactly the requests touching it,
  * among 32 in flight, the rest correct. Then, with several disks, that each
  * one keeps its own data.
  */
@@ -28,7 +29,8 @@
 #define SS        512u
 #define MAX_XFER  256u /* sectors: the driver's limit, and the test's largest request */
 #define NO_BAD    UINT64_MAX
-#define CHECKS    9 /* per disk, +1 with a bad sector */
+#define CHECKS    10 /* per disk, +1 with a bad sector */
+#define VISITORS  40 /* clients one after the other: more than the driver serves at once (16) */
 
 struct disk {
 	char name[IRIS_NS_NAME_MAX];
@@ -302,6 +304,28 @@ static bool check_hostile(struct disk *d)
 	return ok && write_check(d->b, 0, 8, 79) == 0;
 }
 
+/*
+ * Visitors: clients that come and go, one after the other, more of them
+ * than the driver serves at once. Each is answered: the driver lets go of
+ * every client that has left.
+ */
+static bool check_visitors(struct disk *d)
+{
+	for (int i = 0; i < VISITORS; i++) {
+		struct iris_chan c;
+		int r = iris_ns_connect(d->name, &c);
+		if (r == 0) {
+			r = raw_call(&c, BLK_OP_IDENTIFY, NULL, 0, IRIS_HANDLE_INVALID);
+			iris_chan_close(&c);
+		}
+		if (r < 0) {
+			printf("# client %d of %d: %d\n", i + 1, VISITORS, r);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Each disk holds its own data: the same LBA on every disk, a different pattern each. */
 static bool check_separate(void)
 {
@@ -376,6 +400,8 @@ int main(int argc, char **argv)
 		           d->name);
 		ktap_check(check_hostile(d), "%s: a client breaking the rules gets errors, no harm",
 		           d->name);
+		ktap_check(check_visitors(d), "%s: %d clients one after the other, each served",
+		           d->name, VISITORS);
 		if (d->bad != NO_BAD)
 			ktap_check(check_bad_sector(d),
 			           "%s: a failing sector: -EIO for it alone, the rest correct",

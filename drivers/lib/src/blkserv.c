@@ -151,11 +151,16 @@ static void client_request(struct blk_client *c, struct iris_rpc_msg *m)
 	}
 }
 
-/* The client's channel has messages, or its peer is gone. */
+/*
+ * The client's channel has messages, or its peer is gone: HUP (or a failed
+ * poll) closes it at once. (The non-blocking receive never tells: it says
+ * -EAGAIN for a gone peer's empty queue, and a poll armed again would
+ * complete at once with HUP, over and over, the driver never sleeping.)
+ */
 static void client_event(struct driver *d, struct loop_watch *w, int64_t result)
 {
 	struct blk_client *c = w->arg;
-	if (result < 0)
+	if (result < 0 || (result & IRIS_POLL_HUP))
 		c->closing = true;
 	c->serving = true;
 	while (!c->closing) {
@@ -202,14 +207,15 @@ static void disk_add_client(struct blk_disk *disk, iris_handle_t h)
 		client_close(c);
 }
 
-/* ns hands over new clients on the registration channel. */
+/* ns hands over new clients on the registration channel (HUP, or a failed poll: ns is gone). */
 static void disk_accept(struct driver *d, struct loop_watch *w, int64_t result)
 {
 	struct blk_disk *disk = w->arg;
-	(void)result;
 	for (;;) {
 		iris_handle_t h;
 		int r = iris_ns_accept(&disk->listen, &h, 0);
+		if (r == -EAGAIN && (result < 0 || (result & IRIS_POLL_HUP)))
+			r = result < 0 ? (int)result : -EPIPE;
 		if (r == -EAGAIN)
 			break;
 		if (r < 0) {

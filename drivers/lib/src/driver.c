@@ -42,13 +42,17 @@ _Noreturn void driver_crash(void)
 	__builtin_trap();
 }
 
-/* Serves devmgr's requests: PING is answered, CRASH is obeyed. */
+/*
+ * Serves devmgr's requests: PING is answered, CRASH is obeyed. HUP (or a
+ * failed poll) once the channel is drained: devmgr is gone.
+ */
 static void devmgr_event(struct driver *d, struct loop_watch *w, int64_t result)
 {
-	(void)result;
 	for (;;) {
 		struct iris_rpc_msg m;
 		int r = iris_rpc_recv(&d->devmgr, &m, 0);
+		if (r == -EAGAIN && (result < 0 || (result & IRIS_POLL_HUP)))
+			r = result < 0 ? (int)result : -EPIPE;
 		if (r == -EAGAIN)
 			break;
 		if (r < 0) {

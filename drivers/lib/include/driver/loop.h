@@ -45,7 +45,10 @@ int loop_poll(struct driver *d, struct loop_watch *w, iris_handle_t handle, unsi
  * Arms w for a message (or the peer's end) on channel c: raises c's
  * consumer_sleeping flag (docs/channels.md) so that the peer notifies, then
  * polls for IN | HUP. The flag is lowered again before w->fn runs, which
- * should then drain the channel with the non-blocking calls and arm w again.
+ * should then drain the channel with the non-blocking calls and arm w again,
+ * unless the result has HUP: the non-blocking calls never tell that the
+ * peer is gone (they say -EAGAIN), and a poll armed again would complete at
+ * once, over and over.
  */
 int loop_chan(struct driver *d, struct loop_watch *w, struct iris_chan *c);
 
