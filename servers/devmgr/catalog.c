@@ -113,7 +113,12 @@ long catalog_match_devices(iris_handle_t bus, const struct manifest *ms, size_t 
 			k++;
 		if (k == n)
 			continue;
-		if (!driver_add(&ms[k], &info))
+		if (driver_add(&ms[k], &info))
+			continue;
+		if (info.bus_type == IRIS_BUS_PLATFORM)
+			printf("devmgr: %.*s left out: more than %d drivers\n",
+			       (int)sizeof(info.name), info.name, DRIVERS_MAX);
+		else
 			printf("devmgr: %04x:%04x at %02x:%02x.%x left out: more than %d drivers\n",
 			       info.vendor, info.device, info.bus, info.dev, info.fn, DRIVERS_MAX);
 	}

@@ -91,25 +91,36 @@ static bool parse_field(const char *s, size_t n, size_t digits, int32_t *out)
 	return true;
 }
 
+/*
+ * Checks word i as a name of at most max - 1 bytes of letters, digits, '_',
+ * '-' and '.' (`what` names it in messages) and copies it, terminated, into
+ * out[0..max). 0 or -1 with the message.
+ */
+static int copy_name(struct parser *p, size_t i, const char *what, char *out, size_t max, char *err,
+                     size_t errlen)
+{
+	if (p->wlen[i] >= max)
+		return fail(err, errlen, p->line, "%s longer than %zu bytes", what, max - 1);
+	for (size_t k = 0; k < p->wlen[i]; k++) {
+		char c = p->word[i][k];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+		if (!ok)
+			return fail(err, errlen, p->line, "bad character '%c' in the %s", c, what);
+	}
+	memcpy(out, p->word[i], p->wlen[i]);
+	out[p->wlen[i]] = '\0';
+	return 0;
+}
+
 static int do_driver(struct parser *p, struct manifest *m, char *err, size_t errlen)
 {
 	if (p->seen_driver)
 		return fail(err, errlen, p->line, "a second driver line");
 	if (p->nwords != 2)
 		return fail(err, errlen, p->line, "driver takes one name");
-	if (p->wlen[1] >= MANIFEST_DRIVER_MAX)
-		return fail(err, errlen, p->line, "driver name longer than %d bytes",
-		            MANIFEST_DRIVER_MAX - 1);
-	for (size_t i = 0; i < p->wlen[1]; i++) {
-		char c = p->word[1][i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		          (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-		if (!ok)
-			return fail(err, errlen, p->line, "bad character '%c' in the driver name",
-			            c);
-	}
-	memcpy(m->driver, p->word[1], p->wlen[1]);
-	m->driver[p->wlen[1]] = '\0';
+	if (copy_name(p, 1, "driver name", m->driver, sizeof(m->driver), err, errlen) < 0)
+		return -1;
 	p->seen_driver = true;
 	return 0;
 }
@@ -117,9 +128,22 @@ static int do_driver(struct parser *p, struct manifest *m, char *err, size_t err
 static int do_match(struct parser *p, struct manifest *m, char *err, size_t errlen)
 {
 	if (p->nwords < 2)
-		return fail(err, errlen, p->line, "match takes `class` or `id`");
-	struct manifest_match mm = { 0, { MANIFEST_ANY, MANIFEST_ANY, MANIFEST_ANY } };
+		return fail(err, errlen, p->line, "match takes `class`, `id` or `name`");
+	if (m->nmatch == MANIFEST_MATCH_MAX)
+		return fail(err, errlen, p->line, "more than %d match lines", MANIFEST_MATCH_MAX);
+	struct manifest_match mm = { 0, { MANIFEST_ANY, MANIFEST_ANY, MANIFEST_ANY }, "" };
 	size_t fields, digits;
+	if (word_is(p, 1, "name")) {
+		if (p->nwords != 3)
+			return fail(err, errlen, p->line, "match name takes one name");
+		mm.kind = MANIFEST_MATCH_NAME;
+		if (p->wlen[2] == 1 && p->word[2][0] == '*')
+			return fail(err, errlen, p->line, "match name takes a name, not *");
+		if (copy_name(p, 2, "device name", mm.name, sizeof(mm.name), err, errlen) < 0)
+			return -1;
+		m->match[m->nmatch++] = mm;
+		return 0;
+	}
 	if (word_is(p, 1, "class")) {
 		mm.kind = MANIFEST_MATCH_CLASS;
 		fields = 3;
@@ -129,7 +153,7 @@ static int do_match(struct parser *p, struct manifest *m, char *err, size_t errl
 		fields = 2;
 		digits = 4;
 	} else {
-		return fail(err, errlen, p->line, "unknown match \"%.*s\" (class or id)",
+		return fail(err, errlen, p->line, "unknown match \"%.*s\" (class, id or name)",
 		            SHOW(p, 1));
 	}
 	if (p->nwords != 2 + fields)
@@ -140,8 +164,6 @@ static int do_match(struct parser *p, struct manifest *m, char *err, size_t errl
 			return fail(err, errlen, p->line,
 			            "\"%.*s\" is not * or a hex number of at most %zu digits",
 			            SHOW(p, 2 + i), digits);
-	if (m->nmatch == MANIFEST_MATCH_MAX)
-		return fail(err, errlen, p->line, "more than %d match lines", MANIFEST_MATCH_MAX);
 	m->match[m->nmatch++] = mm;
 	return 0;
 }
@@ -262,14 +284,34 @@ static bool field_ok(int32_t want, unsigned have)
 	return want == MANIFEST_ANY || (unsigned)want == have;
 }
 
+/*
+ * Whether the device's name is the match line's: equal up to their NUL, and
+ * never read past either array (the kernel's may fill all of its bytes).
+ */
+static bool name_is(const struct iris_device_info *info, const struct manifest_match *mm)
+{
+	for (size_t k = 0; k < IRIS_DEVICE_NAME_MAX; k++) {
+		if (info->name[k] != mm->name[k])
+			return false;
+		if (info->name[k] == '\0')
+			return true;
+	}
+	return false; /* 16 bytes, no NUL: not a name a manifest holds */
+}
+
 bool manifest_matches(const struct manifest *m, const struct iris_device_info *info)
 {
 	for (size_t i = 0; i < m->nmatch && i < MANIFEST_MATCH_MAX; i++) {
 		const struct manifest_match *mm = &m->match[i];
-		if (mm->kind == MANIFEST_MATCH_CLASS && field_ok(mm->v[0], info->class_code) &&
-		    field_ok(mm->v[1], info->subclass) && field_ok(mm->v[2], info->prog_if))
+		bool pci = info->bus_type == IRIS_BUS_PCI;
+		if (info->bus_type == IRIS_BUS_PLATFORM && mm->kind == MANIFEST_MATCH_NAME &&
+		    mm->name[0] && name_is(info, mm))
 			return true;
-		if (mm->kind == MANIFEST_MATCH_ID && field_ok(mm->v[0], info->vendor) &&
+		if (pci && mm->kind == MANIFEST_MATCH_CLASS &&
+		    field_ok(mm->v[0], info->class_code) && field_ok(mm->v[1], info->subclass) &&
+		    field_ok(mm->v[2], info->prog_if))
+			return true;
+		if (pci && mm->kind == MANIFEST_MATCH_ID && field_ok(mm->v[0], info->vendor) &&
 		    field_ok(mm->v[1], info->device))
 			return true;
 	}

@@ -6,6 +6,7 @@
  *   driver ahci                # the boot module to start (once, required)
  *   match class 01 06 01       # class subclass prog-if, hex; any may be *
  *   match id 8086 2922         # vendor device, hex; either may be *
+ *   match name com1            # a platform device by its kernel name
  *   rights mmio irq dma        # of mmio ports irq dma config (at most once)
  *   args --queue-depth 32      # extra arguments for the driver (at most once)
  *
@@ -30,11 +31,14 @@
 #define MANIFEST_TEXT_MAX   (64u << 10)
 #define MANIFEST_ANY        (-1) /* a `*` in a match line */
 
-enum { MANIFEST_MATCH_CLASS = 1, MANIFEST_MATCH_ID };
+/* class and id lines match PCI functions only, name lines platform devices only. */
+enum { MANIFEST_MATCH_CLASS = 1, MANIFEST_MATCH_ID, MANIFEST_MATCH_NAME };
 
 struct manifest_match {
 	int kind;     /* MANIFEST_MATCH_* */
 	int32_t v[3]; /* class: class, subclass, prog-if; id: vendor, device; or MANIFEST_ANY */
+	char name[IRIS_DEVICE_NAME_MAX]; /* name: the device's name (letters, digits, '_', '-',
+	                                    '.'); else "" */
 };
 
 struct manifest {
@@ -54,7 +58,11 @@ struct manifest {
  */
 int manifest_parse(const char *text, size_t len, struct manifest *m, char *err, size_t errlen);
 
-/* Whether one of m's match lines matches the device. */
+/*
+ * Whether one of m's match lines matches the device: class and id lines a
+ * PCI function (bus_type IRIS_BUS_PCI), name lines a platform device
+ * (IRIS_BUS_PLATFORM) whose name is the line's.
+ */
 bool manifest_matches(const struct manifest *m, const struct iris_device_info *info);
 
 /* The name of a device right (IRIS_RIGHT_DEV_*, one bit), or NULL. */

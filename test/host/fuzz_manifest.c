@@ -4,11 +4,14 @@
  *  - manifest_parse returns 0 or -1, with the same answer whatever the size
  *    of the error buffer, and the message is NUL-terminated inside it;
  *  - an accepted manifest is well formed: a driver name of allowed
- *    characters, 1..MANIFEST_MATCH_MAX match lines with fields in range,
+ *    characters, 1..MANIFEST_MATCH_MAX match lines with fields in range
+ *    (a name line: a device name of allowed characters and no fields),
  *    rights among the device rights, args printable words one space apart;
  *  - written back out as text it parses again to the very same manifest;
  *  - manifest_matches agrees with a plain reading of the match lines on a
- *    device made from the input's bytes.
+ *    device made from the input's bytes (PCI or platform, its name
+ *    possibly unterminated), and every line matches the device it
+ *    describes and no device of the other bus.
  * A broken promise traps.
  *
  * clang -std=c11 -Wall -Wextra -Werror -g -fsanitize=fuzzer,address,undefined \
@@ -40,20 +43,33 @@ static bool name_char(char c)
 	       c == '_' || c == '-' || c == '.';
 }
 
+/* A terminated, non-empty name of allowed characters in buf[0..cap). */
+static void check_name(const char *buf, size_t cap)
+{
+	size_t n = bounded_len(buf, cap);
+	expect(n > 0 && n < cap);
+	for (size_t i = 0; i < n; i++)
+		expect(name_char(buf[i]));
+}
+
 static void check_well_formed(const struct manifest *m)
 {
-	size_t n = bounded_len(m->driver, sizeof(m->driver));
-	expect(n > 0 && n < sizeof(m->driver));
-	for (size_t i = 0; i < n; i++)
-		expect(name_char(m->driver[i]));
+	check_name(m->driver, sizeof(m->driver));
 	expect(m->nmatch >= 1 && m->nmatch <= MANIFEST_MATCH_MAX);
 	for (size_t i = 0; i < m->nmatch; i++) {
 		const struct manifest_match *mm = &m->match[i];
 		int32_t max = mm->kind == MANIFEST_MATCH_CLASS ? 0xff : 0xffff;
-		expect(mm->kind == MANIFEST_MATCH_CLASS || mm->kind == MANIFEST_MATCH_ID);
+		expect(mm->kind == MANIFEST_MATCH_CLASS || mm->kind == MANIFEST_MATCH_ID ||
+		       mm->kind == MANIFEST_MATCH_NAME);
 		for (int k = 0; k < 3; k++)
 			expect(mm->v[k] == MANIFEST_ANY || (mm->v[k] >= 0 && mm->v[k] <= max));
 		expect(mm->kind == MANIFEST_MATCH_CLASS || mm->v[2] == MANIFEST_ANY);
+		if (mm->kind == MANIFEST_MATCH_NAME) {
+			check_name(mm->name, sizeof(mm->name));
+			expect(mm->v[0] == MANIFEST_ANY && mm->v[1] == MANIFEST_ANY);
+		} else {
+			expect(mm->name[0] == '\0');
+		}
 	}
 	expect((m->rights & ~(uint32_t)IRIS_RIGHTS_DEVICE) == 0);
 	size_t a = bounded_len(m->args, sizeof(m->args));
@@ -78,6 +94,10 @@ static size_t format(const struct manifest *m, char *out, size_t cap)
 	size_t n = (size_t)snprintf(out, cap, "driver %s\n", m->driver);
 	for (size_t i = 0; i < m->nmatch; i++) {
 		const struct manifest_match *mm = &m->match[i];
+		if (mm->kind == MANIFEST_MATCH_NAME) {
+			n += (size_t)snprintf(out + n, cap - n, "match name %s\n", mm->name);
+			continue;
+		}
 		int fields = mm->kind == MANIFEST_MATCH_CLASS ? 3 : 2;
 		n += (size_t)snprintf(out + n, cap - n, "match %s",
 		                      mm->kind == MANIFEST_MATCH_CLASS ? "class" : "id");
@@ -106,7 +126,8 @@ static bool same(const struct manifest *a, const struct manifest *b)
 		return false;
 	for (size_t i = 0; i < a->nmatch; i++)
 		if (a->match[i].kind != b->match[i].kind ||
-		    memcmp(a->match[i].v, b->match[i].v, sizeof(a->match[i].v)) != 0)
+		    memcmp(a->match[i].v, b->match[i].v, sizeof(a->match[i].v)) != 0 ||
+		    memcmp(a->match[i].name, b->match[i].name, sizeof(a->match[i].name)) != 0)
 			return false;
 	return true;
 }
@@ -116,6 +137,14 @@ static bool reference_match(const struct manifest *m, const struct iris_device_i
 	bool any = false;
 	for (size_t i = 0; i < m->nmatch; i++) {
 		const int32_t *v = m->match[i].v;
+		if (m->match[i].kind == MANIFEST_MATCH_NAME) {
+			size_t n = strlen(m->match[i].name);
+			any = any || (d->bus_type == IRIS_BUS_PLATFORM && n < sizeof(d->name) &&
+			              memcmp(d->name, m->match[i].name, n + 1) == 0);
+			continue;
+		}
+		if (d->bus_type != IRIS_BUS_PCI)
+			continue;
 		int32_t have[3] = { d->class_code, d->subclass, d->prog_if };
 		if (m->match[i].kind == MANIFEST_MATCH_ID) {
 			have[0] = d->vendor;
@@ -152,19 +181,48 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	expect(manifest_parse(text, n, &again, err, sizeof(err)) == 0);
 	expect(same(&m, &again));
 
+	/*
+	 * A device from the input's first bytes: ids, class, bus, and a name
+	 * from the input's words (bytes 8.. up to a blank), unterminated when
+	 * it fills the field.
+	 */
 	struct iris_device_info d = { 0 };
-	uint8_t b[7] = { 0 };
+	uint8_t b[8] = { 0 };
 	memcpy(b, data, size < sizeof(b) ? size : sizeof(b));
 	d.vendor = (uint16_t)(b[0] | b[1] << 8);
 	d.device = (uint16_t)(b[2] | b[3] << 8);
 	d.class_code = b[4];
 	d.subclass = b[5];
 	d.prog_if = b[6];
+	d.bus_type = b[7] % 3; /* PCI, platform, or a bus nobody knows */
+	for (size_t i = 8, k = 0; i < size && k < sizeof(d.name) && data[i] > ' '; i++)
+		d.name[k++] = (char)data[i];
 	expect(manifest_matches(&m, &d) == reference_match(&m, &d));
-	/* Every match line matches the device it describes (wildcards as 0). */
+	/* So does the device named after each name line's name, or its prefix. */
+	for (size_t i = 0; i < m.nmatch; i++) {
+		if (m.match[i].kind != MANIFEST_MATCH_NAME)
+			continue;
+		struct iris_device_info p = d;
+		size_t n = strlen(m.match[i].name);
+		memset(p.name, 0, sizeof(p.name));
+		memcpy(p.name, m.match[i].name, n - (b[0] & 1));
+		expect(manifest_matches(&m, &p) == reference_match(&m, &p));
+	}
+	/*
+	 * Every match line matches the device it describes (wildcards as 0), and
+	 * never the same one on the other bus.
+	 */
 	for (size_t i = 0; i < m.nmatch; i++) {
 		const int32_t *v = m.match[i].v;
 		struct iris_device_info e = { 0 };
+		if (m.match[i].kind == MANIFEST_MATCH_NAME) {
+			memcpy(e.name, m.match[i].name, sizeof(e.name));
+			e.bus_type = IRIS_BUS_PLATFORM;
+			expect(manifest_matches(&m, &e));
+			e.bus_type = IRIS_BUS_PCI;
+			expect(manifest_matches(&m, &e) == reference_match(&m, &e));
+			continue;
+		}
 		if (m.match[i].kind == MANIFEST_MATCH_ID) {
 			e.vendor = (uint16_t)(v[0] == MANIFEST_ANY ? 0 : v[0]);
 			e.device = (uint16_t)(v[1] == MANIFEST_ANY ? 0 : v[1]);
@@ -174,6 +232,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			e.prog_if = (uint8_t)(v[2] == MANIFEST_ANY ? 0 : v[2]);
 		}
 		expect(manifest_matches(&m, &e));
+		e.bus_type = IRIS_BUS_PLATFORM; /* nameless: no name line matches it either */
+		expect(!manifest_matches(&m, &e));
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * Host unit test of devmgr's manifest parser (servers/devmgr/manifest.c):
- * the directives, wildcards and matching, and one test per error, each
+ * the directives, wildcards and matching (PCI functions by class and id,
+ * platform devices by name), and one test per error, each
  * naming the offending line.
  */
 #include "../../servers/devmgr/manifest.h"
@@ -90,6 +91,55 @@ static void test_minimal_and_wildcards(void)
 	CHECK(manifest_matches(&m, &(struct iris_device_info){ 0 }));
 }
 
+/* A platform device named `name` (at most IRIS_DEVICE_NAME_MAX bytes, terminated or not). */
+static struct iris_device_info platform(const char *name)
+{
+	struct iris_device_info d = { 0 };
+	d.bus_type = IRIS_BUS_PLATFORM;
+	for (size_t i = 0; i < sizeof(d.name) && name[i]; i++)
+		d.name[i] = name[i];
+	return d;
+}
+
+static void test_platform(void)
+{
+	CHECK(parse("driver uart\nmatch name com1\nrights ports irq\n") == 0);
+	CHECK(m.nmatch == 1 && m.match[0].kind == MANIFEST_MATCH_NAME);
+	CHECK(strcmp(m.match[0].name, "com1") == 0);
+	CHECK(m.rights == (IRIS_RIGHT_DEV_PORTS | IRIS_RIGHT_DEV_IRQ));
+	struct iris_device_info com1 = platform("com1");
+	CHECK(manifest_matches(&m, &com1));
+	CHECK(!manifest_matches(&m, &(struct iris_device_info){ 0 })); /* PCI, no name */
+	CHECK(!manifest_matches(&m, &(struct iris_device_info){ .name = "com1" })); /* PCI */
+	struct iris_device_info other = platform("com10");
+	CHECK(!manifest_matches(&m, &other));
+	other = platform("com");
+	CHECK(!manifest_matches(&m, &other));
+	other = platform("COM1");
+	CHECK(!manifest_matches(&m, &other));
+	other = com1;
+	other.bus_type = 7; /* a bus this devmgr does not know */
+	CHECK(!manifest_matches(&m, &other));
+
+	/* PCI lines never match a platform device, whatever its ids; name lines no PCI one. */
+	CHECK(parse("driver any\nmatch class * * *\nmatch id * *\n") == 0);
+	CHECK(!manifest_matches(&m, &com1));
+	CHECK(manifest_matches(&m, &(struct iris_device_info){ .vendor = 1 }));
+
+	/* Mixed lines, and a name that fills the kernel's whole field. */
+	CHECK(parse("driver kbd\nmatch id 8086 1234\nmatch name i8042\n"
+	            "match name abcdefghijklmno\n") == 0);
+	CHECK(m.nmatch == 3 && strcmp(m.match[2].name, "abcdefghijklmno") == 0);
+	struct iris_device_info i8042 = platform("i8042");
+	CHECK(manifest_matches(&m, &i8042));
+	CHECK(manifest_matches(&m,
+	                       &(struct iris_device_info){ .vendor = 0x8086, .device = 0x1234 }));
+	struct iris_device_info longest = platform("abcdefghijklmno");
+	CHECK(manifest_matches(&m, &longest));
+	struct iris_device_info unterminated = platform("abcdefghijklmnop");
+	CHECK(!manifest_matches(&m, &unterminated));
+}
+
 static void test_errors(void)
 {
 	CHECK(refused("driver a\nmatch id 1 2\nfoo bar\n", "line 3: unknown directive \"foo\""));
@@ -103,6 +153,12 @@ static void test_errors(void)
 	CHECK(refused("driver a/b\n", "line 1: bad character '/'"));
 	CHECK(refused("driver a\nmatch\n", "line 2: match takes"));
 	CHECK(refused("driver a\nmatch vendor 1\n", "line 2: unknown match \"vendor\""));
+	CHECK(refused("driver a\nmatch name\n", "line 2: match name takes one name"));
+	CHECK(refused("driver a\nmatch name a b\n", "line 2: match name takes one name"));
+	CHECK(refused("driver a\nmatch name *\n", "line 2: match name takes a name, not *"));
+	CHECK(refused("driver a\nmatch name abcdefghijklmnop\n",
+	              "line 2: device name longer than 15 bytes"));
+	CHECK(refused("driver a\nmatch name com/1\n", "line 2: bad character '/' in the device"));
 	CHECK(refused("driver a\nmatch id 1\n", "line 2: match id takes 2 fields"));
 	CHECK(refused("driver a\nmatch class 1 2\n", "line 2: match class takes 3 fields"));
 	CHECK(refused("driver a\nmatch class 1 2 3 4\n", "line 2: match class takes 3"));
@@ -135,6 +191,10 @@ static void test_errors(void)
 	for (int i = 0; i <= MANIFEST_MATCH_MAX; i++)
 		strcat(many, "match id 1 2\n");
 	CHECK(refused(many, "line 18: more than 16 match lines"));
+	strcpy(many, "driver a\n");
+	for (int i = 0; i <= MANIFEST_MATCH_MAX; i++)
+		strcat(many, "match name com1\n");
+	CHECK(refused(many, "line 18: more than 16 match lines"));
 	CHECK(parse("driver a\nmatch id 1 2\nargs a b c d e f g h i j k l m n o p q r s t\n") == 0);
 	CHECK(strlen(m.args) == 39);
 
@@ -149,6 +209,7 @@ int main(void)
 {
 	test_full();
 	test_minimal_and_wildcards();
+	test_platform();
 	test_errors();
 	CHECK(strcmp(manifest_right_name(IRIS_RIGHT_DEV_DMA), "dma") == 0);
 	CHECK(manifest_right_name(IRIS_RIGHT_READ) == NULL);

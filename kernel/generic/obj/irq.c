@@ -162,8 +162,13 @@ static void line_retry(struct ktimer *t)
 {
 	struct line_backoff *b = container_of(t, struct line_backoff, timer);
 	spin_lock(&table_lock);
-	if (by_gsi[b->gsi])
-		ioapic_unmask(b->gsi);
+	/* Only while some program on the line wants interrupts (a driver may have masked). */
+	for (struct irq_obj *irq = by_gsi[b->gsi]; irq; irq = irq->next_shared) {
+		if (irq->bound && !irq->masked) {
+			ioapic_unmask(b->gsi);
+			break;
+		}
+	}
 	spin_unlock(&table_lock);
 }
 
