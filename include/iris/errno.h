@@ -22,6 +22,7 @@
 #define ENODEV    19  /* no such device */
 #define EINVAL    22  /* invalid argument */
 #define EMFILE    24  /* handle table full */
+#define ENOTTY    25  /* not a terminal */
 #define ENOSPC    28  /* no space left */
 #define ESPIPE    29  /* invalid seek */
 #define EPIPE     32  /* peer closed */

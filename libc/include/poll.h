@@ -1,9 +1,12 @@
 /*
  * poll(): readiness, emulated on the rings (docs/rings.md, "poll and
- * select"). There are no file descriptors yet: `fd` is an Iris handle
- * (iris_handle_t); a negative one is skipped. Today processes and threads
- * can be waited for (POLLIN | POLLHUP once they have ended); every other
- * object that becomes waitable later works without a change here.
+ * select"). There are no files yet: `fd` is an Iris handle (iris_handle_t),
+ * or 0, 1 or 2 for the standard streams (no handle is that small); a
+ * negative one is skipped. Processes and threads can be waited for (POLLIN |
+ * POLLHUP once they have ended), channel endpoints (POLLIN: a message is
+ * there; POLLOUT: room), stdin (POLLIN: a read would not wait; POLLHUP: the
+ * terminal is gone), stdout and stderr (always POLLOUT); any other object
+ * that becomes waitable later works without a change here.
  */
 #pragma once
 

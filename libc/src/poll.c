@@ -15,7 +15,17 @@
  * and gives it back, so threads never share a ring (there is no
  * thread-local storage yet) and rings are only made while all are in use.
  * A ring whose use failed half-way is destroyed, not given back.
+ *
+ * Descriptors 0, 1 and 2 are the standard streams (no handle is that small:
+ * a handle's generation, at least 1, sits above its 10 slot bits). 1 and 2
+ * are always writable (a write waits only for the terminal to draw). stdin
+ * is readable without a terminal (at its end); with one, console/client.c
+ * keeps a WAIT request outstanding and hands over the terminal's channel
+ * endpoint, which poll() waits on with the other handles; a wake-up that was
+ * not stdin's answer (another reply) makes it wait again for what is left
+ * of the timeout.
  */
+#include "console/client.h"
 #include "internal.h"
 #include <async.h>
 #include <iris/ringbuf.h>
@@ -24,6 +34,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/select.h>
+#include <unistd.h>
 
 #define NS_PER_MS 1000000L
 /* The smallest ring made: enough for poll() on a few handles. */
@@ -127,7 +138,27 @@ static long drain(struct iris_ringbuf *rb, uint32_t outstanding, apply_fn apply,
 struct poll_set {
 	struct pollfd *fds;
 	nfds_t n;
+	iris_handle_t terminal; /* what stdin waits on, or IRIS_HANDLE_INVALID: nothing */
 };
+
+static bool is_stdio(int fd)
+{
+	return fd >= STDIN_FILENO && fd <= STDERR_FILENO;
+}
+
+static bool wants_input(const struct pollfd *p)
+{
+	return p->fd == STDIN_FILENO && (p->events & (POLLIN | POLLRDNORM));
+}
+
+/* The handle entry i waits on in the kernel, or -1: none. */
+static int handle_of(const struct poll_set *set, nfds_t i)
+{
+	const struct pollfd *p = &set->fds[i];
+	if (!is_stdio(p->fd))
+		return p->fd;
+	return wants_input(p) ? set->terminal : -1;
+}
 
 /* The IRIS_POLL_* events to ask for: HUP always, as POSIX reports it unasked. */
 static unsigned iris_events(short events)
@@ -173,10 +204,10 @@ static long poll_now(struct iris_ringbuf *rb, struct poll_set *set)
 {
 	uint32_t ops = 0;
 	for (nfds_t i = 0; i < set->n; i++) {
-		if (set->fds[i].fd < 0)
+		int h = handle_of(set, i);
+		if (h < 0)
 			continue;
-		push(rb, SYS_POLL, IRIS_SQE_LINK, i, (uint32_t)set->fds[i].fd,
-		     iris_events(set->fds[i].events));
+		push(rb, SYS_POLL, IRIS_SQE_LINK, i, (uint32_t)h, iris_events(set->fds[i].events));
 		push(rb, SYS_LINK_TIMEOUT, 0, TAG_AUX, 0, 0);
 		ops += 2;
 	}
@@ -195,9 +226,10 @@ static long poll_wait(struct iris_ringbuf *rb, struct poll_set *set, int timeout
 {
 	uint32_t ops = 0;
 	for (nfds_t i = 0; i < set->n; i++) {
-		if (set->fds[i].fd < 0)
+		int h = handle_of(set, i);
+		if (h < 0)
 			continue;
-		push(rb, SYS_POLL, 0, i, (uint32_t)set->fds[i].fd, iris_events(set->fds[i].events));
+		push(rb, SYS_POLL, 0, i, (uint32_t)h, iris_events(set->fds[i].events));
 		ops++;
 	}
 	if (timeout_ms > 0) {
@@ -211,12 +243,71 @@ static long poll_wait(struct iris_ringbuf *rb, struct poll_set *set, int timeout
 		return r;
 	uint32_t done = reap(rb, ops, apply_poll, set);
 	for (nfds_t i = 0; i < set->n; i++) {
-		if (set->fds[i].fd >= 0)
+		if (handle_of(set, i) >= 0)
 			push(rb, SYS_CANCEL, 0, TAG_AUX, i, 0);
 	}
 	if (timeout_ms > 0)
 		push(rb, SYS_CANCEL, 0, TAG_AUX, TAG_TIMER, 0);
 	return drain(rb, 2 * ops - done, apply_poll, set);
+}
+
+/* The revents of a standard stream's entry, stdin's readiness being `in`. */
+static short stdio_revents(const struct pollfd *p, short in)
+{
+	if (p->fd != STDIN_FILENO)
+		return p->events & (POLLOUT | POLLWRNORM);
+	return (in & POLLIN ? p->events & (POLLIN | POLLRDNORM) : 0) | (in & (POLLHUP | POLLERR));
+}
+
+/*
+ * One wait of poll(): fills each revents and returns how many are non-zero,
+ * or -1 with errno. *again is set when stdin's channel woke it for
+ * something else than stdin's answer.
+ */
+static int poll_once(struct pollfd *fds, nfds_t n, int timeout_ms, bool *again)
+{
+	struct poll_set set = { fds, n, IRIS_HANDLE_INVALID };
+	bool input = false, ready_now = false;
+	short in = 0;
+	for (nfds_t i = 0; i < n; i++) {
+		fds[i].revents = 0;
+		input |= wants_input(&fds[i]);
+	}
+	if (input)
+		in = libc_console_poll_begin(&set.terminal);
+	for (nfds_t i = 0; i < n; i++) {
+		if (is_stdio(fds[i].fd)) {
+			fds[i].revents = stdio_revents(&fds[i], in);
+			ready_now |= fds[i].revents != 0;
+		}
+	}
+	if (ready_now)
+		timeout_ms = 0;
+
+	struct pool_ring *pr;
+	int r = ring_get(2 * (uint32_t)n + 2, &pr);
+	if (r < 0)
+		return (int)libc_syscall_result(r);
+	long e = timeout_ms ? poll_wait(&pr->rb, &set, timeout_ms) : poll_now(&pr->rb, &set);
+	ring_put(pr, e == 0);
+	if (e < 0)
+		return (int)libc_syscall_result(e);
+
+	short woke = 0;
+	for (nfds_t i = 0; i < n; i++)
+		if (wants_input(&fds[i]) && handle_of(&set, i) >= 0)
+			woke |= fds[i].revents;
+	if (set.terminal != IRIS_HANDLE_INVALID) {
+		in = libc_console_poll_end(woke);
+		*again = woke && !in;
+		for (nfds_t i = 0; i < n; i++)
+			if (wants_input(&fds[i]))
+				fds[i].revents = stdio_revents(&fds[i], in);
+	}
+	int ready = 0;
+	for (nfds_t i = 0; i < n; i++)
+		ready += fds[i].revents != 0;
+	return ready;
 }
 
 int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
@@ -225,21 +316,21 @@ int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 		errno = EINVAL;
 		return -1;
 	}
-	for (nfds_t i = 0; i < n; i++)
-		fds[i].revents = 0;
-	struct pool_ring *pr;
-	int r = ring_get(2 * (uint32_t)n + 2, &pr);
-	if (r < 0)
-		return (int)libc_syscall_result(r);
-	struct poll_set set = { fds, n };
-	long e = timeout_ms ? poll_wait(&pr->rb, &set, timeout_ms) : poll_now(&pr->rb, &set);
-	ring_put(pr, e == 0);
-	if (e < 0)
-		return (int)libc_syscall_result(e);
-	int ready = 0;
-	for (nfds_t i = 0; i < n; i++)
-		ready += fds[i].revents != 0;
-	return ready;
+	int64_t deadline = timeout_ms > 0 ? sys_clock_get(IRIS_CLOCK_MONOTONIC) +
+	                                            (int64_t)timeout_ms * NS_PER_MS
+	                                  : 0;
+	for (;;) {
+		bool again = false;
+		int r = poll_once(fds, n, timeout_ms, &again);
+		if (r != 0 || !again || timeout_ms == 0)
+			return r;
+		if (timeout_ms > 0) {
+			int64_t left = deadline - sys_clock_get(IRIS_CLOCK_MONOTONIC);
+			if (left <= 0)
+				return 0;
+			timeout_ms = (int)((left + NS_PER_MS - 1) / NS_PER_MS);
+		}
+	}
 }
 
 struct trynow {

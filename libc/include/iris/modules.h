@@ -24,15 +24,20 @@ iris_handle_t iris_module_find(const char *name);
 /*
  * Starts the module called `name` with the arguments in `line` (words
  * separated by spaces, the first being the program's name), passing on the
- * module handles and this program's environment, and when this program
- * reaches the name service, a fresh channel to it after them (iris/ns.h).
- * Returns the new process's handle or a negative errno.
+ * module handles and this program's environment, and after them a fresh
+ * channel to the name service when this program reaches it (iris/ns.h) and
+ * a fresh channel to its terminal when it has one (iris/console_client.h);
+ * IRIS_NS and IRIS_CONSOLE in the child's environment name those handles
+ * (this program's own values are not passed on). iris_console_spawn is the
+ * same with an argv[] instead of a line. Returns the new process's handle
+ * or a negative errno.
  */
 iris_handle_t iris_module_spawn(const char *name, const char *line);
 
 /*
  * As iris_module_spawn, but the module handles are followed by extra[0..n)
- * (n <= 8; copies: the caller keeps its handles) and nothing else.
+ * (n <= 8; copies: the caller keeps its handles) and nothing else, and the
+ * environment is passed on as it is.
  */
 iris_handle_t iris_module_spawn_handles(const char *name, const char *line,
                                         const iris_handle_t *extra, size_t n);

@@ -73,10 +73,9 @@ long iris_rpc_send(struct iris_rpc_client *cl, uint16_t op, const void *args, si
  * (truncated to cap) and, when handle is not NULL, stores the handle that
  * came with it there (IRIS_HANDLE_INVALID if none; with handle NULL a
  * received handle is closed). Returns the reply's length when its status is
- * 0, else that status; -ENOENT when `id` is not outstanding; -ETIMEDOUT (the
- * request stays outstanding: wait again or iris_rpc_forget it), -EPIPE, or
- * -EBADMSG from the channel. The request is done once this returns anything
- * else than -ETIMEDOUT.
+ * 0, else that status; -ENOENT when `id` is not outstanding; -ETIMEDOUT or, with a zero timeout,
+ * -EAGAIN (the request stays outstanding: wait again or iris_rpc_forget it), -EPIPE, or -EBADMSG
+ * from the channel. The request is done once this returns anything else than those two.
  */
 int iris_rpc_wait(struct iris_rpc_client *cl, uint32_t id, void *reply, size_t cap,
                   iris_handle_t *handle, int64_t timeout_ns);

@@ -115,7 +115,7 @@ int iris_rpc_wait(struct iris_rpc_client *cl, uint32_t id, void *reply, size_t c
 		if (r > 0)
 			continue;
 		if (r < 0) {
-			if (r != -ETIMEDOUT)
+			if (r != -ETIMEDOUT && r != -EAGAIN)
 				iris_rpc_forget(cl, id);
 			return r;
 		}
@@ -148,7 +148,7 @@ int iris_rpc_call_handles(struct iris_rpc_client *cl, uint16_t op, const void *a
 	if (id < 0)
 		return (int)id;
 	int r = iris_rpc_wait(cl, (uint32_t)id, reply, cap, handle_out, timeout_ns);
-	if (r == -ETIMEDOUT)
+	if (r == -ETIMEDOUT || r == -EAGAIN)
 		iris_rpc_forget(cl, (uint32_t)id);
 	return r;
 }

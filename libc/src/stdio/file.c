@@ -5,9 +5,8 @@
 #include <string.h>
 
 static char stdout_buf[BUFSIZ], stderr_buf[BUFSIZ];
+static unsigned char stdin_buf[BUFSIZ];
 
-/* stdin has no source until the console server exists: reading it gives EOF. */
-static FILE stdin_file = { .mode = _IONBF };
 static FILE stdout_file = {
 	.mode = _IOLBF, .buf = stdout_buf, .size = sizeof(stdout_buf), .sink = libc_console_write
 };
@@ -18,6 +17,14 @@ static FILE stderr_file = { .mode = _IONBF,
 	                    .tie = &stdout_file,
 	                    .sink = libc_console_write };
 
+/*
+ * stdin reads ahead into its buffer (a cooked line at a time on a terminal).
+ * Its source is attached at startup by stdio/console.c; without one it is at
+ * its end. Reading it first flushes stdout, so a prompt shows before input.
+ */
+static FILE stdin_file = {
+	.mode = _IONBF, .in = stdin_buf, .in_size = sizeof(stdin_buf), .tie = &stdout_file
+};
 FILE *stdin = &stdin_file;
 FILE *stdout = &stdout_file;
 FILE *stderr = &stderr_file;
@@ -158,12 +165,30 @@ size_t fwrite(const void *restrict buf, size_t size, size_t count, FILE *restric
 	return r ? 0 : count;
 }
 
-/* Reads one byte from f (locked); EOF at the end of input, or with *error set on failure. */
+/*
+ * Reads one byte from f (locked), refilling its read-ahead buffer from the
+ * source. EOF at the end of input (which sticks until clearerr), or with
+ * *error set on failure.
+ */
 static int getc_locked(FILE *f, bool *error)
 {
+	if (f->in_pos < f->in_len)
+		return f->in[f->in_pos++];
+	if (f->flags & FILE_EOF)
+		return EOF;
 	unsigned char byte;
-	long r = f->source ? f->source(&byte, 1) : 0;
-	if (r == 1)
+	long r = 0;
+	if (f->source) {
+		if (f->tie && f->tie->len)
+			fflush(f->tie);
+		r = f->in ? f->source(f->in, f->in_size) : f->source(&byte, 1);
+	}
+	if (r > 0 && f->in) {
+		f->in_pos = 1;
+		f->in_len = (size_t)r;
+		return f->in[0];
+	}
+	if (r > 0)
 		return byte;
 	if (r < 0) {
 		f->flags |= FILE_ERROR;

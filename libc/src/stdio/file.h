@@ -13,10 +13,17 @@ struct libc_file {
 	unsigned flags; /* FILE_ERROR, FILE_EOF */
 	char *buf;      /* output buffer of `size` bytes, `len` of them waiting */
 	size_t size, len;
-	FILE *tie; /* flushed before each write to this stream (stderr: stdout) */
+	/* Input read ahead: in[in_pos..in_len) of in_size bytes; in NULL: a byte at a time. */
+	unsigned char *in;
+	size_t in_size, in_pos, in_len;
+	FILE *tie; /* flushed before each write to, or read from, this stream (stderr, stdin:
+	              stdout) */
 	/* Output: writes some of buf, returning how much, or -errno; NULL: not writable. */
 	long (*sink)(const void *buf, size_t len);
-	/* Input: reads up to len bytes, returning how many (0 at the end) or -errno; NULL: none. */
+	/*
+	 * Input: reads up to len bytes, returning how many (0 at the end) or -errno; NULL: none.
+	 * stdin's is attached at startup by stdio/console.c.
+	 */
 	long (*source)(void *buf, size_t len);
 };
 

@@ -20,6 +20,7 @@ static const char *const messages[] = {
 	[EBUSY] = "Device or resource busy",
 	[EEXIST] = "Already exists",
 	[ENODEV] = "No such device",
+	[ENOTTY] = "Not a terminal",
 	[EINVAL] = "Invalid argument",
 	[EMFILE] = "Too many open handles",
 	[ENOSPC] = "No space left on device",
