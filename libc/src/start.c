@@ -51,3 +51,13 @@ iris_handle_t iris_handle_get(size_t i)
 {
 	return i < handle_count ? (iris_handle_t)handles[i] : IRIS_HANDLE_INVALID;
 }
+
+iris_handle_t iris_handle_from_env(const char *var)
+{
+	const char *v = getenv(var);
+	char *end;
+	long i = v && *v ? strtol(v, &end, 10) : -1;
+	if (i < 0 || *end != '\0')
+		return IRIS_HANDLE_INVALID;
+	return iris_handle_get((size_t)i);
+}

@@ -26,20 +26,11 @@
 _Static_assert(2 * DRIVERS_MAX + 1 + SERVICE_CLIENTS_MAX <= WAITSET_MAX,
                "every process, control channel and client fits in the wait set");
 
-/* The bus handle init passed (its index in IRIS_BUS), or IRIS_HANDLE_INVALID. */
-static iris_handle_t bus_from_env(void)
-{
-	const char *v = getenv("IRIS_BUS");
-	char *end;
-	long i = v ? strtol(v, &end, 10) : -1;
-	return i >= 0 && *end == '\0' ? iris_handle_get((size_t)i) : IRIS_HANDLE_INVALID;
-}
-
 int main(void)
 {
 	static struct manifest manifests[CATALOG_MANIFESTS_MAX];
 
-	iris_handle_t bus = bus_from_env();
+	iris_handle_t bus = iris_handle_from_env("IRIS_BUS");
 	if (iris_modules_init() < 0 || bus == IRIS_HANDLE_INVALID) {
 		printf("devmgr: started without %s\n",
 		       bus == IRIS_HANDLE_INVALID ? "the bus (IRIS_BUS)" : "IRIS_MODULES");

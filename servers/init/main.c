@@ -71,15 +71,6 @@ static int64_t now_ns(void)
 	return sys_clock_get(IRIS_CLOCK_MONOTONIC);
 }
 
-/* The bus handle the kernel passed (its index in IRIS_BUS), or IRIS_HANDLE_INVALID. */
-static iris_handle_t bus_from_env(void)
-{
-	const char *v = getenv("IRIS_BUS");
-	char *end;
-	long i = v ? strtol(v, &end, 10) : -1;
-	return i >= 0 && *end == '\0' ? iris_handle_get((size_t)i) : IRIS_HANDLE_INVALID;
-}
-
 /*
  * Builds the environments programs get from init's own: without IRIS_BUS
  * and IRIS_NS, then IRIS_NS=<modules> when with_ns; for `!` programs also
@@ -356,7 +347,7 @@ int main(int argc, char **argv)
 	}
 	printf("init: Iris init (pid %ld) with %zu boot modules\n", sys_process_self(),
 	       iris_module_count());
-	bus = bus_from_env();
+	bus = iris_handle_from_env("IRIS_BUS");
 	const char *cmdline = getenv("IRIS_CMDLINE");
 	const char *run = cmdline ? strstr(cmdline, "run=") : NULL;
 	if (run && (run == cmdline || run[-1] == ' ')) {

@@ -203,9 +203,7 @@ int main(void)
 {
 	static struct pollfd fds[MAX_CLIENTS + MAX_NAMES];
 	static void *owner[MAX_CLIENTS + MAX_NAMES];
-	const char *v = getenv("IRIS_NS");
-	iris_handle_t first =
-	        v ? iris_handle_get((size_t)strtol(v, NULL, 10)) : IRIS_HANDLE_INVALID;
+	iris_handle_t first = iris_handle_from_env("IRIS_NS");
 	if (first == IRIS_HANDLE_INVALID) {
 		printf("ns: no channel from init (IRIS_NS)\n");
 		return 1;

@@ -131,8 +131,7 @@ static void test_stuck_line(iris_handle_t dev, volatile uint8_t *regs)
 int main(int argc, char **argv)
 {
 	struct iris_device_info info;
-	const char *busvar = getenv("IRIS_BUS");
-	bus = busvar ? iris_handle_get((size_t)atoi(busvar)) : IRIS_HANDLE_INVALID;
+	bus = iris_handle_from_env("IRIS_BUS");
 
 	if (argc > 1 && strcmp(argv[1], "intx") == 0)
 		mode = IRIS_IRQ_INTX;

@@ -14,17 +14,6 @@
 #define RING_ENTRIES 256
 #define REPLY_NS     100000000LL /* how long a reply to devmgr may wait for space */
 
-/* The initial handle whose index the environment variable `var` holds, or IRIS_HANDLE_INVALID. */
-static iris_handle_t env_handle(const char *var)
-{
-	const char *v = getenv(var);
-	char *end;
-	long i = v && *v ? strtol(v, &end, 10) : -1;
-	if (i < 0 || *end != '\0')
-		return IRIS_HANDLE_INVALID;
-	return iris_handle_get((size_t)i);
-}
-
 void driver_log(const struct driver *d, const char *fmt, ...)
 {
 	char line[256];
@@ -85,7 +74,7 @@ int driver_init(struct driver *d, int argc, char **argv)
 	const char *restarts = getenv("IRIS_RESTARTS");
 	d->restarts = restarts ? (uint32_t)strtoul(restarts, NULL, 10) : 0;
 
-	d->device = env_handle("IRIS_DEVICE");
+	d->device = iris_handle_from_env("IRIS_DEVICE");
 	if (d->device == IRIS_HANDLE_INVALID) {
 		driver_log(d, "no device handle (IRIS_DEVICE): start me through devmgr");
 		return -ENODEV;
@@ -95,7 +84,7 @@ int driver_init(struct driver *d, int argc, char **argv)
 		driver_log(d, "cannot describe the device: error %ld", r);
 		return (int)r;
 	}
-	iris_handle_t ns = env_handle("IRIS_NS");
+	iris_handle_t ns = iris_handle_from_env("IRIS_NS");
 	r = ns == IRIS_HANDLE_INVALID ? -ENOENT : iris_ns_use(ns);
 	if (r < 0) {
 		driver_log(d, "no channel to the name service (IRIS_NS): error %ld", r);
@@ -106,7 +95,7 @@ int driver_init(struct driver *d, int argc, char **argv)
 		driver_log(d, "cannot set up a ring: error %ld", r);
 		return (int)r;
 	}
-	iris_handle_t ctl = env_handle("IRIS_DEVMGR");
+	iris_handle_t ctl = iris_handle_from_env("IRIS_DEVMGR");
 	if (ctl != IRIS_HANDLE_INVALID) {
 		r = iris_chan_open(&d->devmgr, ctl);
 		if (r == 0) {

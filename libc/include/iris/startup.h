@@ -13,3 +13,10 @@ size_t iris_handle_count(void);
 
 /* Returns initial handle `i`, or IRIS_HANDLE_INVALID when i >= iris_handle_count(). */
 iris_handle_t iris_handle_get(size_t i);
+
+/*
+ * The initial handle whose index the environment variable `var` holds
+ * (IRIS_NS, IRIS_CONSOLE, IRIS_BUS, IRIS_DEVICE ...), or IRIS_HANDLE_INVALID
+ * when it is unset, not a number, or past the last handle.
+ */
+iris_handle_t iris_handle_from_env(const char *var);

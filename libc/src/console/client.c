@@ -45,11 +45,7 @@ static uint32_t wait_id; /* the outstanding WAIT, 0: none */
 static struct iris_rpc_client *terminal(void)
 {
 	if (state == 0) {
-		const char *v = getenv("IRIS_CONSOLE");
-		char *end;
-		long i = v ? strtol(v, &end, 10) : -1;
-		iris_handle_t h =
-		        i >= 0 && *end == '\0' ? iris_handle_get((size_t)i) : IRIS_HANDLE_INVALID;
+		iris_handle_t h = iris_handle_from_env("IRIS_CONSOLE");
 		state = -ENOTTY;
 		if (h != IRIS_HANDLE_INVALID && iris_chan_open(&chan, h) == 0) {
 			iris_rpc_client_init(&client, &chan);

@@ -32,11 +32,7 @@ int iris_ns_use(iris_handle_t endpoint)
 static struct iris_rpc_client *ns(void)
 {
 	if (state == 0) {
-		const char *v = getenv("IRIS_NS");
-		char *end;
-		long i = v ? strtol(v, &end, 10) : -1;
-		iris_handle_t h =
-		        i >= 0 && *end == '\0' ? iris_handle_get((size_t)i) : IRIS_HANDLE_INVALID;
+		iris_handle_t h = iris_handle_from_env("IRIS_NS");
 		state = -ENOENT;
 		if (h != IRIS_HANDLE_INVALID && iris_chan_open(&chan, h) == 0) {
 			iris_rpc_client_init(&client, &chan);

@@ -48,8 +48,7 @@ static int fail(const char *why, long r)
 
 int main(void)
 {
-	const char *busvar = getenv("IRIS_BUS");
-	iris_handle_t bus = busvar ? iris_handle_get((size_t)atoi(busvar)) : IRIS_HANDLE_INVALID;
+	iris_handle_t bus = iris_handle_from_env("IRIS_BUS");
 	struct iris_device_info info;
 	long dev = -ENOENT;
 	for (uint32_t i = 0; bus >= 0 && sys_device_open(bus, i, &info, IRIS_DEVICE_INFO_ONLY) == 0;
