@@ -13,8 +13,8 @@
  * byte still waiting is read with the interrupt masked, after the events
  * the program queued, so the bytes keep their order.
  */
-#include "port.h" /* drivers/uart */
 #include "ps2.h"
+#include <driver/port.h> /* drivers/uart */
 #include <errno.h>
 #include <iris/sys.h>
 

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "conlink.h" /* drivers/uart */
+#include <driver/conlink.h> /* drivers/uart */
 #include "keymap.h"
 #include <driver/driver.h>
 #include <driver/irq.h>

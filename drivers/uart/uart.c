@@ -29,7 +29,7 @@
  * up to 16 bytes, then sleeps for as long as they take on the wire.
  */
 #include "uart.h"
-#include "port.h"
+#include <driver/port.h>
 #include <errno.h>
 #include <iris/sys.h>
 

@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "conlink.h"
+#include <driver/conlink.h>
 #include <driver/driver.h>
 #include <driver/irq.h>
 #include <stdbool.h>

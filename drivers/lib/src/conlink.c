@@ -4,7 +4,7 @@
  * not armed), so no completion ever names a closed channel. The retry and
  * flush timers are one-shot watches like any other.
  */
-#include "conlink.h"
+#include <driver/conlink.h>
 #include <errno.h>
 #include <iris/ns.h>
 #include <iris/rpc.h>

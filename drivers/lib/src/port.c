@@ -1,6 +1,6 @@
 /* Port BARs (port.h). */
-#include "port.h"
 #include <driver/driver.h>
+#include <driver/port.h>
 #include <errno.h>
 #include <iris/sys.h>
 
