@@ -244,9 +244,13 @@ static void driver_start(struct driver *d, int64_t now)
 	d->deadline = now + DRIVER_READY_TIMEOUT_NS;
 	char rights[48];
 	rights_text(d->manifest->rights, rights, sizeof(rights));
-	printf("devmgr: %s: started %s for %04x:%04x at %02x:%02x.%x (rights: %s)\n", d->name,
-	       d->manifest->driver, d->info.vendor, d->info.device, d->info.bus, d->info.dev,
-	       d->info.fn, rights[0] ? rights : "none");
+	if (d->info.bus_type == IRIS_BUS_PLATFORM)
+		printf("devmgr: %s: started %s for the platform device %.16s (rights: %s)\n",
+		       d->name, d->manifest->driver, d->info.name, rights[0] ? rights : "none");
+	else
+		printf("devmgr: %s: started %s for %04x:%04x at %02x:%02x.%x (rights: %s)\n",
+		       d->name, d->manifest->driver, d->info.vendor, d->info.device, d->info.bus,
+		       d->info.dev, d->info.fn, rights[0] ? rights : "none");
 	return;
 
 fail:
