@@ -7,13 +7,17 @@ one machine by hand; the serial console is echoed to stdout as it arrives:
     python3 test/harness/qemu.py --smp 2 --cmdline test=kernel --ktap
     python3 test/harness/qemu.py --firmware ovmf -- -device nvme,serial=x,drive=d0
     python3 test/harness/qemu.py --disk 64M --disk 8G --cmdline run=@!devmgr,blk+info+ahci0.1
+    python3 test/harness/qemu.py --cmdline run=@!devmgr,@sh --step 'iris\$ ' 'echo hi\n' \
+        --step '^hi$' '' --stop-after-steps
 
 The guest ends the run through the isa-debug-exit device: writing the byte v
 to port 0xf4 makes QEMU exit with status (v << 1) | 1.
 """
 
 import argparse
+import codecs
 import contextlib
+import fcntl
 import os
 import re
 import selectors
@@ -24,8 +28,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
+
+import screen as screen_text
 
 QEMU = os.environ.get("QEMU", "qemu-system-x86_64")
 OVMF = "/usr/share/ovmf/OVMF.fd"
@@ -227,9 +234,13 @@ class Run:
     seconds: float           # wall-clock duration
     output: str              # serial console text, see console_text()
     stderr: str = ""         # QEMU's own messages
+    steps: list = field(default_factory=list)  # a StepOutcome per step of the script
+    stopped: str = ""        # why the harness ended QEMU early (see Script), if it did
 
     def describe(self) -> str:
         """One phrase explaining how the run ended."""
+        if self.stopped:
+            return f"stopped by the harness: {self.stopped}"
         if self.timeout == "overall":
             return f"overall timeout: still running after {self.timeout_seconds:g} s"
         if self.timeout == "no-output":
@@ -264,12 +275,16 @@ class LineSplitter:
 
 def run_command(command: list, timeout: float = 180, idle_timeout: float = 60,
                 sink: Optional[Callable[[bytes], None]] = None,
-                on_line: Optional[Callable[[str], None]] = None) -> Run:
+                on_line: Optional[Callable[[str], None]] = None,
+                script: Optional["Script"] = None) -> Run:
     """Run `command`, reading its stdout (the serial console) as it comes.
 
     The process is killed if it runs longer than `timeout` seconds, or prints
     nothing on stdout for `idle_timeout` seconds. Every chunk of stdout is
-    passed to `sink` and every complete line to `on_line`.
+    passed to `sink` and every complete line to `on_line`. With a `script`,
+    the process's stdin is a pipe the script types into (see Script); it
+    also ends the run early when a step fails, or after the last step if it
+    was made with stop_at_end.
     """
     start = time.monotonic()
     deadline = start + timeout
@@ -277,10 +292,13 @@ def run_command(command: list, timeout: float = 180, idle_timeout: float = 60,
     stdout, stderr = bytearray(), bytearray()
     lines = LineSplitter(on_line) if on_line else None
     fired = None
+    stopped = ""
 
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE if script else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
+        if script:
+            script.attach(proc.stdin.fileno(), start)
         with selectors.DefaultSelector() as selector:
             selector.register(proc.stdout, selectors.EVENT_READ, stdout)
             selector.register(proc.stderr, selectors.EVENT_READ, stderr)
@@ -289,8 +307,13 @@ def run_command(command: list, timeout: float = 180, idle_timeout: float = 60,
                 fired = expired_timeout(now, deadline, idle_deadline)
                 if fired:
                     break
-                wait = min(deadline, idle_deadline) - now
-                for key, _ in selector.select(wait):
+                if script:
+                    script.tick(now)
+                    stopped = script.stop_reason()
+                    if stopped:
+                        break
+                wake = min(deadline, idle_deadline, script.wake_time() if script else deadline)
+                for key, _ in selector.select(max(wake - time.monotonic(), 0)):
                     data = os.read(key.fd, 65536)
                     if not data:
                         selector.unregister(key.fileobj)
@@ -302,25 +325,43 @@ def run_command(command: list, timeout: float = 180, idle_timeout: float = 60,
                             sink(data)
                         if lines:
                             lines.feed(data)
-        status = wait_or_kill(proc, 0 if fired else max(deadline - time.monotonic(), 0))
-        if status is None and not fired:
+                        if script:
+                            script.feed(data, time.monotonic())
+        ended = fired or stopped
+        status = wait_or_kill(proc, 0 if ended else max(deadline - time.monotonic(), 0))
+        if status is None and not ended:
             fired = "overall"
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        if script:
+            script.finish(describe_end(fired, stopped, proc.returncode))
 
     return Run(
         command=command,
-        status=None if fired else status,
+        status=None if fired or stopped else status,
         timeout=fired,
         timeout_seconds=timeout if fired == "overall" else idle_timeout,
         seconds=time.monotonic() - start,
         output=console_text(stdout.decode("utf-8", "replace")),
         stderr=stderr.decode("utf-8", "replace"),
+        steps=script.outcomes if script else [],
+        stopped=stopped,
     )
+
+
+def describe_end(fired: Optional[str], stopped: str, status: Optional[int]) -> str:
+    """How the run ended, for a script step it cut short."""
+    if fired:
+        return f"the {fired} timeout fired"
+    if stopped:
+        return stopped
+    return f"QEMU exited with status {status}"
 
 
 def expired_timeout(now: float, deadline: float, idle_deadline: float) -> Optional[str]:
@@ -340,6 +381,60 @@ def wait_or_kill(proc: subprocess.Popen, seconds: float) -> Optional[int]:
         proc.kill()
         proc.wait()
         return None
+
+
+# --------------------------------------------------------------------------
+# The QEMU monitor
+# --------------------------------------------------------------------------
+
+class Monitor:
+    """A connection to QEMU's human monitor on a unix socket (see qemu_command)."""
+
+    def __init__(self, path: str, timeout: float = 10):
+        self.sock = socket.socket(socket.AF_UNIX)
+        try:
+            self.sock.settimeout(timeout)
+            self.sock.connect(path)
+            read_until_prompt(self.sock)
+        except OSError:
+            self.sock.close()
+            raise
+
+    def command(self, line: str) -> str:
+        """Run one monitor command; its output (without the echo and the prompt)."""
+        self.sock.sendall(line.encode() + b"\n")
+        reply = read_until_prompt(self.sock).decode("utf-8", "replace")
+        # The monitor echoes the command as it is "typed" (redrawn after each
+        # character), up to the first newline.
+        return console_text(reply)[:-len(MONITOR_PROMPT)].partition("\n")[2].strip()
+
+    def close(self):
+        """Close the connection (QEMU keeps running)."""
+        self.sock.close()
+
+
+MONITOR_PROMPT = "(qemu) "
+
+
+def read_until_prompt(sock: socket.socket) -> bytes:
+    """Read monitor output up to the next '(qemu) ' prompt; return all of it."""
+    received = b""
+    while not received.endswith(MONITOR_PROMPT.encode()):
+        data = sock.recv(4096)
+        if not data:
+            raise OSError("monitor closed the connection")
+        received += data
+    return received
+
+
+def take_screendump(monitor: Monitor, path: str):
+    """Save the screen to `path` (PNG if it ends in .png, else PPM). Raises OSError."""
+    command = f"screendump {os.path.abspath(path)}"
+    if path.endswith(".png"):
+        command += " -f png"
+    reply = monitor.command(command)
+    if reply:
+        raise OSError(reply)
 
 
 @dataclass
@@ -363,40 +458,425 @@ class Screendump:
         return on_line
 
     def take(self, monitor: str):
-        """Send 'screendump' to the monitor socket and wait for it to finish."""
-        command = f"screendump {os.path.abspath(self.path)}"
-        if self.path.endswith(".png"):
-            command += " -f png"
+        """Take the screendump through the monitor socket, noting any error."""
         try:
-            with socket.socket(socket.AF_UNIX) as sock:
-                sock.settimeout(10)
-                sock.connect(monitor)
-                read_until_prompt(sock)
-                sock.sendall(command.encode() + b"\n")
-                read_until_prompt(sock)
+            connection = Monitor(monitor)
+            try:
+                take_screendump(connection, self.path)
+            finally:
+                connection.close()
         except OSError as err:
             self.error = f"screendump failed: {err}"
 
 
-def read_until_prompt(sock: socket.socket):
-    """Read monitor output up to the next '(qemu) ' prompt."""
-    received = b""
-    while not received.endswith(b"(qemu) "):
-        data = sock.recv(4096)
-        if not data:
-            raise OSError("monitor closed the connection")
-        received += data
+# --------------------------------------------------------------------------
+# Scripts: typing into the guest
+# --------------------------------------------------------------------------
+
+VIAS = ("serial", "burst", "keyboard")
+TYPE_CHUNK = 4          # serial: bytes written at a time ...
+TYPE_INTERVAL = 0.02    # ... this many seconds apart
+KEY_INTERVAL = 0.06     # keyboard: seconds between keys
+KEY_HOLD_MS = 30        # keyboard: how long each key is held down
+SCREEN_RETRY = 0.5      # seconds between screendumps while a screen check waits
+
+# PC keys (QEMU's key names, for the monitor's sendkey) for the characters
+# that are not a letter or a digit, and for the escape sequences of keys.
+UNSHIFTED_KEYS = {
+    " ": "spc", "\n": "ret", "\r": "ret", "\t": "tab", "\b": "backspace",
+    "\x7f": "backspace", "\x1b": "esc", "-": "minus", "=": "equal", "[": "bracket_left",
+    "]": "bracket_right", ";": "semicolon", "'": "apostrophe", "`": "grave_accent",
+    "\\": "backslash", ",": "comma", ".": "dot", "/": "slash",
+}
+SHIFTED_KEYS = dict(zip('!@#$%^&*()_+{}:"~|<>?', [
+    "1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "minus", "equal", "bracket_left",
+    "bracket_right", "semicolon", "apostrophe", "grave_accent", "backslash", "comma",
+    "dot", "slash"]))
+ESCAPE_KEYS = {
+    "\x1b[A": "up", "\x1b[B": "down", "\x1b[C": "right", "\x1b[D": "left",
+    "\x1b[H": "home", "\x1b[F": "end", "\x1b[3~": "delete",
+}
+
+
+def key_names(text: str) -> list:
+    """The sendkey names that type `text` on a US PC keyboard, e.g. "Hi!\\n" ->
+    ["shift-h", "i", "shift-1", "ret"]. Control characters are Ctrl plus a
+    letter; the escape sequences of the arrows, Home, End and Delete are
+    those keys. Raises ValueError for a character no key types.
+    """
+    keys, i = [], 0
+    while i < len(text):
+        sequence = next((seq for seq in ESCAPE_KEYS if text.startswith(seq, i)), None)
+        if sequence:
+            keys.append(ESCAPE_KEYS[sequence])
+            i += len(sequence)
+            continue
+        char = text[i]
+        if char in UNSHIFTED_KEYS:
+            keys.append(UNSHIFTED_KEYS[char])
+        elif char in SHIFTED_KEYS:
+            keys.append("shift-" + SHIFTED_KEYS[char])
+        elif "a" <= char <= "z" or "0" <= char <= "9":
+            keys.append(char)
+        elif "A" <= char <= "Z":
+            keys.append("shift-" + char.lower())
+        elif "\x01" <= char <= "\x1a":
+            keys.append("ctrl-" + chr(ord(char) + 0x60))
+        else:
+            raise ValueError(f"no key types {char!r}")
+        i += 1
+    return keys
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a script: wait for `pattern` on the serial console, then type `text`.
+
+    pattern: a regex (re.MULTILINE) searched in the serial output received
+             since the previous step's match, with carriage returns and
+             terminal escapes removed (see console_text); not line based, so
+             a prompt without a newline matches. The match consumes the
+             output up to its end. "" matches at once.
+    text:    typed once the pattern matched: a str (each character one byte,
+             so "\\x03" is Ctrl-C and "\\x1b[A" the Up arrow) or bytes, or
+             a function of the re.Match returning one (to type what the
+             guest printed, such as a pid).
+    via:     "serial": COM1, TYPE_CHUNK bytes every TYPE_INTERVAL s;
+             "burst": COM1, all at once; "keyboard": the PS/2 keyboard, one
+             key at a time through the monitor's sendkey (see key_names).
+    screen:  if set, after the pattern matched and before typing: this text
+             must be drawn on the screen (read from screendumps, retried
+             until the step's timeout), anywhere or, with `screen_last`, in
+             the last `screen_last` rows that show anything.
+    quiet:   if set, after the pattern matched (and the screen showed the
+             text) and before typing: the serial output must have been
+             quiet for this many seconds (the guest has worked through what
+             it was given).
+    delay:   seconds to wait before typing (to let a program start before
+             it is interrupted, say); what later steps type waits too.
+    timeout: seconds the step may take, counted from the moment the previous
+             step's text has been typed (for the first step, QEMU's start).
+    """
+
+    name: str
+    pattern: str = ""
+    text: Union[str, bytes, Callable[[re.Match], Union[str, bytes]]] = ""
+    via: str = "serial"
+    screen: str = ""
+    screen_last: int = 0
+    quiet: float = 0
+    delay: float = 0
+    timeout: float = 60
+
+    def __post_init__(self):
+        if self.via not in VIAS:
+            raise ValueError(f"step {self.name!r}: unknown via {self.via!r}")
+        try:
+            re.compile(self.pattern)
+        except re.error as err:
+            raise ValueError(f"step {self.name!r}: bad pattern: {err}") from None
+        if not callable(self.text):
+            self.typed(self.text)
+
+    def typed(self, text: Union[str, bytes]) -> list:
+        """What typing `text` takes: keys (keyboard) or bytes. Raises ValueError."""
+        if self.via == "keyboard":
+            if not isinstance(text, str):
+                raise ValueError(f"step {self.name!r}: keyboard text must be a str")
+            return key_names(text)
+        if isinstance(text, str):
+            if any(ord(c) > 0xFF for c in text):
+                raise ValueError(f"step {self.name!r}: text beyond one byte per character")
+            return [text.encode("latin-1")]
+        if not isinstance(text, bytes):
+            raise ValueError(f"step {self.name!r}: text is {type(text).__name__}, "
+                             "not str or bytes")
+        return [text]
+
+    def pieces(self, match: re.Match) -> tuple:
+        """What to type after `match`, in pieces, and the seconds between them."""
+        typed = self.typed(self.text(match) if callable(self.text) else self.text)
+        if self.via == "keyboard":
+            return typed, KEY_INTERVAL
+        data = typed[0]
+        if self.via == "burst":
+            return ([data] if data else []), 0
+        return [data[i:i + TYPE_CHUNK] for i in range(0, len(data), TYPE_CHUNK)], TYPE_INTERVAL
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """How one step went: `detail` says when it passed or why it failed."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+PARTIAL_ESCAPE_RE = re.compile(r"\x1b(?:\[[0-9;=?]*)?\Z")
+SCRIPT_FINISHED = "the script finished"
+
+
+class Script:
+    """Runs Steps against a live QEMU: run_command feeds it the serial output.
+
+    It types into QEMU's stdin (COM1) or through the monitor (PS/2 keys,
+    screendumps), and records a StepOutcome per step; once a step fails, the
+    rest are not reached and stop_reason() asks run_command to end QEMU.
+    """
+
+    def __init__(self, steps: list, monitor: Optional[str] = None,
+                 screen_path: Optional[str] = None, stop_at_end: bool = False):
+        self.steps = list(steps)
+        self.monitor_path = monitor
+        self.screen_path = screen_path
+        self.stop_at_end = stop_at_end
+        self.outcomes = []
+        self.index = 0                # the step being waited for
+        self.text = ""                # normalised output since the previous match
+        self.held = ""                # an escape sequence cut at the end of a chunk
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.queue = deque()          # (step index, due time, bytes or a key name)
+        self.start = 0.0
+        self.step_start = 0.0         # when the current step's timeout began
+        self.matched = False          # the current step's pattern matched; it settles
+        self.match = None             # the match of the last pattern
+        self.screen_ok = False        # the current step's screen text was seen
+        self.screen_due = 0.0         # when to take the next screendump
+        self.screen_seen = None       # the rows the last screendump showed
+        self.last_output = 0.0        # when serial output last arrived
+        self.typing_at = 0.0          # when the last input queued is typed
+        self.failure = ""
+        self.failed = -1              # the index of the step that failed
+        self.stdin_fd = -1
+        self.monitor = None
+
+    # -- called by run_command --
+
+    def attach(self, stdin_fd: int, start: float):
+        """Start: QEMU was started at `start` and reads input from `stdin_fd`."""
+        self.stdin_fd = stdin_fd
+        flags = fcntl.fcntl(stdin_fd, fcntl.F_GETFL)
+        fcntl.fcntl(stdin_fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+        self.start = self.step_start = self.last_output = self.typing_at = start
+        self.advance(start)
+
+    def feed(self, data: bytes, now: float):
+        """Take a chunk of serial output."""
+        text = self.held + self.decoder.decode(data)
+        cut = PARTIAL_ESCAPE_RE.search(text)
+        self.held = text[cut.start():] if cut else ""
+        self.text += console_text(text[:cut.start()] if cut else text)
+        self.last_output = now
+        self.advance(now)
+
+    def tick(self, now: float):
+        """Settle a matched step, type what is due, and check the timeout."""
+        if self.matched and not self.failure:
+            self.settle(now)
+        self.type_due(now)
+        if self.failure or self.index >= len(self.steps):
+            return
+        step = self.steps[self.index]
+        if now - self.step_start > step.timeout:
+            self.fail(self.index, self.timeout_detail(step))
+
+    def wake_time(self) -> float:
+        """When tick() next has something to do."""
+        times = [self.queue[0][1]] if self.queue else []
+        if not self.failure and self.index < len(self.steps):
+            step = self.steps[self.index]
+            times.append(self.step_start + step.timeout + 0.001)
+            if self.matched:
+                times.append(self.last_output + step.quiet if self.screen_ok
+                             else self.screen_due)
+        return min(times) if times else float("inf")
+
+    def stop_reason(self) -> str:
+        """Why QEMU should be stopped now: a failed step, or the end of the script."""
+        if self.failure:
+            return f"step '{self.steps[self.failed].name}' failed"
+        if self.stop_at_end and self.index >= len(self.steps) and not self.queue:
+            return SCRIPT_FINISHED
+        return ""
+
+    def finish(self, why: str):
+        """The run is over (`why`): the steps left fail."""
+        if self.index < len(self.steps) and not self.failure:
+            step = self.steps[self.index]
+            if self.matched and not self.screen_ok:
+                self.fail(self.index, f"{why} before {step.screen!r} appeared on the screen")
+            elif self.matched:
+                self.fail(self.index, f"{why} before the output was quiet for {step.quiet:g} s")
+            else:
+                self.fail(self.index,
+                          f"{why} before /{step.pattern}/ appeared{self.output_tail()}")
+        for step in self.steps[len(self.outcomes):]:
+            self.outcomes.append(StepOutcome(
+                step.name, False, f"not reached (step '{self.steps[self.failed].name}' failed)"))
+        if self.monitor:
+            self.monitor.close()
+            self.monitor = None
+
+    # -- the steps --
+
+    def advance(self, now: float):
+        """Match the current step's pattern, and the next ones' while they match."""
+        while not self.failure and not self.matched and self.index < len(self.steps):
+            step = self.steps[self.index]
+            match = re.search(step.pattern, self.text, re.MULTILINE)
+            if not match:
+                return
+            self.text = self.text[match.end():]
+            self.match = match
+            if step.screen or step.quiet:
+                self.matched = True
+                self.screen_ok = not step.screen
+                self.screen_due = now
+                self.settle(now)
+                return
+            self.complete(step, now)
+
+    def settle(self, now: float):
+        """The current step matched: look at the screen, wait for quiet, then complete it."""
+        step = self.steps[self.index]
+        if not self.screen_ok:
+            if now < self.screen_due:
+                return
+            self.check_screen(step)
+            if not self.screen_ok:
+                return
+            now = time.monotonic()
+        if now - self.last_output >= step.quiet:
+            self.complete(step, now)
+            self.advance(now)
+
+    def complete(self, step: Step, now: float):
+        """The step passed: note it, queue its text, start the next step's clock."""
+        self.matched = False
+        try:
+            pieces, interval = step.pieces(self.match)
+        except Exception as err:  # a bad text function is the step's failure, not the run's
+            self.fail(self.index, f"its text could not be made: {err!r}")
+            return
+        self.outcomes.append(StepOutcome(step.name, True, f"at {now - self.start:.1f} s"))
+        first = max(now + step.delay, self.typing_at)
+        for n, piece in enumerate(pieces):
+            self.queue.append((self.index, first + n * interval, piece))
+        self.typing_at = self.queue[-1][1] if pieces else first
+        self.step_start = self.typing_at
+        self.index += 1
+
+    def fail(self, index: int, detail: str):
+        """Step `index` failed (its pattern never came, or typing its text did not work)."""
+        self.failure = detail
+        self.failed = index
+        self.queue.clear()
+        outcome = StepOutcome(self.steps[index].name, False, detail)
+        if index < len(self.outcomes):
+            self.outcomes[index] = outcome
+        else:
+            self.outcomes.append(outcome)
+
+    def timeout_detail(self, step: Step) -> str:
+        """Why a step ran out of time."""
+        if self.matched and not self.screen_ok:
+            shown = ("no screendump was taken" if self.screen_seen is None else
+                     " | ".join(self.screen_seen) or "a blank screen")
+            where = f"the last {step.screen_last} rows" if step.screen_last else "the screen"
+            return (f"{step.screen!r} not on {where} within {step.timeout:g} s; "
+                    f"it shows: {shown}")
+        if self.matched:
+            return (f"the output was never quiet for {step.quiet:g} s "
+                    f"within {step.timeout:g} s")
+        return f"/{step.pattern}/ not seen within {step.timeout:g} s{self.output_tail()}"
+
+    def output_tail(self) -> str:
+        """The end of the output the current step saw, for a failure message."""
+        tail = self.text[-160:]
+        return f"; output since the previous step ends {tail!r}" if tail else \
+            "; no output since the previous step"
+
+    def type_due(self, now: float):
+        """Send the queued input that is due, as far as QEMU takes it."""
+        while self.queue and self.queue[0][1] <= now:
+            index, _, payload = self.queue[0]
+            if isinstance(payload, str):  # a key
+                if not self.send_key(index, payload):
+                    return
+                self.queue.popleft()
+                continue
+            try:
+                written = os.write(self.stdin_fd, payload)
+            except BlockingIOError:
+                written = 0
+            except OSError:  # QEMU has gone; finish() reports it
+                self.queue.clear()
+                return
+            if written < len(payload):
+                # The pipe is full: QEMU takes input as fast as the guest's UART does.
+                self.queue[0] = (index, now + TYPE_INTERVAL, payload[written:])
+                return
+            self.queue.popleft()
+
+    def connect(self, index: int) -> bool:
+        """Open the monitor if needed; if it cannot be, step `index` fails."""
+        if self.monitor:
+            return True
+        if not self.monitor_path:
+            self.fail(index, "the step needs QEMU's monitor, and the run has none")
+            return False
+        try:
+            self.monitor = Monitor(self.monitor_path)
+        except OSError as err:
+            self.fail(index, f"cannot reach QEMU's monitor: {err}")
+            return False
+        return True
+
+    def send_key(self, index: int, key: str) -> bool:
+        """Press and release `key` on the PS/2 keyboard, for step `index`."""
+        if not self.connect(index):
+            return False
+        try:
+            reply = self.monitor.command(f"sendkey {key} {KEY_HOLD_MS}")
+        except OSError as err:
+            reply = str(err)
+        if reply:
+            self.fail(index, f"sendkey {key}: {reply}")
+            return False
+        return True
+
+    def check_screen(self, step: Step):
+        """Take a screendump; screen_ok if step.screen is on it, else retry later."""
+        if not self.connect(self.index):
+            return
+        path = self.screen_path or os.path.join(tempfile.gettempdir(),
+                                                f"iris-{os.getpid()}-{id(self)}.ppm")
+        try:
+            take_screendump(self.monitor, path)
+            with open(path, "rb") as file:
+                shot = screen_text.Screen.from_ppm(file.read())
+        except (OSError, ValueError) as err:
+            self.screen_seen = [f"(no screendump: {err})"]
+            self.screen_due = time.monotonic() + SCREEN_RETRY
+            return
+        self.screen_seen = shot.tail(max(step.screen_last, 3))
+        self.screen_ok = shot.find(step.screen, step.screen_last) is not None
+        self.screen_due = time.monotonic() + SCREEN_RETRY
 
 
 def boot(iso: str, machine: Machine, cmdline: str = "", timeout: float = 180,
          idle_timeout: float = 60, log_path: Optional[str] = None,
-         echo: bool = False, screendump: Optional[Screendump] = None) -> Run:
+         echo: bool = False, screendump: Optional[Screendump] = None,
+         steps: tuple = (), stop_at_end: bool = False) -> Run:
     """Boot `iso` on `machine` until the guest exits or a timeout fires.
 
     The serial console is written to `log_path` as it arrives (and to stdout
     if `echo`), so a log can be followed while a test runs. Disk images are
     made in a temporary directory (beside the log if there is one) and
-    deleted with it after the run.
+    deleted with it after the run. `steps` are a script typed into the guest
+    (see Step and Script); with `stop_at_end` QEMU is stopped after the last
+    one. The last screendump a step took is kept beside the log (NAME.ppm).
     """
     streams = [sys.stdout.buffer] if echo else []
     tmp_parent = os.path.dirname(os.path.abspath(log_path)) if log_path else None
@@ -404,10 +884,15 @@ def boot(iso: str, machine: Machine, cmdline: str = "", timeout: float = 180,
             (open(log_path, "wb") if log_path else contextlib.nullcontext()) as log:
         if log:
             streams.append(log)
-        monitor = os.path.join(tmp, "monitor.sock") if screendump else None
+        monitor = os.path.join(tmp, "monitor.sock") if screendump or steps else None
         command = qemu_command(iso, machine, cmdline, monitor, tmp)
         on_line = screendump.watcher(monitor) if screendump else None
-        return run_command(command, timeout, idle_timeout, tee(streams), on_line)
+        script = None
+        if steps:
+            shot = os.path.splitext(log_path)[0] + ".ppm" if log_path else \
+                os.path.join(tmp, "screen.ppm")
+            script = Script(steps, monitor, shot, stop_at_end)
+        return run_command(command, timeout, idle_timeout, tee(streams), on_line, script)
 
 
 def tee(streams: list) -> Callable[[bytes], None]:
@@ -544,8 +1029,16 @@ def parse_args(argv: list) -> argparse.Namespace:
                         help="save the screen (.png or .ppm) when --screendump-on matches")
     parser.add_argument("--screendump-on", metavar="REGEX", default=".",
                         help="serial line that triggers the screendump (default: the first)")
+    parser.add_argument("--step", nargs=2, action="append", default=[],
+                        metavar=("REGEX", "TEXT"),
+                        help="once REGEX matches the serial output since the previous step, "
+                             "type TEXT on COM1 (Python escapes: \\n, \\x03 for Ctrl-C; "
+                             "repeatable)")
+    parser.add_argument("--stop-after-steps", action="store_true",
+                        help="stop QEMU once the last --step matched and its text was typed")
     parser.add_argument("--expect", choices=sorted(EXPECTED_STATUS), default="success",
-                        help="exit the tool with 0 only if the guest ended like this")
+                        help="exit the tool with 0 only if the guest ended like this "
+                             "(ignored with --stop-after-steps)")
     parser.add_argument("--ktap", action="store_true", help="summarise the KTAP results")
     parser.add_argument("--print-command", action="store_true",
                         help="print the QEMU command line and exit")
@@ -559,6 +1052,13 @@ def parse_disk(text: str) -> Disk:
     return Disk(size, int(bad) if bad else None)
 
 
+def parse_steps(pairs: list) -> tuple:
+    """Steps from --step REGEX TEXT pairs, TEXT with Python's backslash escapes."""
+    return tuple(Step(f"step {n}", pattern,
+                      codecs.decode(text.encode("latin-1", "backslashreplace"), "unicode_escape"))
+                 for n, (pattern, text) in enumerate(pairs, 1))
+
+
 def main(argv: list) -> int:
     """Boot once, echo the console, and report how the run ended on stderr."""
     args = parse_args(argv)
@@ -566,7 +1066,8 @@ def main(argv: list) -> int:
         disks = tuple(parse_disk(text) for text in args.disk)
         machine = Machine(args.machine, args.firmware, args.smp, args.mem, args.cpu,
                           tuple(args.qemu_args), disks)
-    except ValueError as err:
+        steps = parse_steps(args.step)
+    except (ValueError, UnicodeError) as err:
         sys.exit(f"qemu.py: {err}")
     if args.print_command:
         with tempfile.TemporaryDirectory(prefix="iris-qemu-") as tmp:
@@ -579,8 +1080,11 @@ def main(argv: list) -> int:
 
     screendump = Screendump(args.screendump, args.screendump_on) if args.screendump else None
     run = boot(args.iso, machine, args.cmdline, args.timeout, args.idle_timeout,
-               args.log, echo=True, screendump=screendump)
+               args.log, echo=True, screendump=screendump, steps=steps,
+               stop_at_end=args.stop_after_steps)
     report = [run.stderr.rstrip(), f"qemu.py: {run.describe()} after {run.seconds:.1f} s"]
+    report += [f"qemu.py: {outcome.name} {'passed' if outcome.ok else 'FAILED'}: "
+               f"{outcome.detail}" for outcome in run.steps]
     if args.ktap:
         report.append(ktap_summary(parse_ktap(run.output)))
     if screendump:
@@ -588,6 +1092,10 @@ def main(argv: list) -> int:
                                            if screendump.taken else
                                            "screendump pattern never matched"))
     print("\n".join(line for line in report if line), file=sys.stderr)
+    if not all(outcome.ok for outcome in run.steps):
+        return 1
+    if args.stop_after_steps:
+        return 0 if run.stopped == SCRIPT_FINISHED else 1
     return 0 if run.status == EXPECTED_STATUS[args.expect] else 1
 
 

@@ -14,6 +14,7 @@ import argparse
 import fnmatch
 import json
 import os
+import random
 import re
 import shlex
 import shutil
@@ -21,7 +22,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from qemu import EXPECTED_STATUS, QEMU, Disk, Machine, Run, boot, parse_ktap
+from qemu import EXPECTED_STATUS, QEMU, SCRIPT_FINISHED, Disk, Machine, Run, Step, boot, \
+    parse_ktap
 
 MAX_JOBS = 2      # the host has two cores: never more than two QEMUs at once
 TAIL_LINES = 40   # lines of serial log shown when a test fails
@@ -31,10 +33,14 @@ TAIL_LINES = 40   # lines of serial log shown when a test fails
 class GuestTest:
     """One boot of the ISO and what it must produce.
 
-    exit:   how the guest must end, "success" or "panic" (see qemu.EXPECTED_STATUS).
+    exit:   how the guest must end: "success", "panic" or "poweroff" (see
+            qemu.EXPECTED_STATUS), or "stopped": the harness stops QEMU once
+            the script's last step is done (the guest is still running).
     ktap:   count every KTAP test point as a result of its own, named `name/point`.
     expect: regexes that must all appear in the serial output.
     forbid: regexes that must not appear in it.
+    script: qemu.Step's typed into the guest in order; each counts as a
+            result of its own, named `name/step`.
     """
 
     name: str
@@ -47,15 +53,166 @@ class GuestTest:
     timeout: float = 180
     idle_timeout: float = 60
     iso: str = "iris.iso"   # in the build directory
+    script: tuple = ()
 
     def __post_init__(self):
-        if self.exit not in EXPECTED_STATUS:
+        if self.exit not in EXPECTED_STATUS and self.exit != STOPPED:
             raise ValueError(f"{self.name}: unknown exit {self.exit!r}")
+        if self.exit == STOPPED and not self.script:
+            raise ValueError(f"{self.name}: exit {STOPPED!r} needs a script")
+        names = [step.name for step in self.script]
+        if len(names) != len(set(names)):
+            raise ValueError(f"{self.name}: two steps share a name")
 
     def describe(self) -> str:
         """The machine, command line and expected outcome on one line."""
         outcome = self.exit + (" (ktap)" if self.ktap else "")
+        if self.script:
+            outcome += f" (script of {len(self.script)} steps)"
         return f"{self.machine.describe()}  [{self.cmdline}]  -> {outcome}"
+
+
+STOPPED = "stopped"  # GuestTest.exit: the harness ends QEMU after the script
+
+
+# --------------------------------------------------------------------------
+# The console and the shell (issue 7): scripts typed on COM1 and the keyboard
+# --------------------------------------------------------------------------
+
+PROMPT = r"iris\$ "                  # sh's prompt (bin/sh/main.c)
+SHELL_CMDLINE = "run=@!devmgr,@sh"   # devmgr starts the console, UART and PS/2 drivers
+SLEEPER = "test_devmgr sleep 600000"  # a program that runs for 10 minutes
+IRIS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "iris")
+# Messages that must never appear in a shell session.
+SHELL_FORBID = (r"panic", r"EXCEPTION", r"killed by CPU exception", r"crashed: CPU exception")
+
+
+def iris_run_cmdline(script: str = IRIS) -> str:
+    """The kernel command line `./iris run` boots with when given no words (do_run)."""
+    with open(script) as file:
+        match = re.search(r'^\s*extra=\("([^"$`\\]*)"\)', file.read(), re.MULTILINE)
+    if not match:
+        raise ValueError(f"{script}: no default command line (extra=(\"...\")) in do_run")
+    return match.group(1)
+
+
+def prompt(name: str, text: str = "", **kwargs) -> Step:
+    """A step that waits for the shell's prompt, then types `text`."""
+    return Step(name, PROMPT, text, **kwargs)
+
+
+def garbage(size: int, seed: int) -> bytes:
+    """Random bytes without the keys that end a line or the shell (Enter, Ctrl-C, Ctrl-D)."""
+    rng = random.Random(seed)
+    return bytes(b for b in (rng.randrange(256) for _ in range(size * 2))
+                 if b not in b"\r\n\x03\x04")[:size]
+
+
+# The kernel's log (devmgr, the drivers) shares COM1 with the console's
+# mirror and may land in the middle of a line: patterns for a program's
+# output are only used while nothing else logs; a first prompt waits for
+# the boot's log to end (quiet).
+SHELL_SESSION = (
+    prompt("prompt", "echo hello world\n", quiet=1, timeout=90),
+    Step("echo with arguments", r"^hello world$"),
+    prompt("prompt after echo", "echo $?\n"),
+    Step("$? after success is 0", r"^0$"),
+    prompt("prompt after $?", "kill 999999\n"),
+    Step("a failing program", r"kill: no process 999999"),
+    prompt("prompt after kill", "echo $?\n"),
+    Step("$? after a failure is 1", r"^1$"),
+    prompt("prompt before nosuch", "nosuch\n"),
+    Step("no such program", r"nosuch: no such program"),
+    prompt("prompt after nosuch", "echo $?\n"),
+    Step("$? of no such program is 127", r"^127$"),
+    prompt("prompt before sleeper", SLEEPER + "\n"),
+    Step("Ctrl-C a running program", SLEEPER + r"\n", "\x03", delay=2),
+    prompt("the shell lives on after Ctrl-C", "echo $?\n"),
+    Step("$? after Ctrl-C is 130", r"^130$"),
+    prompt("prompt before the job", SLEEPER + " &\n"),
+    Step("background job started", r"^\[1\] " + SLEEPER + "$"),
+    prompt("prompt while the job runs", "ps\n"),
+    # The shell reports the end at its next prompt, or `jobs` does.
+    Step("ps shows the job", r"^\s*(\d+)\s+\d+\s+running\s.*\btest_devmgr\s*$",
+         lambda match: f"kill {match.group(1)}\njobs\n"),
+    Step("the job was killed", r"\[1\] done\s+" + SLEEPER + r" \(killed\)"),
+    prompt("prompt after the job", "uptime\n"),
+    Step("uptime", r"^up \d\d:\d\d:\d\d\.\d{3}, \d+ processes, \d+ threads, 2 CPUs$"),
+    prompt("prompt before mem", "mem\n"),
+    Step("mem", r"^\d+ of \d+ pages \(4 KiB\) in use, \d+%$"),
+    prompt("prompt before help", "help\n"),
+    Step("help", r"Built-ins:"),
+    prompt("prompt before poweroff", "poweroff\n"),
+)
+
+# devmgr logs the crash and the restart; blk runs once that log is over.
+SHELL_DRV_BLK = (
+    prompt("prompt", "blk write ahci0.0 0 2048 7\n", quiet=1, timeout=90),
+    Step("blk write", r"write: 2048 sectors from LBA 0: ok"),
+    prompt("prompt after write", "drv crash ahci0\n"),
+    Step("drv crash ahci0", r"devmgr: ahci0 \(pid \d+\) crashed on request"),
+    Step("ahci0 restarted", r"devmgr: ahci0 ready", "blk verify ahci0.0 0 2048 7\n", quiet=1),
+    Step("blk verify after the crash", r"verify: 2048 sectors from LBA 0: ok"),
+    prompt("prompt after verify", "blk write ahci0.0 4096 256 9\n"),
+    Step("blk write after the crash", r"write: 256 sectors from LBA 4096: ok"),
+    prompt("prompt before drv list", "drv list\n"),
+    Step("drv list: ahci0 running, restarted once", r"^ahci0\s.*\brunning\s+1\b"),
+    prompt("prompt at the end"),
+)
+
+# Input the shell cannot keep up with may be dropped (with a bell), so each
+# attack is followed by a wait until the output is quiet, then Ctrl-C (in
+# raw mode the shell's line editor drops the line) or Enter.
+SHELL_BAD_INPUT = (
+    prompt("prompt", garbage(2000, 7), via="burst", quiet=1, timeout=90),
+    Step("bell for garbage", "\x07", "\x03", quiet=3, timeout=120),
+    Step("Ctrl-C drops the garbage", r"\^C\n" + PROMPT, "echo alive1\n"),
+    Step("shell answers after garbage", r"^alive1$"),
+    # A 5000-byte line, typed faster than the shell reads: the line keeps
+    # LEDIT_LINE_MAX (1023) bytes, the rest rings the bell.
+    prompt("prompt before the long line", "echo " + "a" * 5000, via="burst"),
+    Step("bell for the long line", "\x07", "\n", quiet=3, timeout=120),
+    Step("the long line cut at 1023 bytes", r"^a{1018}$"),
+    prompt("prompt after the long line", "echo alive2\n"),
+    Step("shell answers after the long line", r"^alive2$"),
+    # An escape sequence cut in half: ESC now, "[A" (Up: the history) later.
+    prompt("prompt before the half escape", "\x1b", via="burst"),
+    Step("rest of the escape sequence", "", "[A", via="burst", delay=1),
+    Step("Up recalls the last line", r"echo alive2", "\n"),
+    Step("the recalled line runs", r"^alive2$"),
+    # A sequence never finished ("~" ends it), then Ctrl-C.
+    prompt("prompt before the dangling escape", "\x1b[12;", via="burst"),
+    Step("dangling escape ended", "", "~\x03", delay=1),
+    Step("Ctrl-C after the dangling escape", r"\^C\n" + PROMPT, "echo alive3\n"),
+    Step("shell answers after the dangling escape", r"^alive3$"),
+    # Ten commands at once: type-ahead reaches the shell in order. What
+    # arrives while a program runs is echoed by the console at once, mixed
+    # with the program's output (as on any terminal), so only the shell's
+    # own prompt-and-line writes are matched.
+    prompt("prompt before type-ahead", "".join(f"echo b{n}\n" for n in range(1, 11)),
+           via="burst"),
+    Step("first typed-ahead command", r"^echo b1\n"),  # the prompt went with the last step
+    Step("last typed-ahead command", PROMPT + r"echo b10\n", "echo done\n", quiet=2),
+    Step("shell answers at the end", r"^done$"),
+)
+
+SHELL_KEYBOARD = (
+    prompt("prompt", "echo typed on ps2\n", via="keyboard", quiet=1, timeout=90),
+    Step("PS/2 typing reaches the shell", r"^typed on ps2$"),
+    prompt("prompt after typing", "echo Shift Works: A_Z!\n", via="keyboard"),
+    Step("shifted keys", r"^Shift Works: A_Z!$"),
+    prompt("prompt before the sleeper", SLEEPER + "\n", via="keyboard"),
+    Step("Ctrl-C on the keyboard", SLEEPER + r"\n", "\x03", via="keyboard", delay=2),
+    prompt("prompt after Ctrl-C", "echo $?\n", via="keyboard"),
+    Step("$? after Ctrl-C on the keyboard", r"^130$"),
+    prompt("prompt at the end"),
+)
+
+SHELL_SCREEN = (
+    prompt("prompt on the screen", "echo on the screen\n", screen="iris$ ", screen_last=1,
+           timeout=150),
+    Step("output on the screen", r"^on the screen$", screen="on the screen", screen_last=2),
+)
 
 
 TESTS = [
@@ -160,6 +317,31 @@ TESTS = [
     GuestTest("init-starts", "test=user",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=("init: Iris init", "init: nothing to run", "init exited with status 0")),
+    # Issue 7: the shell on the console, typed into on COM1 (and the PS/2 keyboard).
+    # `./iris run`'s own command line and machine: the prompt within 15 s of QEMU's start.
+    GuestTest("shell-iris-run", iris_run_cmdline(),
+              machine=Machine("q35", "seabios", smp=2, mem="512M",
+                              disks=(Disk("64M"), Disk("64M"))),
+              exit=STOPPED, forbid=SHELL_FORBID,
+              expect=(r"(?i)help", r"Ctrl-A X"),
+              script=(prompt("prompt within 15 s", "help\n", timeout=15),
+                      Step("help", r"Built-ins:"),
+                      prompt("prompt on the screen", screen="iris$ ", screen_last=1))),
+    GuestTest("shell-session", SHELL_CMDLINE, exit="poweroff",
+              machine=Machine("q35", "seabios", smp=2, mem="256M"),
+              expect=(r"Powering off",), forbid=SHELL_FORBID, script=SHELL_SESSION),
+    GuestTest("shell-drv-blk", SHELL_CMDLINE, exit=STOPPED,
+              machine=Machine("q35", "seabios", smp=2, mem="256M", disks=(Disk("64M"),)),
+              forbid=(r"panic", r"EXCEPTION"), script=SHELL_DRV_BLK),
+    GuestTest("shell-bad-input", SHELL_CMDLINE, exit=STOPPED,
+              machine=Machine("q35", "seabios", smp=2, mem="256M"),
+              forbid=SHELL_FORBID, script=SHELL_BAD_INPUT),
+    GuestTest("shell-keyboard", SHELL_CMDLINE, exit=STOPPED,
+              machine=Machine("q35", "seabios", smp=2, mem="256M"),
+              forbid=SHELL_FORBID, script=SHELL_KEYBOARD),
+    GuestTest("shell-ovmf-screen", SHELL_CMDLINE, exit=STOPPED,
+              machine=Machine("q35", "ovmf", smp=2, mem="256M"),
+              forbid=SHELL_FORBID, script=SHELL_SCREEN, timeout=300, idle_timeout=120),
 ]
 
 
@@ -194,6 +376,8 @@ def evaluate(test: GuestTest, run: Run) -> list:
         ktap = parse_ktap(run.output)
         results += ktap_results(test.name, ktap)
         problems += ktap.problems
+    results += [Result(f"{test.name}/{outcome.name}", outcome.ok, outcome.detail)
+                for outcome in run.steps]
     duration = f"{run.seconds:.1f} s"
     reason = "; ".join(problems + [duration]) if problems else duration
     return results + [Result(test.name, not problems, reason)]
@@ -201,8 +385,12 @@ def evaluate(test: GuestTest, run: Run) -> list:
 
 def check_exit(test: GuestTest, run: Run) -> list:
     """A problem if the guest did not end the way `test` expects."""
-    if run.timeout:
+    if test.exit == STOPPED and run.stopped == SCRIPT_FINISHED:
+        return []
+    if run.timeout or run.stopped:
         return [run.describe()]
+    if test.exit == STOPPED:
+        return [f"expected the guest to run until the script's end, but {run.describe()}"]
     expected = EXPECTED_STATUS[test.exit]
     if run.status != expected:
         return [f"expected {test.exit} (status {expected}), but {run.describe()}"]
@@ -272,7 +460,8 @@ def run_test(test: GuestTest, iso: str, log_dir: str) -> tuple:
     if not os.path.isfile(image):
         return [Result(test.name, False, f"{image} not found (an earlier stage failed)")], None
     log_path = os.path.join(log_dir, f"{test.name}.log")
-    run = boot(image, test.machine, test.cmdline, test.timeout, test.idle_timeout, log_path)
+    run = boot(image, test.machine, test.cmdline, test.timeout, test.idle_timeout, log_path,
+               steps=test.script, stop_at_end=test.exit == STOPPED)
     return evaluate(test, run), run
 
 

@@ -7,14 +7,19 @@ import contextlib
 import io
 import json
 import os
+import re
+import socket
 import sys
 import tempfile
 import textwrap
+import threading
+import time
 import unittest
 
 import qemu
+import screen
 import suite
-from qemu import Machine, Run, parse_ktap, run_command
+from qemu import Machine, Run, Script, Step, StepOutcome, parse_ktap, run_command
 from suite import GuestTest, evaluate
 
 PASSING_TRANSCRIPT = """\
@@ -279,6 +284,551 @@ class RunnerTest(unittest.TestCase):
     def test_test_names_are_unique(self):
         names = [test.name for test in suite.TESTS]
         self.assertEqual(len(names), len(set(names)))
+
+
+# --------------------------------------------------------------------------
+# Scripts, the monitor and the screen
+# --------------------------------------------------------------------------
+
+# A fake guest shell on stdin/stdout: a prompt without a newline (in bold, as
+# escapes), echo of what is typed, `echo WORDS`, Ctrl-C, `log` (what it has
+# read, in chunks), `poweroff` (exit 0).
+FAKE_SHELL = """
+    import os, sys
+    out = sys.stdout.buffer
+    def say(data):
+        out.write(data); out.flush()
+    say(b"iris: booting\\r\\n\\x1b[1m$ \\x1b[0m")
+    line, reads = b"", []
+    while True:
+        data = os.read(0, 4096)
+        if not data:
+            break
+        reads.append(len(data))
+        for byte in data:
+            b = bytes([byte])
+            if b == b"\\x03":
+                say(b"^C\\r\\n$ "); line = b""; continue
+            say(b)
+            if b != b"\\n":
+                line += b; continue
+            cmd, line = line.decode("latin-1"), b""
+            if cmd.startswith("echo "):
+                say(cmd[5:].encode() + b"\\r\\n")
+            elif cmd == "log":
+                say(b"reads " + repr(reads).encode() + b"\\r\\n")
+            elif cmd == "poweroff":
+                sys.exit(0)
+            say(b"$ ")
+"""
+
+
+def draw(text_rows: list, cols: int, rows: int, fg=b"\xaa\xaa\xaa", bg=b"\x00\x00\x00",
+         cursor=None, extra_width: int = 0) -> screen.Image:
+    """An image with `text_rows` drawn like fbcon does, the cell `cursor` inverted."""
+    width = cols * screen.FONT_WIDTH + extra_width
+    pixels = bytearray(bg * (width * rows * screen.FONT_HEIGHT))
+    for row, text in enumerate(text_rows):
+        for col, bitmap in enumerate(screen.render(text)):
+            for y in range(screen.FONT_HEIGHT):
+                for x in range(screen.FONT_WIDTH):
+                    lit = bool(bitmap[y] & (0x80 >> x))
+                    if cursor == (col, row):
+                        lit = not lit
+                    offset = (((row * screen.FONT_HEIGHT + y) * width) +
+                              col * screen.FONT_WIDTH + x) * 3
+                    pixels[offset:offset + 3] = fg if lit else bg
+    return screen.Image(width, rows * screen.FONT_HEIGHT, bytes(pixels))
+
+
+class FakeMonitor:
+    """A QEMU human monitor on a unix socket: records commands, echoes them like
+    QEMU 7.2 does (redrawn after each character), saves `self.image` for
+    screendump, refuses unknown keys."""
+
+    def __init__(self, directory: str):
+        self.path = os.path.join(directory, "monitor.sock")
+        self.commands = []
+        self.image = draw([], 4, 2)
+        self.server = socket.socket(socket.AF_UNIX)
+        self.server.bind(self.path)
+        self.server.listen(1)
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"QEMU 7.2 monitor - type 'help' for more information\r\n(qemu) ")
+                pending = b""
+                while True:
+                    data = conn.recv(4096)
+                    if not data:
+                        break
+                    pending += data
+                    while b"\n" in pending:
+                        line, pending = pending.split(b"\n", 1)
+                        echo = b"".join(line[:n] + b"\x1b[K" + b"\x1b[D" * n
+                                        for n in range(1, len(line)))
+                        conn.sendall(echo + line + b"\x1b[K\r\n" + self.reply(line.decode()) +
+                                     b"(qemu) ")
+
+    def reply(self, line: str) -> bytes:
+        self.commands.append(line)
+        words = line.split()
+        if words[0] == "sendkey" and "bogus" in words[1]:
+            return b"invalid parameter: bogus\r\n"
+        if words[0] == "screendump":
+            with open(words[1], "wb") as file:
+                file.write(screen.make_ppm(self.image))
+        return b""
+
+    def close(self):
+        self.server.close()
+
+
+class KeyNamesTest(unittest.TestCase):
+    def test_text_letters_digits_and_punctuation(self):
+        self.assertEqual(qemu.key_names("Hi 5!\n"),
+                         ["shift-h", "i", "spc", "5", "shift-1", "ret"])
+        self.assertEqual(qemu.key_names("a-b_c|~/"),
+                         ["a", "minus", "b", "shift-minus", "c", "shift-backslash",
+                          "shift-grave_accent", "slash"])
+
+    def test_control_characters_and_escape_sequences(self):
+        self.assertEqual(qemu.key_names("\x03\x04\t\b\x7f"),
+                         ["ctrl-c", "ctrl-d", "tab", "backspace", "backspace"])
+        self.assertEqual(qemu.key_names("\x1b[A\x1b[D\x1b[3~\x1bx"),
+                         ["up", "left", "delete", "esc", "x"])
+
+    def test_untypable_character(self):
+        with self.assertRaises(ValueError):
+            qemu.key_names("caf\u00e9")
+        with self.assertRaises(ValueError):
+            qemu.key_names("\x00")
+
+
+class StepTest(unittest.TestCase):
+    def test_bad_steps_are_refused(self):
+        for kwargs in ({"via": "telepathy"}, {"pattern": "("},
+                       {"via": "keyboard", "text": b"x"}, {"via": "keyboard", "text": "\u00e9"},
+                       {"text": "\u20ac"}):
+            with self.subTest(kwargs=kwargs), self.assertRaises(ValueError):
+                Step("bad", **kwargs)
+
+    def test_text_is_one_byte_per_character_in_pieces(self):
+        self.assertEqual(Step("s", text="a\x03\xffbcd").pieces(None),
+                         ([b"a\x03\xffb", b"cd"], qemu.TYPE_INTERVAL))
+        self.assertEqual(Step("s", text=b"\x00\x80", via="burst").pieces(None),
+                         ([b"\x00\x80"], 0))
+        self.assertEqual(Step("s", text="Ab", via="keyboard").pieces(None),
+                         (["shift-a", "b"], qemu.KEY_INTERVAL))
+
+    def test_text_made_from_the_match(self):
+        step = Step("kill", r"(\d+) spin", lambda match: f"kill {match.group(1)}\n")
+        self.assertEqual(step.pieces(re.search(step.pattern, "  42 spin")),
+                         ([b"kill", b" 42\n"], qemu.TYPE_INTERVAL))
+
+
+class ScriptFeedTest(unittest.TestCase):
+    """The matching, without a process: output fed by hand."""
+
+    def script(self, *steps) -> Script:
+        script = Script(steps)
+        read, write = os.pipe()
+        self.addCleanup(os.close, read)
+        self.addCleanup(os.close, write)
+        os.set_blocking(read, False)  # a missing write fails the test instead of hanging it
+        self.read_fd = read
+        script.attach(write, 100.0)
+        return script
+
+    def test_pattern_across_chunks_escapes_and_no_newline(self):
+        script = self.script(Step("prompt", r"^\$ $", "ls\n"))
+        for chunk in (b"boot\r\n\x1b", b"[1", b"m$", b" \x1b[0m"):
+            script.feed(chunk, 101.0)
+        self.assertEqual(script.outcomes, [StepOutcome("prompt", True, "at 1.0 s")])
+        script.tick(101.0)
+        self.assertEqual(os.read(self.read_fd, 100), b"ls\n")
+
+    def test_utf8_split_across_chunks(self):
+        script = self.script(Step("degrees", "20\u00b0C"))
+        text = "20\u00b0C".encode()
+        script.feed(text[:3], 101.0)
+        script.feed(text[3:], 101.0)
+        self.assertTrue(script.outcomes[0].ok)
+
+    def test_a_match_consumes_the_output(self):
+        script = self.script(Step("first", r"\$ "), Step("second", r"\$ "))
+        script.feed(b"$ ", 101.0)
+        self.assertEqual([o.name for o in script.outcomes], ["first"])
+        script.feed(b"x\n$ ", 102.0)
+        self.assertEqual([o.name for o in script.outcomes], ["first", "second"])
+        self.assertEqual(script.stop_reason(), "")
+
+    def test_a_text_function_that_fails_fails_its_step(self):
+        script = self.script(Step("pid", r"pid (\d+)", lambda match: match.group(2)))
+        script.feed(b"pid 7", 101.0)
+        self.assertEqual(script.outcomes, [StepOutcome(
+            "pid", False, "its text could not be made: IndexError('no such group')")])
+        self.assertEqual(script.stop_reason(), "step 'pid' failed")
+
+    def test_one_chunk_can_complete_several_steps(self):
+        script = self.script(Step("a", "A"), Step("b", "B"), Step("c", "C"))
+        script.feed(b"A B C", 101.0)
+        self.assertEqual(len(script.outcomes), 3)
+
+    def test_timeout_fails_the_step_and_the_rest_are_not_reached(self):
+        script = self.script(Step("prompt", r"\$ ", timeout=5), Step("later"))
+        script.feed(b"booting...", 101.0)
+        script.tick(104.0)
+        self.assertEqual(script.outcomes, [])
+        self.assertAlmostEqual(script.wake_time(), 105.001)
+        script.tick(105.5)
+        self.assertEqual(script.stop_reason(), "step 'prompt' failed")
+        script.finish("stopped")
+        self.assertEqual(script.outcomes, [
+            StepOutcome("prompt", False, "/\\$ / not seen within 5 s; output since the "
+                                         "previous step ends 'booting...'"),
+            StepOutcome("later", False, "not reached (step 'prompt' failed)")])
+
+    def test_the_end_of_the_run_fails_the_waiting_step(self):
+        script = self.script(Step("prompt", r"\$ "))
+        script.finish("QEMU exited with status 0")
+        self.assertEqual(script.outcomes, [StepOutcome(
+            "prompt", False, "QEMU exited with status 0 before /\\$ / appeared; "
+                             "no output since the previous step")])
+
+    def test_typing_pace_and_the_next_steps_clock(self):
+        script = self.script(Step("type", "", "abcdefghij"), Step("next", "never", timeout=1))
+        self.assertEqual([data for _, _, data in script.queue], [b"abcd", b"efgh", b"ij"])
+        for n, (_, due, _) in enumerate(script.queue):
+            self.assertAlmostEqual(due, 100.0 + n * qemu.TYPE_INTERVAL)
+        self.assertAlmostEqual(script.step_start, 100.0 + 2 * qemu.TYPE_INTERVAL)
+        script.tick(100.0)
+        self.assertEqual(os.read(self.read_fd, 100), b"abcd")
+        script.tick(100.0 + 2 * qemu.TYPE_INTERVAL)
+        self.assertEqual(os.read(self.read_fd, 100), b"efghij")
+        script.tick(100.5)  # within `next`'s timeout, counted from the last chunk typed
+        self.assertEqual(script.stop_reason(), "")
+
+    def test_delay_before_typing(self):
+        script = self.script(Step("wait", "", "\x03", delay=2), Step("next", "x", timeout=1))
+        self.assertEqual(script.queue[0][1:], (102.0, b"\x03"))
+        script.tick(101.9)
+        self.assertEqual(script.queue[0][1:], (102.0, b"\x03"))
+        script.tick(102.5)
+        self.assertEqual(os.read(self.read_fd, 10), b"\x03")
+        self.assertEqual(script.stop_reason(), "")
+
+    def test_quiet_waits_for_the_output_to_stop(self):
+        script = self.script(Step("settle", "x", "\x03", quiet=2), Step("next", "y"))
+        script.feed(b"x", 101.0)
+        self.assertEqual(script.outcomes, [])
+        script.feed(b"more", 102.0)
+        self.assertAlmostEqual(script.wake_time(), 104.0)
+        script.tick(103.9)
+        self.assertEqual(script.outcomes, [])
+        script.tick(104.0)
+        self.assertEqual(script.outcomes, [StepOutcome("settle", True, "at 4.0 s")])
+        self.assertEqual(os.read(self.read_fd, 10), b"\x03")
+
+    def test_output_that_never_stops_fails_a_quiet_step(self):
+        script = self.script(Step("settle", "", quiet=2, timeout=5))
+        for second in range(101, 107):
+            script.feed(b".", float(second))
+            script.tick(float(second))
+        self.assertEqual(script.outcomes, [StepOutcome(
+            "settle", False, "the output was never quiet for 2 s within 5 s")])
+
+    def test_a_delay_without_text_delays_what_follows(self):
+        script = self.script(Step("pause", "", delay=3), Step("type", "", "x"))
+        self.assertEqual(script.queue[0][1:], (103.0, b"x"))
+
+    def test_burst_is_one_write(self):
+        script = self.script(Step("burst", "", "x" * 5000, via="burst"))
+        self.assertEqual([data for _, _, data in script.queue], [b"x" * 5000])
+        script.tick(100.0)
+        self.assertEqual(len(os.read(self.read_fd, 10000)), 5000)
+
+    def test_a_full_pipe_is_retried(self):
+        script = self.script(Step("burst", "", b"y" * (1 << 20), via="burst"))
+        script.tick(100.0)
+        first = len(os.read(self.read_fd, 1 << 20))
+        self.assertLess(first, 1 << 20)
+        self.assertEqual(len(script.queue), 1)
+        self.assertEqual(len(script.queue[0][2]), (1 << 20) - first)
+
+    def test_stop_at_end_waits_for_the_typing(self):
+        script = Script([Step("last", "", "bye")], stop_at_end=True)
+        read, write = os.pipe()
+        self.addCleanup(os.close, read)
+        self.addCleanup(os.close, write)
+        script.attach(write, 100.0)
+        self.assertEqual(script.stop_reason(), "")
+        script.tick(100.0)
+        self.assertEqual(script.stop_reason(), qemu.SCRIPT_FINISHED)
+
+
+class ScriptRunTest(unittest.TestCase):
+    """Scripts against a fake guest shell running as a process."""
+
+    def run_shell(self, steps, stop_at_end=False, timeout=20) -> Run:
+        return run_command(python(FAKE_SHELL), timeout=timeout, idle_timeout=10,
+                           script=Script(steps, stop_at_end=stop_at_end))
+
+    def test_a_session(self):
+        run = self.run_shell([
+            Step("prompt", r"\$ $", "echo hello world\n"),
+            Step("echo", r"^hello world$"),
+            Step("prompt again", r"\$ $", "sleep\x03"),
+            Step("ctrl-c", r"\^C\n\$ $", "poweroff\n"),
+        ])
+        self.assertEqual((run.status, run.timeout, run.stopped), (0, None, ""))
+        self.assertEqual([o.ok for o in run.steps], [True] * 4, run.steps)
+        self.assertIn("$ echo hello world\nhello world\n$ sleep^C\n$ poweroff\n", run.output)
+
+    def test_typed_text_arrives_in_small_pieces_and_a_burst_at_once(self):
+        run = self.run_shell([
+            Step("prompt", r"\$ $", "echo " + "z" * 40 + "\n"),
+            Step("typed", r"\$ $", "log\n"),
+            Step("reads", r"reads \[(.*)\]\n\$ $", "echo " + "w" * 40 + "\nlog\n", via="burst"),
+            Step("burst", r"reads \[.*\]"),
+        ], stop_at_end=True)
+        self.assertTrue(all(o.ok for o in run.steps), run.steps)
+        logs = [line for line in run.output.split("\n") if line.startswith("reads")]
+        typed = eval(logs[0][6:])  # the sizes of the fake's reads, e.g. [4, 4, ...]
+        self.assertGreaterEqual(len(typed), 10)
+        self.assertLessEqual(max(typed), qemu.TYPE_CHUNK)
+        burst = eval(logs[1][6:])[len(typed):]
+        self.assertIn(len("echo " + "w" * 40 + "\nlog\n"), burst)
+
+    def test_stop_at_end_ends_a_guest_that_would_run_on(self):
+        run = self.run_shell([Step("prompt", r"\$ ", "echo hi\n"), Step("echo", "^hi$")],
+                             stop_at_end=True)
+        self.assertEqual((run.status, run.timeout, run.stopped),
+                         (None, None, qemu.SCRIPT_FINISHED))
+        self.assertEqual(run.describe(), "stopped by the harness: the script finished")
+        self.assertLess(run.seconds, 10)
+
+    def test_a_failing_step_stops_the_run_at_once(self):
+        run = self.run_shell([Step("prompt", r"\$ ", "echo hi\n"),
+                              Step("never", "^bye$", timeout=0.5), Step("after", "")])
+        self.assertEqual(run.stopped, "step 'never' failed")
+        self.assertLess(run.seconds, 10)
+        self.assertEqual([o.ok for o in run.steps], [True, False, False])
+        self.assertIn("/^bye$/ not seen within 0.5 s; output since the previous step ends "
+                      "'echo hi\\nhi\\n$ '", run.steps[1].detail)
+
+    def test_the_guest_ending_early_fails_the_waiting_step(self):
+        run = self.run_shell([Step("prompt", r"\$ ", "poweroff\n"), Step("more", "x")])
+        self.assertEqual(run.status, 0)
+        self.assertEqual(run.steps[1], StepOutcome(
+            "more", False, "QEMU exited with status 0 before /x/ appeared; "
+                           "output since the previous step ends 'poweroff\\n'"))
+
+
+class MonitorScriptTest(unittest.TestCase):
+    """Keyboard steps and screen checks against a fake monitor."""
+
+    def setUp(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        self.dir = tmp.name
+        self.monitor = FakeMonitor(self.dir)
+        self.addCleanup(self.monitor.close)
+
+    def script(self, *steps) -> Script:
+        script = Script(steps, self.monitor.path, os.path.join(self.dir, "shot.ppm"))
+        read, write = os.pipe()
+        self.addCleanup(os.close, read)
+        self.addCleanup(os.close, write)
+        script.attach(write, time.monotonic())
+        self.addCleanup(script.finish, "test over")
+        return script
+
+    def test_monitor_command_output_without_echo_and_prompt(self):
+        monitor = qemu.Monitor(self.monitor.path)
+        self.addCleanup(monitor.close)
+        self.assertEqual(monitor.command("sendkey a 30"), "")
+        self.assertEqual(monitor.command("sendkey bogus"), "invalid parameter: bogus")
+
+    def test_keyboard_steps_send_keys_one_at_a_time(self):
+        script = self.script(Step("type", "", "Ls\n", via="keyboard"))
+        due = [due for _, due, _ in script.queue]
+        self.assertAlmostEqual(due[2] - due[0], 2 * qemu.KEY_INTERVAL)
+        script.tick(due[0])
+        self.assertEqual(self.monitor.commands, [f"sendkey shift-l {qemu.KEY_HOLD_MS}"])
+        script.tick(due[2])
+        self.assertEqual(self.monitor.commands[1:], [f"sendkey s {qemu.KEY_HOLD_MS}",
+                                                     f"sendkey ret {qemu.KEY_HOLD_MS}"])
+
+    def test_a_refused_key_fails_the_step_that_typed_it(self):
+        script = self.script(Step("type", "", "x", via="keyboard"), Step("next", "never"))
+        script.queue[0] = (0, script.queue[0][1], "bogus")
+        script.tick(time.monotonic())
+        self.assertEqual(script.outcomes[0],
+                         StepOutcome("type", False, "sendkey bogus: invalid parameter: bogus"))
+        self.assertEqual(script.stop_reason(), "step 'type' failed")
+
+    def test_screen_check_passes_once_the_text_is_drawn(self):
+        script = self.script(Step("prompt", r"\$ ", screen="$ ", screen_last=1, timeout=30),
+                             Step("after", "done"))
+        self.monitor.image = draw(["Iris"], 10, 3)
+        script.feed(b"$ ", time.monotonic())
+        self.assertEqual(script.outcomes, [])  # waits for the screen
+        script.tick(time.monotonic())
+        self.assertEqual(script.outcomes, [])
+        self.assertEqual(script.screen_seen, ["Iris"])
+        self.monitor.image = draw(["Iris", "$ "], 10, 3, cursor=(2, 1))
+        script.tick(script.screen_due)
+        self.assertEqual([o.name for o in script.outcomes], ["prompt"])
+        self.assertTrue(os.path.exists(os.path.join(self.dir, "shot.ppm")))
+
+    def test_screen_check_timeout_shows_the_screen(self):
+        self.monitor.image = draw(["Iris", "ok"], 10, 3)
+        script = self.script(Step("prompt", "", screen="$ ", timeout=0.2))
+        script.tick(time.monotonic())
+        time.sleep(0.3)
+        script.tick(time.monotonic())
+        self.assertEqual(script.outcomes, [StepOutcome(
+            "prompt", False, "'$ ' not on the screen within 0.2 s; it shows: Iris | ok")])
+
+    def test_a_blank_screen_is_reported_as_such(self):
+        script = self.script(Step("prompt", "", screen="$ ", timeout=0.2))
+        time.sleep(0.3)
+        script.tick(time.monotonic())
+        self.assertEqual(script.outcomes[0].detail,
+                         "'$ ' not on the screen within 0.2 s; it shows: a blank screen")
+
+    def test_screen_steps_need_a_monitor(self):
+        script = Script([Step("prompt", "", screen="$ ")])
+        read, write = os.pipe()
+        self.addCleanup(os.close, read)
+        self.addCleanup(os.close, write)
+        script.attach(write, time.monotonic())
+        script.tick(time.monotonic())
+        self.assertEqual(script.outcomes[0].detail,
+                         "the step needs QEMU's monitor, and the run has none")
+
+
+class ScreenTest(unittest.TestCase):
+    def test_font_is_the_consoles(self):
+        glyphs = screen.font()
+        self.assertEqual(len(glyphs), 96)  # printable ASCII and the unknown box
+        self.assertEqual(glyphs["!"][4:14], (8, 8, 8, 8, 8, 8, 8, 0, 8, 8))
+        self.assertEqual(glyphs[" "], screen.BLANK)
+        self.assertEqual(len(set(glyphs.values())), 96)  # every glyph reads back
+        self.assertEqual(screen.glyph("\x01"), glyphs[None])
+
+    def test_bad_font_tables(self):
+        with self.assertRaisesRegex(ValueError, "has 2 rows"):
+            screen.parse_font("/* 0x41 'A' */ { 0x00, 0x01 }")
+        with self.assertRaisesRegex(ValueError, "incomplete"):
+            screen.parse_font("/* 0x41 'A' */ {" + " 0x00," * 16 + "}")
+
+    def test_ppm_round_trip_and_bad_images(self):
+        image = draw(["ab"], 3, 1)
+        self.assertEqual(screen.parse_ppm(screen.make_ppm(image)), image)
+        commented = b"P6\n# QEMU\n2 1\n255\n" + b"\x01" * 6
+        self.assertEqual(screen.parse_ppm(commented).rgb, b"\x01" * 6)
+        for bad in (b"P3\n1 1\n255\n\x00\x00\x00", b"P6\n1 1\n65535\n" + b"\x00" * 6,
+                    b"P6\n2 2\n255\n\x00", b"P6\n1", b"", b"P6\n0 1\n255\n"):
+            with self.subTest(bad=bad), self.assertRaises(ValueError):
+                screen.parse_ppm(bad)
+
+    def test_reads_text_in_any_colours(self):
+        image = draw(["Iris 0.1", "", "$ echo hi", "hi", "$ "], 16, 8,
+                     fg=b"\x10\xff\x10", bg=b"\x00\x00\x80", cursor=(2, 4), extra_width=5)
+        shot = screen.Screen(image)
+        self.assertEqual((shot.cols, shot.rows), (16, 8))
+        self.assertEqual(shot.lines()[:5], ["Iris 0.1", "", "$ echo hi", "hi", "$"])
+        self.assertEqual(shot.find("echo hi"), (2, 2))
+        self.assertEqual(shot.find("$ ", last=1), (0, 4))
+        self.assertEqual(shot.find("hi", last=2), (0, 3))
+        self.assertIsNone(shot.find("Iris", last=3))
+        self.assertIsNone(shot.find("echo ho"))
+        self.assertEqual(shot.tail(2), ["hi", "$"])
+
+    def test_reverse_video_and_the_cursor_on_a_letter(self):
+        shot = screen.Screen(draw(["abc"], 4, 1, cursor=(1, 0)))
+        self.assertEqual(shot.lines(), ["abc"])
+        self.assertEqual(shot.find("abc"), (0, 0))
+
+    def test_a_cell_of_three_colours_matches_nothing(self):
+        image = draw(["x"], 2, 1)
+        rgb = bytearray(image.rgb)
+        rgb[0:3] = b"\x12\x34\x56"
+        shot = screen.Screen(screen.Image(image.width, image.height, bytes(rgb)))
+        self.assertEqual(shot.lines(), [screen.UNKNOWN_CHAR])
+        self.assertIsNone(shot.find("x"))
+
+    def test_a_glyph_is_not_a_space(self):
+        shot = screen.Screen(draw(["a b"], 4, 1))
+        self.assertIsNone(shot.find("   "))
+        self.assertEqual(shot.find(" b"), (1, 0))
+
+
+class ScriptEvaluateTest(unittest.TestCase):
+    STEPS = (Step("prompt", r"\$ "), Step("echo", "hi"))
+
+    def test_steps_count_as_results(self):
+        test = GuestTest("sh", "run=@sh", exit="stopped", script=self.STEPS)
+        run = fake_run("$ hi\n", status=None)
+        run.stopped = qemu.SCRIPT_FINISHED
+        run.steps = [StepOutcome("prompt", True, "at 9.3 s"),
+                     StepOutcome("echo", True, "at 9.9 s")]
+        self.assertEqual([r.line() for r in evaluate(test, run)], [
+            "PASS sh/prompt (at 9.3 s)", "PASS sh/echo (at 9.9 s)", "PASS sh (1.5 s)"])
+
+    def test_a_failed_step_fails_the_run(self):
+        test = GuestTest("sh", "run=@sh", exit="poweroff", script=self.STEPS)
+        run = fake_run("$ ", status=None)
+        run.stopped = "step 'echo' failed"
+        run.steps = [StepOutcome("prompt", True, "at 1.0 s"),
+                     StepOutcome("echo", False, "/hi/ not seen within 60 s")]
+        self.assertEqual([r.line() for r in evaluate(test, run)], [
+            "PASS sh/prompt (at 1.0 s)", "FAIL sh/echo: /hi/ not seen within 60 s",
+            "FAIL sh: stopped by the harness: step 'echo' failed; 1.5 s"])
+
+    def test_stopped_expects_the_guest_to_run_on(self):
+        test = GuestTest("sh", "run=@sh", exit="stopped", script=self.STEPS)
+        results = evaluate(test, fake_run("", status=0))
+        self.assertEqual(results[-1].line(), "FAIL sh: expected the guest to run until the "
+                         "script's end, but QEMU exited with status 0 (triple fault or "
+                         "shutdown); 1.5 s")
+
+    def test_bad_script_tests_are_refused(self):
+        with self.assertRaises(ValueError):
+            GuestTest("sh", "run=@sh", exit="stopped")
+        with self.assertRaises(ValueError):
+            GuestTest("sh", "run=@sh", script=(Step("a"), Step("a")))
+
+
+class ShellTestsTest(unittest.TestCase):
+    def test_iris_run_cmdline_is_read_from_do_run(self):
+        self.assertRegex(suite.iris_run_cmdline(), r"^run=")
+        with tempfile.NamedTemporaryFile("w", suffix=".sh") as script:
+            script.write('do_run() {\n\tif [ x ]; then\n\t\textra=("run=@!devmgr,@sh")\n'
+                         '\tfi\n}\n')
+            script.flush()
+            self.assertEqual(suite.iris_run_cmdline(script.name), "run=@!devmgr,@sh")
+        with tempfile.NamedTemporaryFile("w", suffix=".sh") as script:
+            script.write('extra=("$@")\n')
+            script.flush()
+            with self.assertRaises(ValueError):
+                suite.iris_run_cmdline(script.name)
+
+    def test_garbage_never_ends_the_line_or_the_shell(self):
+        data = suite.garbage(2000, 7)
+        self.assertEqual(len(data), 2000)
+        self.assertFalse(set(data) & set(b"\r\n\x03\x04"))
+        self.assertGreater(len(set(data)), 200)
+        self.assertEqual(data, suite.garbage(2000, 7))
 
 
 if __name__ == "__main__":
