@@ -81,7 +81,7 @@ STOPPED = "stopped"  # GuestTest.exit: the harness ends QEMU after the script
 
 PROMPT = r"iris\$ "                  # sh's prompt (bin/sh/main.c)
 SHELL_CMDLINE = "run=@!devmgr,@sh"   # devmgr starts the console, UART and PS/2 drivers
-SLEEPER = "test_devmgr sleep 600000"  # a program that runs for 10 minutes
+SLEEPER = "sleep 600"  # a program that runs for 10 minutes
 IRIS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "iris")
 # Messages that must never appear in a shell session.
 SHELL_FORBID = (r"panic", r"EXCEPTION", r"killed by CPU exception", r"crashed: CPU exception")
@@ -133,7 +133,7 @@ SHELL_SESSION = (
     Step("background job started", r"^\[1\] " + SLEEPER + "$"),
     prompt("prompt while the job runs", "ps\n"),
     # The shell reports the end at its next prompt, or `jobs` does.
-    Step("ps shows the job", r"^\s*(\d+)\s+\d+\s+running\s.*\btest_devmgr\s*$",
+    Step("ps shows the job", r"^\s*(\d+)\s+\d+\s+running\s.*\bsleep\s*$",
          lambda match: f"kill {match.group(1)}\njobs\n"),
     Step("the job was killed", r"\[1\] done\s+" + SLEEPER + r" \(killed\)"),
     prompt("prompt after the job", "uptime\n"),
