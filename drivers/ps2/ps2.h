@@ -4,8 +4,8 @@
  */
 #pragma once
 
-#include <driver/conlink.h> /* drivers/uart */
 #include "keymap.h"
+#include <driver/conlink.h> /* drivers/uart */
 #include <driver/driver.h>
 #include <driver/irq.h>
 #include <stdbool.h>

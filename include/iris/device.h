@@ -51,9 +51,10 @@ struct iris_bar {
 #define IRIS_IRQ_MSIX 3
 
 /* Where a device sits (iris_device_info.bus_type). */
-#define IRIS_BUS_PCI      0
-#define IRIS_BUS_PLATFORM 1 /* legacy devices the kernel knows of: "com1", "i8042", "framebuffer" \
-	                     */
+#define IRIS_BUS_PCI 0
+#define IRIS_BUS_PLATFORM                                                       \
+	1 /* legacy devices the kernel knows of: "com1", "i8042", "framebuffer" \
+	   */
 
 /* The boot framebuffer's geometry and pixel format (the "framebuffer" platform device). */
 struct iris_fb_format {
