@@ -330,6 +330,11 @@ TESTS = [
     GuestTest("shell-session", SHELL_CMDLINE, exit="poweroff",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=(r"Powering off",), forbid=SHELL_FORBID, script=SHELL_SESSION),
+    # `reboot` resets the machine (-no-reboot turns the reset into QEMU's exit, status 0).
+    GuestTest("shell-reboot", SHELL_CMDLINE, exit="poweroff",
+              machine=Machine("pc", "seabios", smp=2, mem="256M"),
+              expect=(r"power: resetting the machine",), forbid=SHELL_FORBID,
+              script=(prompt("prompt", "reboot\n", quiet=1, timeout=90),)),
     GuestTest("shell-drv-blk", SHELL_CMDLINE, exit=STOPPED,
               machine=Machine("q35", "seabios", smp=2, mem="256M", disks=(Disk("64M"),)),
               forbid=(r"panic", r"EXCEPTION"), script=SHELL_DRV_BLK),
