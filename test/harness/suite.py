@@ -150,8 +150,10 @@ SHELL_DRV_BLK = (
     prompt("prompt", "blk write ahci0.0 0 2048 7\n", quiet=1, timeout=90),
     Step("blk write", r"write: 2048 sectors from LBA 0: ok"),
     prompt("prompt after write", "drv crash ahci0\n"),
-    Step("drv crash ahci0", r"devmgr: ahci0 \(pid \d+\) crashed on request"),
-    Step("ahci0 restarted", r"devmgr: ahci0 ready", "blk verify ahci0.0 0 2048 7\n", quiet=1),
+    # The restart is proven by `drv list` below; devmgr's own log lines share COM1
+    # with the shell and are not waited for. The block client waits for the driver.
+    Step("drv crash ahci0", r"crashed", quiet=1),  # drv's or devmgr's line, whichever is whole
+    prompt("prompt after the crash", "blk verify ahci0.0 0 2048 7\n"),
     Step("blk verify after the crash", r"verify: 2048 sectors from LBA 0: ok"),
     prompt("prompt after verify", "blk write ahci0.0 4096 256 9\n"),
     Step("blk write after the crash", r"write: 256 sectors from LBA 4096: ok"),
