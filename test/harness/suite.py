@@ -332,6 +332,14 @@ TESTS = [
     GuestTest("shell-session", SHELL_CMDLINE, exit="poweroff",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=(r"Powering off",), forbid=SHELL_FORBID, script=SHELL_SESSION),
+    # libc's terminal from a program sh started: isatty, O_NONBLOCK, poll, a line read.
+    GuestTest("shell-terminal", SHELL_CMDLINE, exit=STOPPED,
+              machine=Machine("q35", "seabios", smp=2, mem="256M"), forbid=SHELL_FORBID,
+              script=(prompt("prompt", "test_terminal\n", quiet=1, timeout=90),
+                      Step("asks for a line", r"terminal: type a line", "hello terminal\n",
+                           delay=0.5),
+                      Step("every check passed", r"terminal: \d+ passed, 0 failed"),
+                      prompt("prompt after the test"))),
     # `reboot` resets the machine (-no-reboot turns the reset into QEMU's exit, status 0).
     GuestTest("shell-reboot", SHELL_CMDLINE, exit="poweroff",
               machine=Machine("pc", "seabios", smp=2, mem="256M"),
