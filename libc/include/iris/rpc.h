@@ -55,6 +55,13 @@ struct iris_rpc_client {
 void iris_rpc_client_init(struct iris_rpc_client *cl, struct iris_chan *chan);
 
 /*
+ * Opens *chan on the initial handle the environment variable `var` names
+ * (iris/startup.h) and makes *cl a client on it. Returns 0, or -ENOENT when
+ * there is no such handle or it is not a channel.
+ */
+int iris_rpc_client_from_env(const char *var, struct iris_chan *chan, struct iris_rpc_client *cl);
+
+/*
  * Sends request `op` with args[0..len) and, unless it is IRIS_HANDLE_INVALID,
  * `handle` (moved to the server), waiting up to timeout_ns for a free slot.
  * Returns the request's id (> 0), or a negative errno: -EBUSY when

@@ -45,12 +45,7 @@ static uint32_t wait_id; /* the outstanding WAIT, 0: none */
 static struct iris_rpc_client *terminal(void)
 {
 	if (state == 0) {
-		iris_handle_t h = iris_handle_from_env("IRIS_CONSOLE");
-		state = -ENOTTY;
-		if (h != IRIS_HANDLE_INVALID && iris_chan_open(&chan, h) == 0) {
-			iris_rpc_client_init(&client, &chan);
-			state = 1;
-		}
+		state = iris_rpc_client_from_env("IRIS_CONSOLE", &chan, &client) == 0 ? 1 : -ENOTTY;
 	}
 	return state == 1 ? &client : NULL;
 }

@@ -32,12 +32,7 @@ int iris_ns_use(iris_handle_t endpoint)
 static struct iris_rpc_client *ns(void)
 {
 	if (state == 0) {
-		iris_handle_t h = iris_handle_from_env("IRIS_NS");
-		state = -ENOENT;
-		if (h != IRIS_HANDLE_INVALID && iris_chan_open(&chan, h) == 0) {
-			iris_rpc_client_init(&client, &chan);
-			state = 1;
-		}
+		state = iris_rpc_client_from_env("IRIS_NS", &chan, &client) == 0 ? 1 : -ENOENT;
 	}
 	return state == 1 ? &client : NULL;
 }

@@ -1,6 +1,7 @@
 /* Requests and replies over a channel (iris/rpc.h). */
 #include <errno.h>
 #include <iris/rpc.h>
+#include <iris/startup.h>
 #include <iris/sys.h>
 #include <string.h>
 
@@ -50,6 +51,15 @@ static int send_msg(struct iris_chan *c, const struct iris_rpc_hdr *hdr, uint16_
 		return r;
 	return (size_t)r == n ? 0
 	                      : -EBADF; /* the handle was refused: the message went without it */
+}
+
+int iris_rpc_client_from_env(const char *var, struct iris_chan *chan, struct iris_rpc_client *cl)
+{
+	iris_handle_t h = iris_handle_from_env(var);
+	if (h == IRIS_HANDLE_INVALID || iris_chan_open(chan, h) < 0)
+		return -ENOENT;
+	iris_rpc_client_init(cl, chan);
+	return 0;
 }
 
 void iris_rpc_client_init(struct iris_rpc_client *cl, struct iris_chan *chan)
