@@ -354,7 +354,10 @@ static void test_links(void)
 	ktap_check(n == 4 && result_of(c, n, 1) == 11 && result_of(c, n, 2) == 0 &&
 	                   result_of(c, n, 3) == 33 && result_of(c, n, 4) == 0 && pos[1] < pos[2] &&
 	                   pos[2] < pos[3],
-	           "a chain ECHO -> SLEEP -> ECHO completes in order beside an independent NOP");
+	           "a chain ECHO -> SLEEP -> ECHO completes in order beside an independent NOP "
+	           "(%d completions, results %ld %ld %ld %ld, order %d %d %d)",
+	           n, (long)result_of(c, n, 1), (long)result_of(c, n, 2), (long)result_of(c, n, 3),
+	           (long)result_of(c, n, 4), pos[1], pos[2], pos[3]);
 
 	push(&rb, SYS_ECHO, IRIS_SQE_LINK, 1, 11, 0, 0);
 	push(&rb, SYS_CLOCK_GET, IRIS_SQE_LINK, 2, 77, 0, 0);
@@ -727,11 +730,18 @@ static int ring_cycle(int count, unsigned flags)
 	return ok;
 }
 
-/* Whether free frames and live threads come back to these within a second. */
+/*
+ * Whether free frames and live threads come back to these within a second.
+ * Page-table pages of the kernel's window (where thread stacks are mapped)
+ * are kept once made: a round that lands its stacks in a part of the window
+ * never used before keeps one or two. Anything more is a leak.
+ */
+#define KERNEL_TABLE_SLACK 2
+
 static bool back_to(long frames, long threads)
 {
 	for (int i = 0; i < 20; i++) {
-		if (sys_stat(IRIS_STAT_FRAMES_FREE) == frames &&
+		if (sys_stat(IRIS_STAT_FRAMES_FREE) >= frames - KERNEL_TABLE_SLACK &&
 		    sys_stat(IRIS_STAT_THREADS) == threads)
 			return true;
 		sys_sleep(50 * MS);
