@@ -2,6 +2,7 @@
 #include <boot/bootinfo.h>
 #include <console/log.h>
 #include <dev/pci.h>
+#include <lib/mmio.h>
 #include <lib/string.h>
 #include <mm/layout.h>
 #include <x86_64/cpu.h>
@@ -75,12 +76,7 @@ uint32_t pci_read(const struct pci_function *f, unsigned offset, unsigned width)
 {
 	if (!f->ecam)
 		return port_read(f->bus, f->dev, f->fn, offset, width);
-	volatile uint8_t *p = f->ecam + offset;
-	if (width == 4)
-		return *(volatile uint32_t *)p;
-	if (width == 2)
-		return *(volatile uint16_t *)p;
-	return *p;
+	return (uint32_t)mmio_read(f->ecam + offset, width);
 }
 
 void pci_write(const struct pci_function *f, unsigned offset, unsigned width, uint32_t value)
@@ -89,13 +85,7 @@ void pci_write(const struct pci_function *f, unsigned offset, unsigned width, ui
 		port_write(f->bus, f->dev, f->fn, offset, width, value);
 		return;
 	}
-	volatile uint8_t *p = f->ecam + offset;
-	if (width == 4)
-		*(volatile uint32_t *)p = value;
-	else if (width == 2)
-		*(volatile uint16_t *)p = (uint16_t)value;
-	else
-		*p = (uint8_t)value;
+	mmio_write(f->ecam + offset, width, value);
 }
 
 /* Sizes the BARs with decoding off, as firmware left them placed. */

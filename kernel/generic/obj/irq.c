@@ -2,6 +2,7 @@
 #include <dev/irqprog.h>
 #include <iris/errno.h>
 #include <iris/ring.h>
+#include <lib/mmio.h>
 #include <lib/string.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
@@ -47,17 +48,7 @@ static uint64_t prog_read(void *ctx, unsigned bar, uint32_t off, unsigned width)
 		uint16_t port = (uint16_t)(b->base + off);
 		return width == 1 ? inb(port) : width == 2 ? inw(port) : inl(port);
 	}
-	volatile uint8_t *p = irq->bar_map[bar] + (off - irq->bar_lo[bar]);
-	switch (width) {
-	case 1:
-		return *p;
-	case 2:
-		return *(volatile uint16_t *)p;
-	case 4:
-		return *(volatile uint32_t *)p;
-	default:
-		return *(volatile uint64_t *)p;
-	}
+	return mmio_read(irq->bar_map[bar] + (off - irq->bar_lo[bar]), width);
 }
 
 static void prog_write(void *ctx, unsigned bar, uint32_t off, unsigned width, uint64_t v)
@@ -74,20 +65,7 @@ static void prog_write(void *ctx, unsigned bar, uint32_t off, unsigned width, ui
 			outl(port, (uint32_t)v);
 		return;
 	}
-	volatile uint8_t *p = irq->bar_map[bar] + (off - irq->bar_lo[bar]);
-	switch (width) {
-	case 1:
-		*p = (uint8_t)v;
-		break;
-	case 2:
-		*(volatile uint16_t *)p = (uint16_t)v;
-		break;
-	case 4:
-		*(volatile uint32_t *)p = (uint32_t)v;
-		break;
-	default:
-		*(volatile uint64_t *)p = v;
-	}
+	mmio_write(irq->bar_map[bar] + (off - irq->bar_lo[bar]), width, v);
 }
 
 /* Events waiting: from the kernel's tail and the head the driver wrote (bounded). */
