@@ -336,12 +336,17 @@ static long ring_submit(struct ring *r, uint32_t max)
 			else
 				take_operation(r, &sqe, &link_from, &heads_end);
 		}
-		if (r->dead && link_from) { /* nothing will extend it: let it go */
+		bool dead = r->dead;
+		if (dead && link_from) { /* nothing will extend it: let it go */
 			aop_put(link_from);
 			link_from = NULL;
 		}
 		r->link_from = link_from;
 		spin_unlock_irqrestore(&r->submit_lock, irq);
+		if (dead && have_carry) { /* taken, never to start: it still gets its completion */
+			ring_post(r, carry.user_data, -ECANCELED, 0, true);
+			have_carry = false;
+		}
 
 		for (unsigned i = 0; i < nnow; i++)
 			ring_post(r, now[i].user_data, run_immediate(&now[i]), 0, true);
