@@ -57,7 +57,7 @@ void vm_space_activate(struct vm_space *vm, struct vm_space *prev)
 
 	if (prev)
 		__atomic_fetch_and(&prev->cpus_active, ~bit, __ATOMIC_RELEASE);
-	if (vm)
+	if (vm && !(__atomic_load_n(&vm->cpus_active, __ATOMIC_RELAXED) & bit))
 		__atomic_fetch_or(&vm->cpus_active, bit, __ATOMIC_ACQUIRE);
 	if (read_cr3() != cr3)
 		write_cr3(cr3);
