@@ -268,7 +268,8 @@ static void test_sqpoll_teardown(void)
 		}
 		char line[64];
 		int mode = (i + rounds) % 3;
-		snprintf(line, sizeof(line), "test_ring_safety child sqpoll %d %d", mode, i + rounds);
+		snprintf(line, sizeof(line), "test_ring_safety child sqpoll %d %d", mode,
+		         i + rounds);
 		iris_handle_t c = iris_module_spawn("test_ring_safety", line);
 		if (c < 0)
 			continue;

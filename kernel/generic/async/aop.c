@@ -361,9 +361,10 @@ static int64_t start_cancel(struct aop *op)
 	spin_unlock_irqrestore(&r->lock, irq);
 	if (!target)
 		return -ENOENT;
-	aop_cancel(target);
+	/* Exactly one wins: the target's own completion, or this cancel. */
+	bool won = aop_complete(target, -ECANCELED);
 	aop_put(target);
-	return 0;
+	return won ? 0 : -ENOENT;
 }
 
 /* Starts `op` by its number. Returns its result if it finished at once (*pending false). */
