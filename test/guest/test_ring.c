@@ -2,9 +2,10 @@
  * Submission/completion rings (KTAP): setup and entry errors, ordering and
  * batching, blocking calls inside a ring, CQ back-pressure, timeouts, linked
  * chains, link timeouts, cancellation, SYS_POLL, SYS_WAIT, SQPOLL, a hostile
- * thread scribbling over a ring, leaks, libc's async_* API, and poll() and
- * select(). Run by init: `test=user run=test_ring` (best on -smp 2). Also
- * runs as its own child (`test_ring child MODE`) for something to wait for.
+ * thread scribbling over a ring, leaks, 60,000 armed timers, libc's async_*
+ * API, and poll() and select(). Run by init: `test=user run=test_ring` (best
+ * on -smp 2). Also runs as its own child (`test_ring child MODE`) for
+ * something to wait for.
  */
 #include "ktap.h"
 #include <async.h>
@@ -16,6 +17,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
 
@@ -798,6 +800,104 @@ static void test_leaks(void)
 	           sys_stat(IRIS_STAT_FRAMES_FREE), threads, sys_stat(IRIS_STAT_THREADS));
 }
 
+#define TIMER_RINGS     8    /* each holds its timers' CQ slots: 8 x 7,500 fit 8,192 */
+#define TIMERS_PER_RING 7500 /* 60,000 in all */
+#define TAIL_ARMS       15
+
+/* Arms a TIMEOUT at absolute time `at` in an enter of its own; returns the enter's ns or -1. */
+static long arm_alone(struct iris_ringbuf *rb, uint64_t user_data, long at)
+{
+	push(rb, SYS_TIMEOUT, 0, user_data, (uint64_t)at, IRIS_TIMEOUT_ABS, 0);
+	long t0 = now();
+	long r = iris_ringbuf_enter(rb, 0, 0, 0);
+	long took = now() - t0;
+	return r == 1 ? took : -1;
+}
+
+static int long_compare(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+/*
+ * The median time of TAIL_ARMS TIMEOUTs armed one per enter, each due after
+ * every timer armed so far (`at` onwards): the worst place in a sorted list.
+ * Returns -1 if one was refused.
+ */
+static long tail_arm_median(struct iris_ringbuf *rb, long at)
+{
+	long t[TAIL_ARMS];
+	for (int i = 0; i < TAIL_ARMS; i++) {
+		t[i] = arm_alone(rb, 0x7a11000 + (uint64_t)i, at + i);
+		if (t[i] < 0)
+			return -1;
+	}
+	qsort(t, TAIL_ARMS, sizeof(t[0]), long_compare);
+	return t[TAIL_ARMS / 2];
+}
+
+/* Arms TIMERS_PER_RING TIMEOUTs on `rb`, due one ns apart downwards from `at`. */
+static bool arm_many(struct iris_ringbuf *rb, long at)
+{
+	for (uint32_t done = 0; done < TIMERS_PER_RING;) {
+		uint32_t n = TIMERS_PER_RING - done < rb->sq_entries ? TIMERS_PER_RING - done
+		                                                     : rb->sq_entries;
+		for (uint32_t i = 0; i < n; i++, done++)
+			push(rb, SYS_TIMEOUT, 0, done, (uint64_t)(at - done), IRIS_TIMEOUT_ABS, 0);
+		if (iris_ringbuf_enter(rb, 0, 0, 0) != n)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * 60,000 armed timers: arming one more must cost about what it costs with
+ * none (a sorted list walked all of them, ~1 ms each under TCG); timers
+ * still fire among them, and destroying the rings cancels them all.
+ */
+static void test_many_timers(void)
+{
+	static struct iris_ringbuf rbs[TIMER_RINGS];
+	long frames = sys_stat(IRIS_STAT_FRAMES_FREE), handles = sys_stat(IRIS_STAT_HANDLES);
+	long threads = sys_stat(IRIS_STAT_THREADS);
+	int open = 0;
+	while (open < TIMER_RINGS && iris_ringbuf_setup(&rbs[open], IRIS_RING_MAX_ENTRIES,
+	                                                2 * IRIS_RING_MAX_ENTRIES, 0) == 0)
+		open++;
+	/* Far deadlines: the bulk downwards from `far` (cheap for a list too), the rest after. */
+	long far = now() + 600000 * MS;
+	long empty = open ? tail_arm_median(&rbs[0], far + 10000 * MS) : -1;
+	long t0 = now();
+	int armed = 0;
+	for (int i = 0; i < open; i++)
+		armed += arm_many(&rbs[i], far) ? TIMERS_PER_RING : 0;
+	long bulk = now() - t0;
+	long full = open ? tail_arm_median(&rbs[0], far + 20000 * MS) : -1;
+	t0 = now();
+	long slept = sys_sleep(1 * MS);
+	long sleep_us = (now() - t0) / 1000;
+	long each_ns = armed ? bulk / armed : 0;
+	ktap_check(open == TIMER_RINGS && armed == TIMER_RINGS * TIMERS_PER_RING && empty >= 0 &&
+	                   full >= 0 && full <= 4 * empty + 100 * 1000 && slept == 0 &&
+	                   sleep_us < 100 * 1000,
+	           "%d TIMEOUTs armed (%ld ns each in batches); arming one behind them: %ld us "
+	           "(%ld us with none armed); a 1 ms SLEEP among them: %ld us",
+	           armed, each_ns, full / 1000, empty / 1000, sleep_us);
+
+	t0 = now();
+	for (int i = 0; i < open; i++)
+		iris_ringbuf_destroy(&rbs[i]);
+	long destroy_ms = ms_since(t0);
+	bool same = back_to(frames, threads);
+	ktap_check(
+	        open == TIMER_RINGS && same && sys_stat(IRIS_STAT_HANDLES) == handles,
+	        "destroying the %d rings cancels their timers: frames %ld -> %ld, handles %ld -> "
+	        "%ld (%ld ms)",
+	        open, frames, sys_stat(IRIS_STAT_FRAMES_FREE), handles, sys_stat(IRIS_STAT_HANDLES),
+	        destroy_ms);
+}
+
 static void test_async_basics(void)
 {
 	async_context_t ctx;
@@ -1048,7 +1148,7 @@ int main(int argc, char **argv)
 		printf("test_ring: no boot modules\n");
 		return 1;
 	}
-	ktap_plan(75);
+	ktap_plan(77);
 	long t0 = now();
 	test_setup_errors();
 	test_sync_forms();
@@ -1065,6 +1165,7 @@ int main(int argc, char **argv)
 	test_sqpoll();
 	test_hostile();
 	test_leaks();
+	test_many_timers();
 	test_async_basics();
 	test_async_backpressure();
 	test_async_threads();

@@ -1,3 +1,4 @@
+#include <lib/list.h>
 #include <sched/ktimer.h>
 #include <sync/spinlock.h>
 #include <time.h>
@@ -5,43 +6,39 @@
 #include <x86_64/percpu.h>
 
 static spinlock_t timer_lock = SPINLOCK_INIT;
-static struct list_head timers = LIST_HEAD_INIT(timers); /* sorted by deadline */
-static struct ktimer *volatile running;                  /* whose callback runs now */
-static volatile int running_cpu;                         /* and where */
+static struct rb_tree timers = RB_TREE_INIT; /* armed timers by deadline, then arming order */
+static struct ktimer *volatile running;      /* whose callback runs now */
+static volatile int running_cpu;             /* and where */
+
+static bool deadline_before(const struct rb_node *a, const struct rb_node *b)
+{
+	return container_of(a, struct ktimer, node)->deadline <
+	       container_of(b, struct ktimer, node)->deadline;
+}
 
 void ktimer_init(struct ktimer *t, void (*fn)(struct ktimer *t))
 {
-	list_init(&t->link);
+	rb_clear(&t->node);
 	t->fn = fn;
-	t->armed = false;
 	t->deadline = 0;
 }
 
 void ktimer_arm(struct ktimer *t, uint64_t deadline)
 {
 	bool irq = spin_lock_irqsave(&timer_lock);
-	if (t->armed)
-		list_del(&t->link);
+	if (rb_linked(&t->node))
+		rb_remove(&timers, &t->node);
 	t->deadline = deadline;
-	t->armed = true;
-	struct list_head *pos;
-	list_for_each(pos, &timers)
-	{
-		if (list_entry(pos, struct ktimer, link)->deadline > deadline)
-			break;
-	}
-	list_add_tail(&t->link, pos);
+	rb_insert(&timers, &t->node, deadline_before);
 	spin_unlock_irqrestore(&timer_lock, irq);
 }
 
 bool ktimer_cancel(struct ktimer *t)
 {
 	bool irq = spin_lock_irqsave(&timer_lock);
-	bool was = t->armed;
-	if (was) {
-		list_del(&t->link);
-		t->armed = false;
-	}
+	bool was = rb_linked(&t->node);
+	if (was)
+		rb_remove(&timers, &t->node);
 	spin_unlock_irqrestore(&timer_lock, irq);
 	/* Fired: wait for its callback to be over, unless that callback is who asks. */
 	while (!was && __atomic_load_n(&running, __ATOMIC_ACQUIRE) == t &&
@@ -55,16 +52,14 @@ void ktimer_run_expired(void)
 	uint64_t now = time_ns();
 	for (;;) {
 		spin_lock(&timer_lock);
-		struct ktimer *t = NULL;
-		if (!list_empty(&timers)) {
-			struct ktimer *first = list_first(&timers, struct ktimer, link);
-			if (first->deadline <= now) {
-				t = first;
-				list_del(&t->link);
-				t->armed = false;
-				running_cpu = (int)cpu_current()->id;
-				__atomic_store_n(&running, t, __ATOMIC_RELEASE);
-			}
+		struct rb_node *first = rb_first(&timers);
+		struct ktimer *t = first ? container_of(first, struct ktimer, node) : NULL;
+		if (t && t->deadline <= now) {
+			rb_remove(&timers, first);
+			running_cpu = (int)cpu_current()->id;
+			__atomic_store_n(&running, t, __ATOMIC_RELEASE);
+		} else {
+			t = NULL;
 		}
 		spin_unlock(&timer_lock);
 		if (!t)
