@@ -250,6 +250,8 @@ TESTS = [
               machine=Machine("q35", "seabios", smp=4, mem="256M")),
         GuestTest("user-rings-smp2", "test=user run=test_ring", ktap=True,
               machine=Machine("q35", "seabios", smp=2, mem="256M"), timeout=300),
+        GuestTest("user-ring-safety-smp2", "test=user run=test_ring_safety", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="256M"), timeout=240),
         GuestTest("user-channels-smp1", "test=user run=test_channel", ktap=True,
               machine=Machine("q35", "seabios", smp=1, mem="256M")),
             GuestTest("user-chan-stress-smp2", "test=user run=test_chan_stress", ktap=True,

@@ -1,9 +1,21 @@
 /*
- * The operation engine. Lifetime: an operation holds one reference for its
- * ring (dropped when it completes), one while its timer is armed, and one
- * while it is subscribed to a waitable; whoever drops the last frees it. The
- * first completion wins (the `done` flag); a timer or waitable callback that
- * loses finds the operation done and only drops its reference.
+ * The operation engine. Who holds a reference on an operation, and when
+ * (docs/rings.md, "Who owns an operation"):
+ *  - its ring, from creation until it completes (finish() drops it); the
+ *    operation is on the ring's in-flight list exactly while this one lives;
+ *  - whoever will start it, until it has been started or found done: the
+ *    creator (aop_create returns this one), which hands it to the submit
+ *    loop's list of chain heads, to the previous link's `link_next`, or to
+ *    the ring's deferred list;
+ *  - its armed timer, its waitable subscription;
+ *  - the ring's open chain end (`link_from`);
+ *  - a link timeout's guarded operation holds the timeout until it is freed;
+ *    the timeout holds the guarded operation until the timeout completes;
+ *  - a canceller, while it completes it.
+ * Whoever drops the last frees it. The first completion wins (the `done`
+ * flag); every other path finds it done and only drops its reference. So an
+ * operation cancelled while it waits to start stays valid until its starter
+ * looks at it.
  *
  * Chains never recurse: completing an operation returns the next one to
  * start, and aop_run_chain() loops. A chain's next operation that is an
@@ -34,8 +46,8 @@ void aop_put(struct aop *op)
 		return;
 	if (op->object)
 		kobject_put(op->object);
-	if (op->guarded)
-		aop_put(op->guarded);
+	if (op->link_timeout)
+		aop_put(op->link_timeout);
 	kobject_put(&op->ring->obj);
 	kfree(op);
 }
@@ -52,7 +64,7 @@ struct aop *aop_create(struct ring *r, uint32_t nr, uint32_t flags, uint64_t use
 	struct aop *op = kzalloc(sizeof(*op));
 	if (!op)
 		return NULL;
-	op->refcount = 1;
+	op->refcount = 2; /* the ring's and the creator's */
 	op->ring = r;
 	kobject_get(&r->obj);
 	op->nr = nr;
@@ -84,22 +96,29 @@ bool aop_is_async(uint32_t nr)
 	}
 }
 
-/* Stops whatever could still complete `op` (its timer, its subscription). */
+/*
+ * Stops whatever could still complete `op` (its timer, its subscription).
+ * Both finish() and the path that armed or subscribed call it (whichever
+ * comes second undoes the arming): `timed` and `source` are set, and `done`
+ * is set, with full barriers, so at least one of them sees the other.
+ */
 static void aop_detach(struct aop *op)
 {
-	if (op->timed && ktimer_cancel(&op->timer))
+	if (__atomic_load_n(&op->timed, __ATOMIC_SEQ_CST) && ktimer_cancel(&op->timer))
 		aop_put(op);
-	if (op->source && waitable_unsubscribe(op->source, &op->sub))
+	if (__atomic_load_n(&op->source, __ATOMIC_SEQ_CST) &&
+	    waitable_unsubscribe(op->source, &op->sub))
 		aop_put(op);
 }
 
-/* Completes the operations of a failed chain, iteratively. */
+/* Completes the operations of a failed chain, iteratively, dropping each link's reference. */
 static void cancel_chain(struct aop *op)
 {
 	while (op) {
 		struct aop *next =
 		        __atomic_exchange_n(&op->link_next, AOP_LINK_CLOSED, __ATOMIC_ACQ_REL);
 		aop_complete(op, -ECANCELED);
+		aop_put(op);
 		op = next == AOP_LINK_CLOSED ? NULL : next;
 	}
 }
@@ -109,12 +128,42 @@ struct aop *aop_link(struct aop *prev, struct aop *op)
 	struct aop *expected = NULL;
 	if (__atomic_compare_exchange_n(&prev->link_next, &expected, op, false, __ATOMIC_ACQ_REL,
 	                                __ATOMIC_ACQUIRE))
-		return NULL; /* prev starts it when it succeeds */
+		return NULL; /* prev holds it now and starts it when it succeeds */
 	/* prev has finished already: go on after a success, cancel after a failure. */
 	if (__atomic_load_n(&prev->result, __ATOMIC_ACQUIRE) >= 0)
 		return op;
 	aop_complete(op, -ECANCELED);
+	aop_put(op);
 	return NULL;
+}
+
+void aop_guard(struct aop *op, struct aop *lt)
+{
+	/* lt may have been cancelled already (it is in flight): then it lets op go at once. */
+	__atomic_store_n(&lt->guarded, op, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&lt->done, __ATOMIC_SEQ_CST)) {
+		struct aop *guarded = __atomic_exchange_n(&lt->guarded, NULL, __ATOMIC_SEQ_CST);
+		if (guarded)
+			aop_put(guarded);
+	}
+	__atomic_store_n(&op->link_timeout, lt, __ATOMIC_SEQ_CST);
+	/* op may have completed meanwhile without seeing lt: then lt ends here. */
+	if (__atomic_load_n(&op->done, __ATOMIC_SEQ_CST))
+		aop_complete(lt, -ECANCELED);
+}
+
+/*
+ * A link timeout completed: if it fired, it cancels the operation it
+ * guarded; either way it lets go of that operation.
+ */
+static void unguard(struct aop *lt, int64_t result)
+{
+	struct aop *guarded = __atomic_exchange_n(&lt->guarded, NULL, __ATOMIC_SEQ_CST);
+	if (!guarded)
+		return;
+	if (result == -ETIMEDOUT)
+		aop_cancel(guarded);
+	aop_put(guarded);
 }
 
 /*
@@ -128,17 +177,16 @@ static struct aop *finish(struct aop *op, int64_t result, bool *did)
 		return NULL;
 	*did = true;
 	aop_detach(op);
-	struct aop *lt = op->link_timeout;
-	if (lt) { /* it guarded us and we finished first */
-		op->link_timeout = NULL;
+	/* A link timeout guarding us ends with us (it stays ours until we are freed). */
+	struct aop *lt = __atomic_load_n(&op->link_timeout, __ATOMIC_SEQ_CST);
+	if (lt)
 		aop_complete(lt, -ECANCELED);
-		aop_put(lt);
-	}
+	if (op->nr == SYS_LINK_TIMEOUT)
+		unguard(op, result);
 
 	struct ring *r = op->ring;
 	bool irq = spin_lock_irqsave(&r->lock);
 	list_del(&op->ring_link);
-	list_del(&op->defer_link); /* if it was waiting to start in its process's context */
 	spin_unlock_irqrestore(&r->lock, irq);
 	ring_post(r, op->user_data, result, 0, op->reserved);
 
@@ -150,16 +198,15 @@ static struct aop *finish(struct aop *op, int64_t result, bool *did)
 		cancel_chain(next);
 		next = NULL;
 	}
-	aop_put(op);
-	return next;
+	aop_put(op); /* the ring's */
+	return next; /* with the link's reference */
 }
 
 bool aop_complete(struct aop *op, int64_t result)
 {
 	bool did;
 	struct aop *next = finish(op, result, &did);
-	if (next)
-		aop_run_chain(next);
+	aop_run_chain(next);
 	return did;
 }
 
@@ -209,12 +256,7 @@ static void aop_sub_fired(struct waitsub *s, uint32_t events)
 static void aop_timer_fired(struct ktimer *t)
 {
 	struct aop *op = container_of(t, struct aop, timer);
-	if (op->nr == SYS_LINK_TIMEOUT) {
-		if (aop_complete(op, -ETIMEDOUT) && op->guarded)
-			aop_cancel(op->guarded);
-	} else {
-		aop_complete(op, op->nr == SYS_SLEEP ? 0 : -ETIMEDOUT);
-	}
+	aop_complete(op, op->nr == SYS_SLEEP ? 0 : -ETIMEDOUT);
 	aop_put(op); /* the timer's reference */
 }
 
@@ -227,9 +269,11 @@ static int64_t arm_timer(struct aop *op, uint64_t ns, uint64_t flags)
 	uint64_t deadline = (flags & IRIS_TIMEOUT_ABS) ? ns : now + ns;
 	if (!(flags & IRIS_TIMEOUT_ABS) && ns > INT64_MAX - now)
 		return -EINVAL;
-	__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED);
-	op->timed = true;
+	aop_get(op); /* the timer's */
+	__atomic_store_n(&op->timed, true, __ATOMIC_SEQ_CST);
 	ktimer_arm(&op->timer, deadline > now ? deadline : now);
+	if (__atomic_load_n(&op->done, __ATOMIC_SEQ_CST))
+		aop_detach(op); /* completed meanwhile (cancelled): the timer must not keep it */
 	return PENDING;
 }
 
@@ -245,17 +289,19 @@ static int64_t take_object(struct aop *op, uint64_t handle, uint32_t need)
 		if (r < 0)
 			return r;
 	}
-	op->source = object_waitable(op->object);
+	__atomic_store_n(&op->source, object_waitable(op->object), __ATOMIC_SEQ_CST);
 	return op->source ? 0 : -EBADF;
 }
 
 /* Subscribes to op->source for `events`; returns the events ready now (0: subscribed). */
 static uint32_t subscribe(struct aop *op, uint32_t events)
 {
-	__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED);
+	aop_get(op); /* the subscription's */
 	uint32_t now = waitable_subscribe(op->source, &op->sub, events, aop_sub_fired);
 	if (now)
 		aop_put(op);
+	else if (__atomic_load_n(&op->done, __ATOMIC_SEQ_CST))
+		aop_detach(op); /* completed meanwhile (cancelled): drop the subscription */
 	return now;
 }
 
@@ -308,7 +354,7 @@ static int64_t start_cancel(struct aop *op)
 		struct aop *o = list_entry(pos, struct aop, ring_link);
 		if (o != op && o->user_data == op->args[0] && !o->done) {
 			target = o;
-			__atomic_fetch_add(&o->refcount, 1, __ATOMIC_RELAXED);
+			aop_get(o); /* the canceller's */
 			break;
 		}
 	}
@@ -359,22 +405,25 @@ static bool in_context(struct aop *op)
 	return aop_is_async(op->nr) || process_current() == op->ring->owner;
 }
 
-/* Starts one operation; returns the next to start if it finished at once. */
+/*
+ * Starts one operation (the caller holds a reference on it); returns the
+ * next one of its chain to start, with the link's reference, if it finished
+ * at once.
+ */
 static struct aop *start_one(struct aop *op)
 {
-	if (op->done)
+	if (__atomic_load_n(&op->done, __ATOMIC_ACQUIRE))
 		return NULL; /* cancelled while it waited to start */
-	if (op->ring->dead) {
+	bool elsewhere = !in_context(op);
+	if (elsewhere && ring_defer(op->ring, op))
+		return NULL;
+	if (elsewhere || op->ring->dead) { /* the ring is going away */
 		bool did;
 		return finish(op, -ECANCELED, &did);
 	}
-	if (!in_context(op)) {
-		ring_defer(op->ring, op);
-		return NULL;
-	}
 	op->started = true;
-	if (op->link_timeout) {
-		struct aop *lt = op->link_timeout;
+	struct aop *lt = __atomic_load_n(&op->link_timeout, __ATOMIC_SEQ_CST);
+	if (lt && !__atomic_load_n(&lt->done, __ATOMIC_ACQUIRE)) {
 		int64_t r = arm_timer(lt, lt->args[0], lt->args[1]);
 		if (r != PENDING)
 			aop_complete(lt, r);
@@ -384,18 +433,19 @@ static struct aop *start_one(struct aop *op)
 	if (!pending)
 		return finish(op, r, &did);
 	/* A link timeout of 0 is "try now": what did not finish at once is cancelled. */
-	struct aop *lt = op->link_timeout;
-	if (lt && lt->args[0] == 0 && !(lt->args[1] & IRIS_TIMEOUT_ABS)) {
-		if (aop_complete(lt, -ETIMEDOUT))
-			aop_cancel(op);
-	}
+	if (lt && lt->args[0] == 0 && !(lt->args[1] & IRIS_TIMEOUT_ABS))
+		aop_complete(lt, -ETIMEDOUT);
 	return NULL;
 }
 
+/* Starts `op` and the chain steps that follow at once; consumes a reference on each. */
 static void aop_run_chain(struct aop *op)
 {
-	while (op)
-		op = start_one(op);
+	while (op) {
+		struct aop *next = start_one(op);
+		aop_put(op);
+		op = next;
+	}
 }
 
 void aop_start(struct aop *op)
@@ -414,7 +464,7 @@ void aop_cancel_all(struct ring *r)
 			struct aop *o = list_entry(pos, struct aop, ring_link);
 			if (!o->done) {
 				op = o;
-				__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED);
+				aop_get(op); /* the canceller's */
 				break;
 			}
 		}
@@ -426,10 +476,13 @@ void aop_cancel_all(struct ring *r)
 	}
 }
 
-/* Runs `op` (of the calling thread's private ring) and waits for its completion. */
+/*
+ * Runs `op` (of the calling thread's private ring, with the creator's
+ * reference) and waits for its completion.
+ */
 static long run_sync(struct ring *r, struct aop *op)
 {
-	__atomic_fetch_add(&op->refcount, 1, __ATOMIC_RELAXED); /* ours, until we are done */
+	aop_get(op); /* ours, until we are done; the creator's goes to aop_start */
 	uint64_t target = r->posted + 1;
 	aop_start(op);
 	/* The fast path: it finished at once. Otherwise wait on the ring. */

@@ -19,11 +19,11 @@ struct ring;
 struct kobject;
 
 struct aop {
-	uint32_t refcount; /* the ring's (until completion), an armed timer's, a subscription's */
+	uint32_t refcount; /* see "Who owns an operation" in docs/rings.md and aop.c */
 	volatile uint32_t done;
 	struct ring *ring;
 	struct list_head ring_link;  /* the ring's in-flight list */
-	struct list_head defer_link; /* the ring's list of operations to start in context */
+	struct list_head defer_link; /* the ring's deferred list (which holds a reference) */
 	uint64_t user_data;
 	uint32_t nr, flags;
 	uint64_t args[6];
@@ -31,11 +31,14 @@ struct aop {
 	bool started;
 	bool timed; /* its timer has been armed (so finishing must disarm it) */
 
-	struct aop *start_next;   /* ring_submit's list of chain heads to start */
-	struct aop *link_next;    /* starts when this one succeeds (AOP_LINK_CLOSED: finished) */
-	int64_t result;           /* set when it finishes, before link_next closes */
-	struct aop *link_timeout; /* a SYS_LINK_TIMEOUT guarding this one */
-	struct aop *guarded;      /* for a link timeout: the operation it guards */
+	struct aop *start_next; /* ring_submit's list of chain heads to start (holds a reference) */
+	struct aop *link_next;  /* starts when this one succeeds (a reference; AOP_LINK_CLOSED:
+	                           finished) */
+	int64_t result;         /* set when it finishes, before link_next closes */
+	struct aop
+	        *link_timeout; /* a SYS_LINK_TIMEOUT guarding this one (a reference until freed) */
+	struct aop
+	        *guarded; /* for a link timeout: what it guards (a reference until it completes) */
 
 	struct ktimer timer;     /* SYS_TIMEOUT, SYS_SLEEP, SYS_LINK_TIMEOUT */
 	struct waitsub sub;      /* SYS_WAIT, SYS_POLL */
@@ -44,8 +47,10 @@ struct aop {
 };
 
 /*
- * Decodes a submission into a new operation of ring `r` (not started).
- * Returns NULL if memory runs out.
+ * Decodes a submission into a new operation of ring `r` (not started), on
+ * the ring's in-flight list. Returns it with two references, the ring's
+ * (dropped when it completes) and the caller's (to hand to whoever starts
+ * it, or to drop), or NULL if memory runs out.
  */
 struct aop *aop_create(struct ring *r, uint32_t nr, uint32_t flags, uint64_t user_data,
                        const uint64_t args[6]);
@@ -53,11 +58,20 @@ struct aop *aop_create(struct ring *r, uint32_t nr, uint32_t flags, uint64_t use
 #define AOP_LINK_CLOSED ((struct aop *)1)
 
 /*
- * Makes `op` follow `prev` in a chain. Returns NULL if prev will start it (or
- * it was cancelled because prev failed), or `op` when prev has already
+ * Makes `op` follow `prev` in a chain, taking the caller's reference on op.
+ * Returns NULL if prev holds it now and will start it (or op was cancelled
+ * because prev failed), or `op` with that reference when prev has already
  * succeeded and the caller must start it.
  */
 struct aop *aop_link(struct aop *prev, struct aop *op);
+
+/*
+ * Makes `lt` (a SYS_LINK_TIMEOUT not started) guard `op` (not started),
+ * taking one reference on each from the caller: op keeps lt until op is
+ * freed, lt keeps op until lt completes. If op has completed already, lt
+ * is cancelled.
+ */
+void aop_guard(struct aop *op, struct aop *lt);
 
 /* A reference of one's own on `op`, dropped with aop_put(); the last one frees it. */
 static inline void aop_get(struct aop *op)
@@ -66,7 +80,11 @@ static inline void aop_get(struct aop *op)
 }
 void aop_put(struct aop *op);
 
-/* Starts `op` (a chain's head, or an operation alone); it may complete at once. */
+/*
+ * Starts `op` (a chain's head, or an operation alone), consuming a
+ * reference the caller holds on it; it may complete at once. An operation
+ * found done (cancelled while it waited) is not started.
+ */
 void aop_start(struct aop *op);
 
 /* Completes `op` with `result` unless it is done already; returns whether this call did. */

@@ -34,6 +34,24 @@ static uint32_t endpoint_level(struct waitable *w)
 	return ev;
 }
 
+/* Serialises sending endpoints, so the rule of channel_push_handle holds machine-wide. */
+static spinlock_t transfer_lock = SPINLOCK_INIT;
+
+/* Takes the oldest object out of FIFO f (ch->lock held); its reference passes to the caller. */
+static struct kobject *fifo_take(struct handle_fifo *f, uint32_t *rights)
+{
+	struct kobject *o = f->obj[f->head];
+	if (rights)
+		*rights = f->rights[f->head];
+	f->head = (f->head + 1) % IRIS_CHANNEL_HANDLES_MAX;
+	f->count--;
+	if (o->type == KOBJ_CHANNEL) {
+		__atomic_fetch_sub(&f->endpoints, 1, __ATOMIC_RELEASE);
+		__atomic_fetch_sub(&endpoint_from(o)->in_flight, 1, __ATOMIC_RELEASE);
+	}
+	return o;
+}
+
 /*
  * Lets go of an object taken out of a handle FIFO unreceived. An object in
  * flight counts as one handle (channel_push_handle's caller opens it, the
@@ -50,8 +68,8 @@ static void channel_free(struct channel *ch)
 {
 	for (int s = 0; s < 2; s++) {
 		struct handle_fifo *f = &ch->fifo[s];
-		for (uint32_t i = 0; i < f->count; i++)
-			fifo_drop(f->obj[(f->head + i) % IRIS_CHANNEL_HANDLES_MAX]);
+		while (f->count)
+			fifo_drop(fifo_take(f, NULL));
 	}
 	kobject_put(&ch->vmo->obj);
 	kfree(ch);
@@ -75,11 +93,8 @@ static void endpoint_last_handle(struct kobject *o)
 	bool irq = spin_lock_irqsave(&ch->lock);
 	ep->closed = true;
 	struct handle_fifo *f = &ch->fifo[1 - ep->side];
-	while (f->count) {
-		drop[n++] = f->obj[f->head];
-		f->head = (f->head + 1) % IRIS_CHANNEL_HANDLES_MAX;
-		f->count--;
-	}
+	while (f->count)
+		drop[n++] = fifo_take(f, NULL);
 	spin_unlock_irqrestore(&ch->lock, irq);
 	for (uint32_t i = 0; i < n; i++)
 		fifo_drop(drop[i]);
@@ -138,19 +153,34 @@ void channel_notify(struct endpoint *ep, uint32_t events)
 int channel_push_handle(struct endpoint *ep, struct kobject *obj, uint32_t rights)
 {
 	struct channel *ch = ep->ch;
+	struct endpoint *peer = &ch->ep[1 - ep->side];
+	struct endpoint *sent = obj->type == KOBJ_CHANNEL ? endpoint_from(obj) : NULL;
 	int r = 0;
+	bool tirq = false;
+	if (sent) {
+		tirq = spin_lock_irqsave(&transfer_lock);
+		if (__atomic_load_n(&sent->ch->fifo[1 - sent->side].endpoints, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&peer->in_flight, __ATOMIC_ACQUIRE))
+			r = -EBUSY;
+	}
 	bool irq = spin_lock_irqsave(&ch->lock);
 	struct handle_fifo *f = &ch->fifo[ep->side];
-	if (ch->ep[1 - ep->side].closed) {
+	if (r == 0 && peer->closed)
 		r = -EPIPE;
-	} else if (f->count == IRIS_CHANNEL_HANDLES_MAX) {
+	if (r == 0 && f->count == IRIS_CHANNEL_HANDLES_MAX)
 		r = -ENOSPC;
-	} else {
+	if (r == 0) {
 		uint32_t at = (f->head + f->count++) % IRIS_CHANNEL_HANDLES_MAX;
 		f->obj[at] = obj;
 		f->rights[at] = rights;
+		if (sent) {
+			__atomic_fetch_add(&f->endpoints, 1, __ATOMIC_RELEASE);
+			__atomic_fetch_add(&sent->in_flight, 1, __ATOMIC_RELEASE);
+		}
 	}
 	spin_unlock_irqrestore(&ch->lock, irq);
+	if (sent)
+		spin_unlock_irqrestore(&transfer_lock, tirq);
 	return r;
 }
 
@@ -161,10 +191,7 @@ int channel_pop_handle(struct endpoint *ep, struct kobject **obj, uint32_t *righ
 	bool irq = spin_lock_irqsave(&ch->lock);
 	struct handle_fifo *f = &ch->fifo[1 - ep->side];
 	if (f->count) {
-		*obj = f->obj[f->head];
-		*rights = f->rights[f->head];
-		f->head = (f->head + 1) % IRIS_CHANNEL_HANDLES_MAX;
-		f->count--;
+		*obj = fifo_take(f, rights);
 		r = 0;
 	}
 	spin_unlock_irqrestore(&ch->lock, irq);

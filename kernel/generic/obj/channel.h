@@ -20,14 +20,16 @@ struct endpoint {
 	struct kobject obj; /* KOBJ_CHANNEL */
 	struct channel *ch;
 	uint32_t side;
-	struct waitable w; /* IN and OUT from the queues, HUP once the peer is closed */
-	bool closed;       /* every handle to it has been closed */
+	struct waitable w;  /* IN and OUT from the queues, HUP once the peer is closed */
+	bool closed;        /* every handle to it has been closed */
+	uint32_t in_flight; /* handle FIFOs it sits in (it is on its way somewhere) */
 };
 
 struct handle_fifo {
 	struct kobject *obj[IRIS_CHANNEL_HANDLES_MAX];
 	uint32_t rights[IRIS_CHANNEL_HANDLES_MAX];
 	uint32_t head, count;
+	uint32_t endpoints; /* how many of them are channel endpoints */
 };
 
 struct channel {
@@ -57,8 +59,16 @@ void channel_notify(struct endpoint *ep, uint32_t events);
  * Moves `obj` (a reference the caller gives up) toward the peer of `ep`.
  * The caller counts it as an open handle while it is in flight
  * (kobject_handle_opened before, kobject_handle_closed once it is received
- * or on failure): an endpoint on its way is not closed. Returns 0, -ENOSPC
- * (too many in flight), -EPIPE (peer closed).
+ * or on failure): an endpoint on its way is not closed.
+ *
+ * So that endpoints in flight can never hold each other alive in a cycle no
+ * process can reach (A's end travelling in B, B's in A), an endpoint in a
+ * FIFO never has endpoints waiting for it: one with endpoints waiting to be
+ * received cannot be sent, and endpoints cannot be sent toward one that is
+ * on its way (docs/channels.md).
+ *
+ * Returns 0, -ENOSPC (too many in flight), -EPIPE (peer closed), -EBUSY
+ * (an endpoint that would break that rule).
  */
 int channel_push_handle(struct endpoint *ep, struct kobject *obj, uint32_t rights);
 

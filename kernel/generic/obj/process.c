@@ -289,6 +289,54 @@ static void shutdown_rings(struct process *p)
 	}
 }
 
+/*
+ * Gives back p's handles and address space and tells its waiters, once its
+ * last thread and its last worker are gone (called by whichever goes last).
+ */
+static void process_end(struct process *p)
+{
+	if (process_current() == p)
+		vm_space_activate(NULL, &p->vm);
+	handle_table_destroy(&p->handles);
+	vm_space_release(&p->vm);
+	bool irq = spin_lock_irqsave(&all_lock);
+	list_del(&p->all_link);
+	spin_unlock_irqrestore(&all_lock, irq);
+	__atomic_fetch_sub(&alive, 1, __ATOMIC_RELAXED);
+
+	waitable_signal(&p->exited, IRIS_POLL_IN | IRIS_POLL_HUP);
+	kobject_put(&p->obj);
+}
+
+/* Whether p can end now (lock held); marks it ended if so. */
+static bool process_may_end(struct process *p)
+{
+	if (p->threads_alive || p->workers || p->ended)
+		return false;
+	p->ended = true;
+	return true;
+}
+
+int process_worker_add(struct process *p)
+{
+	bool irq = spin_lock_irqsave(&p->lock);
+	int r = p->threads_alive ? 0 : -ESRCH;
+	if (r == 0)
+		p->workers++;
+	spin_unlock_irqrestore(&p->lock, irq);
+	return r;
+}
+
+void process_worker_done(struct process *p)
+{
+	bool irq = spin_lock_irqsave(&p->lock);
+	p->workers--;
+	bool end = process_may_end(p);
+	spin_unlock_irqrestore(&p->lock, irq);
+	if (end)
+		process_end(p);
+}
+
 void process_thread_died(struct process *p, struct thread *t)
 {
 	bool irq = spin_lock_irqsave(&p->lock);
@@ -302,18 +350,14 @@ void process_thread_died(struct process *p, struct thread *t)
 	if (!last)
 		return;
 
-	/* The last thread: give the address space and handles back before anyone waits on us. */
+	/* The last thread: stop the polling threads, then end when the last of them has. */
 	vm_space_activate(NULL, &p->vm);
 	shutdown_rings(p);
-	handle_table_destroy(&p->handles);
-	vm_space_release(&p->vm);
-	irq = spin_lock_irqsave(&all_lock);
-	list_del(&p->all_link);
-	spin_unlock_irqrestore(&all_lock, irq);
-	__atomic_fetch_sub(&alive, 1, __ATOMIC_RELAXED);
-
-	waitable_signal(&p->exited, IRIS_POLL_IN | IRIS_POLL_HUP);
-	kobject_put(&p->obj);
+	irq = spin_lock_irqsave(&p->lock);
+	bool end = process_may_end(p);
+	spin_unlock_irqrestore(&p->lock, irq);
+	if (end)
+		process_end(p);
 }
 
 void process_fault(uint64_t vector, uint64_t addr, uint64_t rip)

@@ -29,7 +29,9 @@ struct process {
 	spinlock_t lock; /* threads, state, exit */
 	struct list_head threads;
 	unsigned threads_alive;
+	unsigned workers; /* kernel threads running its calls (SQPOLL): its end waits for them */
 	bool exiting;
+	bool ended; /* its handles and address space are given back */
 	struct iris_exit_info exit;
 	struct waitable exited;    /* IN|HUP once the process has ended and let go of everything */
 	struct list_head rings;    /* its rings (struct ring.owner_link) */
@@ -74,6 +76,14 @@ void process_start(struct process *p);
  * leave. Safe to call from any thread, for any process.
  */
 void process_exit(struct process *p, const struct iris_exit_info *info);
+
+/*
+ * A kernel thread starts running calls on behalf of `p` (an SQPOLL ring's
+ * polling thread): p's handles and address space stay until it calls
+ * process_worker_done(). Returns 0, or -ESRCH if p's last thread has ended.
+ */
+int process_worker_add(struct process *p);
+void process_worker_done(struct process *p);
 
 /* The calling thread's process (NULL for kernel threads). */
 struct process *process_current(void);

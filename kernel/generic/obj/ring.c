@@ -141,32 +141,52 @@ void ring_post(struct ring *r, uint64_t user_data, int64_t result, uint32_t flag
 	waitq_wake_all(&r->waiters);
 }
 
-void ring_defer(struct ring *r, struct aop *op)
+bool ring_defer(struct ring *r, struct aop *op)
 {
 	bool irq = spin_lock_irqsave(&r->lock);
-	list_add_tail(&op->defer_link, &r->deferred);
+	bool ok = !r->dead;
+	if (ok) {
+		aop_get(op); /* the deferred list's */
+		list_add_tail(&op->defer_link, &r->deferred);
+		__atomic_fetch_add(&r->deferrals, 1, __ATOMIC_RELEASE);
+	}
 	spin_unlock_irqrestore(&r->lock, irq);
-	waitq_wake_all(&r->waiters);
-	waitq_wake_all(&r->sqpoll_wake);
+	if (ok) {
+		waitq_wake_all(&r->waiters);
+		waitq_wake_all(&r->sqpoll_wake);
+	}
+	return ok;
+}
+
+/* Takes the oldest deferred operation off the list, with the list's reference; NULL if none. */
+static struct aop *pop_deferred(struct ring *r)
+{
+	struct aop *op = NULL;
+	bool irq = spin_lock_irqsave(&r->lock);
+	if (!list_empty(&r->deferred)) {
+		op = list_first(&r->deferred, struct aop, defer_link);
+		list_del(&op->defer_link);
+		list_init(&op->defer_link);
+	}
+	spin_unlock_irqrestore(&r->lock, irq);
+	return op;
 }
 
 /* Starts what completions elsewhere left for the owner's context (we are in it). */
 static void run_deferred(struct ring *r)
 {
-	for (;;) {
-		struct aop *op = NULL;
-		bool irq = spin_lock_irqsave(&r->lock);
-		if (!list_empty(&r->deferred)) {
-			op = list_first(&r->deferred, struct aop, defer_link);
-			list_del(&op->defer_link);
-			aop_get(op);
-		}
-		spin_unlock_irqrestore(&r->lock, irq);
-		if (!op)
-			return;
+	struct aop *op;
+	while ((op = pop_deferred(r)))
 		aop_start(op);
-		aop_put(op);
-	}
+}
+
+/* Whether one more submission could be promised a CQ slot now. */
+static bool cq_has_room(struct ring *r)
+{
+	bool irq = spin_lock_irqsave(&r->lock);
+	bool ok = cq_used(r) + r->reserved + r->backlog_count < r->cq_entries;
+	spin_unlock_irqrestore(&r->lock, irq);
+	return ok;
 }
 
 /* Promises a CQ slot to one more submission; false when the CQ could overflow. */
@@ -178,16 +198,6 @@ static bool reserve_slot(struct ring *r)
 		r->reserved++;
 	spin_unlock_irqrestore(&r->lock, irq);
 	return ok;
-}
-
-/* Replaces the open end of a chain, keeping a reference on it. */
-static void set_link_from(struct aop **slot, struct aop *op)
-{
-	if (op)
-		aop_get(op);
-	if (*slot)
-		aop_put(*slot);
-	*slot = op;
 }
 
 /* Entries run at once, without an operation: no link, no flags, a call that never waits. */
@@ -212,46 +222,52 @@ static int64_t run_immediate(const struct iris_sqe *s)
 
 /*
  * Takes one submission that needs an operation (a link, a link timeout, or
- * a call that may wait) and adds it to the chain being built or to `heads`.
+ * a call that may wait) and adds it to the chain being built or to `heads`
+ * (which, like `*link_from`, holds a reference on each operation on it).
  */
 static void take_operation(struct ring *r, const struct iris_sqe *sqe, struct aop **link_from,
                            struct aop ***heads_end)
 {
+	struct aop *prev = *link_from; /* its reference is ours now */
+	*link_from = NULL;
 	struct aop *op = aop_create(r, sqe->nr, sqe->flags, sqe->user_data, sqe->args);
 	if (!op) {
 		ring_post(r, sqe->user_data, -ENOMEM, 0, true);
-		set_link_from(link_from, NULL);
-		return;
+		goto out;
 	}
 	op->reserved = true;
 	if (sqe->flags & ~IRIS_SQE_LINK) {
 		aop_complete(op, -EINVAL);
-		set_link_from(link_from, NULL);
-		return;
+		aop_put(op);
+		goto out;
 	}
 	if (sqe->nr == SYS_LINK_TIMEOUT) {
-		struct aop *guarded = *link_from;
 		/* It guards the linked entry before it, which must not have started. */
-		if (!guarded || guarded->link_timeout || guarded->started) {
+		if (!prev || prev->link_timeout || prev->started) {
 			aop_complete(op, -EINVAL);
-			set_link_from(link_from, NULL);
-			return;
+			aop_put(op);
+			goto out;
 		}
-		/* Each holds the other until it is done with it (see aop.c). */
-		guarded->link_timeout = op;
-		op->guarded = guarded;
-		aop_get(op);
-		aop_get(guarded);
-		if (!(sqe->flags & IRIS_SQE_LINK))
-			set_link_from(link_from, NULL);
-		return;
+		aop_get(prev);
+		aop_guard(prev, op);
+		if (sqe->flags & IRIS_SQE_LINK) { /* the chain goes on from the guarded entry */
+			*link_from = prev;
+			prev = NULL;
+		}
+		goto out;
 	}
-	struct aop *start = *link_from ? aop_link(*link_from, op) : op;
+	if (sqe->flags & IRIS_SQE_LINK) {
+		aop_get(op);
+		*link_from = op;
+	}
+	struct aop *start = prev ? aop_link(prev, op) : op;
 	if (start) {
 		**heads_end = start;
 		*heads_end = &start->start_next;
 	}
-	set_link_from(link_from, (sqe->flags & IRIS_SQE_LINK) ? op : NULL);
+out:
+	if (prev)
+		aop_put(prev);
 }
 
 #define IMMEDIATE_BATCH 32
@@ -320,8 +336,17 @@ static long ring_submit(struct ring *r, uint32_t max)
 			else
 				take_operation(r, &sqe, &link_from, &heads_end);
 		}
+		bool dead = r->dead;
+		if (dead && link_from) { /* nothing will extend it: let it go */
+			aop_put(link_from);
+			link_from = NULL;
+		}
 		r->link_from = link_from;
 		spin_unlock_irqrestore(&r->submit_lock, irq);
+		if (dead && have_carry) { /* taken, never to start: it still gets its completion */
+			ring_post(r, carry.user_data, -ECANCELED, 0, true);
+			have_carry = false;
+		}
 
 		for (unsigned i = 0; i < nnow; i++)
 			ring_post(r, now[i].user_data, run_immediate(&now[i]), 0, true);
@@ -337,11 +362,18 @@ static long ring_submit(struct ring *r, uint32_t max)
 	return taken;
 }
 
-int ring_wait(struct ring *r, uint64_t target, uint64_t deadline)
+/*
+ * Waits until `r` has posted `target` completions in all, the deadline
+ * passes, the thread is killed, or (unless `deferrals` is UINT64_MAX) an
+ * operation was deferred since the caller saw `deferrals` of them.
+ */
+static int wait_posted(struct ring *r, uint64_t target, uint64_t deferrals, uint64_t deadline)
 {
 	bool irq = spin_lock_irqsave(&r->waiters.lock);
 	int res = 0;
-	while (__atomic_load_n(&r->posted, __ATOMIC_ACQUIRE) < target) {
+	while (__atomic_load_n(&r->posted, __ATOMIC_ACQUIRE) < target &&
+	       (deferrals == UINT64_MAX ||
+	        __atomic_load_n(&r->deferrals, __ATOMIC_ACQUIRE) == deferrals)) {
 		if (deadline && time_ns() >= deadline) {
 			res = -ETIMEDOUT;
 			break;
@@ -355,6 +387,11 @@ int ring_wait(struct ring *r, uint64_t target, uint64_t deadline)
 	return res;
 }
 
+int ring_wait(struct ring *r, uint64_t target, uint64_t deadline)
+{
+	return wait_posted(r, target, UINT64_MAX, deadline);
+}
+
 /* Waits until the CQ holds `min` completions; runs deferred chain steps as they arrive. */
 static int wait_cq(struct ring *r, uint32_t min, uint64_t deadline)
 {
@@ -363,14 +400,14 @@ static int wait_cq(struct ring *r, uint32_t min, uint64_t deadline)
 		bool irq = spin_lock_irqsave(&r->lock);
 		backlog_flush(r);
 		bool enough = cq_used(r) >= min;
-		uint64_t posted = r->posted;
+		uint64_t posted = r->posted, deferrals = r->deferrals;
 		bool deferred = !list_empty(&r->deferred);
 		spin_unlock_irqrestore(&r->lock, irq);
 		if (enough)
 			return 0;
 		if (deferred)
 			continue;
-		int res = ring_wait(r, posted + 1, deadline);
+		int res = wait_posted(r, posted + 1, deferrals, deadline);
 		if (res < 0)
 			return res;
 	}
@@ -380,7 +417,10 @@ long ring_enter(struct ring *r, uint32_t to_submit, uint32_t min_complete, uint3
                 uint64_t deadline)
 {
 	long taken = 0;
-	if ((flags & IRIS_ENTER_SQ_WAKEUP) && r->sqpoll)
+	/* An asleep polling thread is woken on any entry: it may sleep with the CQ full. */
+	if (r->sqpoll &&
+	    ((flags & IRIS_ENTER_SQ_WAKEUP) ||
+	     (__atomic_load_n(&header(r)->flags, __ATOMIC_ACQUIRE) & IRIS_RING_NEED_WAKEUP)))
 		waitq_wake_all(&r->sqpoll_wake);
 	if (!r->sqpoll && to_submit) {
 		taken = ring_submit(r, to_submit);
@@ -410,15 +450,18 @@ static void sqpoll_loop(void *arg)
 	uint64_t idle_since = time_ns();
 
 	while (!r->sqpoll_stop) {
+		/* A kernel thread is never preempted: give the CPU up when asked. */
+		if (cpu_current()->need_resched)
+			sched_yield();
 		long n = ring_submit(r, r->sq_entries);
 		run_deferred(r);
-		if (n != 0) {
+		if (n > 0) {
 			idle_since = time_ns();
 			continue;
 		}
+		/* Nothing taken (nothing there, no CQ room, or wild indices): poll a while, then
+		 * sleep. */
 		if (time_ns() - idle_since < SQPOLL_IDLE) {
-			if (cpu_current()->need_resched)
-				sched_yield();
 			cpu_relax();
 			continue;
 		}
@@ -426,20 +469,21 @@ static void sqpoll_loop(void *arg)
 		__atomic_store_n(&h->flags, IRIS_RING_NEED_WAKEUP, __ATOMIC_SEQ_CST);
 		/* Re-check after raising the flag: a submission published before it was seen. */
 		uint32_t tail = __atomic_load_n(&h->sq_tail, __ATOMIC_SEQ_CST);
-		if (tail == r->sq_head && list_empty(&r->deferred) && !r->sqpoll_stop)
+		uint32_t pending = tail - r->sq_head;
+		bool work = pending && pending <= r->sq_entries && cq_has_room(r);
+		if (!work && list_empty(&r->deferred) && !r->sqpoll_stop)
 			waitq_wait(&r->sqpoll_wake, 0);
 		__atomic_store_n(&h->flags, 0, __ATOMIC_SEQ_CST);
 		spin_unlock_irqrestore(&r->sqpoll_wake.lock, irq);
 		idle_since = time_ns();
 	}
+	process_worker_done(r->owner);
 	kobject_put(&r->obj); /* the polling thread's reference */
 }
 
 static void ring_destroy(struct kobject *o)
 {
 	struct ring *r = ring_from(o);
-	if (r->link_from)
-		aop_put(r->link_from);
 	while (!list_empty(&r->backlog)) {
 		struct backlog_entry *b = list_first(&r->backlog, struct backlog_entry, link);
 		list_del(&b->link);
@@ -503,8 +547,16 @@ int ring_create(struct process *owner, uint32_t sq_entries, uint32_t cq_entries,
 	h->sq_entries = r->sq_entries;
 	h->cq_entries = r->cq_entries;
 	if (flags & IRIS_RING_SQPOLL) {
+		/* The polling thread runs the owner's calls: the owner's end waits for it. */
+		int err = process_worker_add(owner);
+		if (err < 0) {
+			kobject_put(&r->vmo->obj);
+			kfree(r);
+			return err;
+		}
 		r->sqpoll = thread_create_kernel("sqpoll", sqpoll_loop, r);
 		if (!r->sqpoll) {
+			process_worker_done(owner);
 			kobject_put(&r->vmo->obj);
 			kfree(r);
 			return -ENOMEM;
@@ -535,8 +587,21 @@ int ring_create(struct process *owner, uint32_t sq_entries, uint32_t cq_entries,
 
 void ring_shutdown(struct ring *r)
 {
-	r->dead = true;
+	bool irq = spin_lock_irqsave(&r->lock);
+	r->dead = true; /* under the lock: ring_defer adds nothing from now on */
+	spin_unlock_irqrestore(&r->lock, irq);
 	r->sqpoll_stop = true;
 	waitq_wake_all(&r->sqpoll_wake);
+
+	/* The open chain end and the deferred list hold operations (which hold the ring). */
+	irq = spin_lock_irqsave(&r->submit_lock);
+	struct aop *link_from = r->link_from;
+	r->link_from = NULL;
+	spin_unlock_irqrestore(&r->submit_lock, irq);
+	if (link_from)
+		aop_put(link_from);
 	aop_cancel_all(r);
+	struct aop *op;
+	while ((op = pop_deferred(r)))
+		aop_put(op); /* cancelled above: it would not start */
 }

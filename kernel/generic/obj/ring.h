@@ -43,6 +43,7 @@ struct ring {
 	volatile bool sqpoll_stop;
 	struct waitq sqpoll_wake;
 	struct list_head deferred;   /* operations to start in the owner's context */
+	uint64_t deferrals;          /* operations ever deferred (wakes wait_cq) */
 	struct aop *link_from;       /* a chain the last submissions left open (a reference) */
 	struct list_head owner_link; /* the owner's list of rings */
 };
@@ -87,8 +88,16 @@ int ring_wait(struct ring *r, uint64_t target, uint64_t deadline);
 uint32_t ring_cq_ready(struct ring *r);
 
 struct aop;
-/* Queues `op` to be started by the next thread of the owner that enters or waits on `r`. */
-void ring_defer(struct ring *r, struct aop *op);
+/*
+ * Queues `op` to be started by the next thread of the owner that enters or
+ * waits on `r`; the queue takes a reference of its own. Returns false (and
+ * queues nothing) if the ring is being destroyed.
+ */
+bool ring_defer(struct ring *r, struct aop *op);
 
-/* The owner is ending: cancel everything in flight and stop the polling thread. */
+/*
+ * Nothing new may start on `r` (its last handle closed, or its owner is
+ * ending): cancels everything in flight, lets go of the open chain end and
+ * the deferred list, and tells the polling thread to stop.
+ */
 void ring_shutdown(struct ring *r);
