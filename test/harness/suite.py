@@ -260,7 +260,7 @@ TESTS = [
               machine=Machine("q35", "seabios", smp=2, mem="256M")),
     # The ring and system-call fuzzer (docs/fuzzing.md): a bounded campaign with a fixed seed;
     # IRIS_FUZZ_SEED=N (or "clock") in the environment runs another one.
-    GuestTest("user-fuzz-smp2", f"test=user run=test_fuzz+seed={FUZZ_SEED}+rounds=3", ktap=True,
+    GuestTest("user-fuzz-smp2", f"test=user run=test_fuzz+seed={FUZZ_SEED}+rounds=5", ktap=True,
               machine=Machine("q35", "seabios", smp=2, mem="512M"), timeout=150,
               forbid=(r"FUZZ FAIL",)),
     GuestTest("user-spawn-loop", "test=user run=test_spawn", ktap=True,

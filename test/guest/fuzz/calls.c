@@ -64,7 +64,7 @@ static const struct call_doc {
 	[SYS_CHANNEL_INFO] = { "CHANNEL_INFO", { EBADF, EPERM, EFAULT } },
 	[SYS_CHANNEL_NOTIFY] = { "CHANNEL_NOTIFY", { EINVAL, EBADF, EPERM } },
 	[SYS_CHANNEL_SEND_HANDLE] = { "CHANNEL_SEND_HANDLE",
-	                              { EINVAL, EBADF, EPERM, ENOSPC, EPIPE } },
+	                              { EINVAL, EBADF, EPERM, ENOSPC, EPIPE, EBUSY } },
 	[SYS_CHANNEL_RECV_HANDLE] = { "CHANNEL_RECV_HANDLE", { EAGAIN, EBADF, EPERM, EMFILE } },
 	[SYS_DEVICE_OPEN] = { "DEVICE_OPEN",
 	                      { ENOENT, EBUSY, EPERM, EINVAL, EFAULT, EBADF, EMFILE } },
@@ -101,6 +101,32 @@ void fz_fail(struct fz_thread *t, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	printf("# FUZZ FAIL worker %d thread %d: %s\n", t->worker, t->index, line);
+}
+
+/* Remembers a call: made with `result`, or submitted to a ring (`ring`). */
+void calls_record(struct fz_thread *t, const struct fz_call *c, bool ring, long result)
+{
+	struct fz_event *e = &t->history[t->nhistory++ % 32];
+	e->call = *c;
+	e->ring = ring;
+	e->result = result;
+}
+
+/* Prints the remembered calls that name handle `h` in any argument. */
+void calls_history(struct fz_thread *t, iris_handle_t h)
+{
+	for (unsigned i = t->nhistory > 32 ? t->nhistory - 32 : 0; i < t->nhistory; i++) {
+		const struct fz_event *e = &t->history[i % 32];
+		bool names = false;
+		for (int k = 0; k < 6; k++)
+			names |= (uint32_t)e->call.args[k] == (uint32_t)h;
+		if (names)
+			printf("#   earlier: %s%s(%#llx, %#llx, %#llx) -> %ld\n",
+			       e->ring ? "ring " : "", calls_name(e->call.nr),
+			       (unsigned long long)e->call.args[0],
+			       (unsigned long long)e->call.args[1],
+			       (unsigned long long)e->call.args[2], e->ring ? 0 : e->result);
+	}
 }
 
 /*
@@ -183,16 +209,6 @@ static void region_add(struct fz_thread *t, uintptr_t addr, size_t len)
 	if (t->nregions == FZ_REGIONS)
 		return; /* the mapping stays; the process's end unmaps it */
 	t->regions[t->nregions++] = (struct fz_region){ addr, (len + PAGE - 1) & ~(PAGE - 1) };
-}
-
-static void region_forget(struct fz_thread *t, uintptr_t addr, size_t len)
-{
-	for (int i = 0; i < t->nregions; i++) {
-		if (t->regions[i].addr == addr && t->regions[i].len <= len) {
-			t->regions[i] = t->regions[--t->nregions];
-			return;
-		}
-	}
 }
 
 /* A value that names no handle: small, negative, beyond 32 bits, or never issued. */
@@ -290,17 +306,26 @@ static uint64_t pick_rights(struct fz_thread *t)
 	}
 }
 
-/* A page-aligned sub-range of one of our regions, or a range the kernel must refuse. */
-static void pick_own_range(struct fz_thread *t, uint64_t *addr, uint64_t *len)
+/*
+ * A page-aligned sub-range of one of our regions, or a range the kernel must
+ * refuse. For an unmap the region leaves the pool at once, whole: what is
+ * left of it is never touched again, so address space the unmap frees and
+ * a later mapping of libc's (a thread stack, a ring) reuses is never
+ * mistaken for ours.
+ */
+static void pick_own_range(struct fz_thread *t, uint64_t *addr, uint64_t *len, bool unmap)
 {
 	if (t->nregions && !fz_one_in(&t->rng, 3)) {
-		struct fz_region *r = &t->regions[fz_below(&t->rng, (uint64_t)t->nregions)];
+		uint64_t i = fz_below(&t->rng, (uint64_t)t->nregions);
+		struct fz_region *r = &t->regions[i];
 		uint64_t pages = r->len / PAGE;
 		uint64_t first = fz_below(&t->rng, pages);
 		*addr = r->addr + first * PAGE;
 		*len = (1 + fz_below(&t->rng, pages - first)) * PAGE;
 		if (fz_one_in(&t->rng, 4)) /* the whole region */
 			*addr = r->addr, *len = r->len;
+		if (unmap)
+			*r = t->regions[--t->nregions];
 		return;
 	}
 	static const uint64_t bad_addr[] = {
@@ -482,7 +507,7 @@ static void generate(struct fz_thread *t, struct fz_call *c, bool in_ring, uint8
 	}
 	case SYS_UNMAP:
 	case SYS_PROTECT:
-		pick_own_range(t, &c->args[0], &c->args[1]);
+		pick_own_range(t, &c->args[0], &c->args[1], nr == SYS_UNMAP);
 		c->args[2] = pick_prot(t);
 		break;
 	case SYS_DEBUG_WRITE:
@@ -624,9 +649,6 @@ void calls_harvest(struct fz_thread *t, const struct fz_call *c, long result)
 		break;
 	case SYS_MAP:
 		region_add(t, (uintptr_t)result, c->args[1]);
-		break;
-	case SYS_UNMAP:
-		region_forget(t, c->args[0], c->args[1]);
 		break;
 	case SYS_HANDLE_CLOSE:
 	case SYS_CHANNEL_SEND_HANDLE:

@@ -119,8 +119,14 @@ struct fz_thread {
 	int nrings;
 	int victims_alive;
 	uint64_t ring_gen; /* numbers ring incarnations in user_data */
-	bool quiet;        /* stop printing after many failures */
 	int failures;
+	/* The last calls made or submitted, for a failure's report (calls_history). */
+	struct fz_event {
+		struct fz_call call;
+		long result;
+		bool ring; /* a submission: its result came later */
+	} history[32];
+	unsigned nhistory;
 };
 
 /* calls.c: typed arguments and the documented results. */
@@ -133,6 +139,8 @@ void calls_release_all(struct fz_thread *t);
 void fz_handle_add(struct fz_thread *t, iris_handle_t h, enum fz_kind kind, bool ours);
 void fz_handle_forget(struct fz_thread *t, iris_handle_t h);
 const char *calls_name(uint32_t nr);
+void calls_record(struct fz_thread *t, const struct fz_call *c, bool ring, long result);
+void calls_history(struct fz_thread *t, iris_handle_t h);
 void fz_fail(struct fz_thread *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* rings.c: rings driven with op mixes and checked completions. */

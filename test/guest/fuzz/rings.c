@@ -346,6 +346,7 @@ static uint32_t gen_entry(struct fz_thread *t, struct fz_ring *r, int idx, int b
 		r->chain_unchecked = false;
 		r->chain_tail = link ? idx : -1;
 	}
+	calls_record(t, c, true, 0);
 	/* A handle closed or moved by this entry leaves the pools now. */
 	if (c->nr == SYS_HANDLE_CLOSE)
 		fz_handle_forget(t, (iris_handle_t)c->args[0]);
@@ -373,9 +374,12 @@ static void enter(struct fz_thread *t, struct fz_ring *r, bool wait)
 	unsigned flags = wait ? IRIS_ENTER_GETEVENTS : 0;
 	long res = iris_ringbuf_enter(&r->rb, 1, flags, (1 + fz_below(&t->rng, 4)) * MS);
 	fz_add(&t->fig->calls, 1);
-	if (r->checked && res < 0 && res != -ETIMEDOUT)
-		fz_fail(t, "ring %llu: SYS_RING_ENTER on an honest ring: %ld",
-		        (unsigned long long)r->gen, res);
+	if (r->checked && res < 0 && res != -ETIMEDOUT) {
+		fz_fail(t, "ring %llu: SYS_RING_ENTER on an honest ring (handle %#x): %ld",
+		        (unsigned long long)r->gen, (unsigned)r->rb.ring, res);
+		calls_history(t, r->rb.ring);
+		r->checked = false; /* once is enough */
+	}
 	reap(t, r);
 }
 
@@ -395,6 +399,20 @@ static void submit_batch(struct fz_thread *t, struct fz_ring *r)
 	enter(t, r, fz_one_in(&t->rng, 3));
 }
 
+/*
+ * Whether the kernel may rightly refuse every entry still in the SQ: the
+ * operations it took hold a CQ slot each (docs/rings.md, Back-pressure), and
+ * when they fill the CQ with the SQ full behind them, a CANCEL can never get
+ * in. (A ring whose CQ is no bigger than its long operations do that.)
+ */
+static bool stalled(struct fz_ring *r)
+{
+	uint32_t pending = iris_ringbuf_sq_pending(&r->rb);
+	uint32_t taken = (uint32_t)r->outstanding - pending;
+	return pending == r->rb.sq_entries &&
+	       taken + iris_ringbuf_cq_ready(&r->rb) >= r->rb.cq_entries;
+}
+
 /* Cancels everything in flight and waits for every completion (3 s at most). */
 static void ring_drain(struct fz_thread *t, struct fz_ring *r)
 {
@@ -408,8 +426,11 @@ static void ring_drain(struct fz_thread *t, struct fz_ring *r)
 		r->ops[idx].prev = (int16_t)(r->chain_unchecked ? -2 : r->chain_tail);
 		r->chain_tail = -1;
 		r->chain_unchecked = false;
-		while (!push_op(r, idx, 0) && sys_clock_get(IRIS_CLOCK_MONOTONIC) < deadline)
+		while (!push_op(r, idx, 0) && sys_clock_get(IRIS_CLOCK_MONOTONIC) < deadline) {
 			enter(t, r, true);
+			if (stalled(r))
+				return;
+		}
 	}
 	while (r->checked && r->outstanding > 0 && sys_clock_get(IRIS_CLOCK_MONOTONIC) < deadline) {
 		for (int i = 0; i < r->nops && r->nops < RING_OPS; i++) {
@@ -426,6 +447,8 @@ static void ring_drain(struct fz_thread *t, struct fz_ring *r)
 			op->cancel_sent = true;
 		}
 		enter(t, r, true);
+		if (stalled(r))
+			return; /* no CANCEL can get in: destroying the ring is the only way out */
 	}
 	if (r->checked && r->outstanding > 0) {
 		int shown = 0;
@@ -435,8 +458,13 @@ static void ring_drain(struct fz_thread *t, struct fz_ring *r)
 				shown++;
 			}
 		}
-		fz_fail(t, "ring %llu: %d submissions without a completion",
-		        (unsigned long long)r->gen, r->outstanding);
+		fz_fail(t,
+		        "ring %llu (%s, SQ %u, CQ %u): %d submissions without a completion; %u "
+		        "in the SQ (head %u, tail %u), %u in the CQ",
+		        (unsigned long long)r->gen,
+		        r->rb.flags & IRIS_RING_SQPOLL ? "SQPOLL" : "plain", r->rb.sq_entries,
+		        r->rb.cq_entries, r->outstanding, iris_ringbuf_sq_pending(&r->rb),
+		        r->rb.hdr->sq_head, r->rb.sq_tail, iris_ringbuf_cq_ready(&r->rb));
 	}
 }
 

@@ -81,6 +81,7 @@ static void sync_call(struct fz_thread *t, uint8_t *scratch)
 	struct fz_call c;
 	calls_generate(t, &c, false, scratch);
 	long r = calls_make(t, &c);
+	calls_record(t, &c, false, r);
 	if (!calls_result_ok(c.nr, r, false) || (c.nr == SYS_ECHO && r != (long)c.args[0]))
 		fz_fail(t, "%s(%#llx, %#llx, %#llx, %#llx, %#llx, %#llx) -> %ld, undocumented",
 		        calls_name(c.nr), (unsigned long long)c.args[0],
