@@ -166,3 +166,34 @@ KTEST(heap_slab_cache)
 		slab_free(cache, blocks[i]);
 	}
 }
+
+/*
+ * test=kernel:exception_heap: a write to a freed block must panic with the
+ * functions that allocated and freed it, named through the kernel's symbol
+ * table. The harness checks the report; reaching the end fails.
+ */
+static __attribute__((noinline)) void *ktest_heap_alloc_site(void)
+{
+	void *p = kmalloc(100);
+
+	__asm__ volatile("" ::: "memory"); /* no tail call: the return address stays here */
+	return p;
+}
+
+static __attribute__((noinline)) void ktest_heap_free_site(void *p)
+{
+	kfree(p);
+	__asm__ volatile("" ::: "memory");
+}
+
+KTEST(exception_heap_use_after_free)
+{
+	uint8_t *p = ktest_heap_alloc_site();
+
+	KT_ASSERT(t, p != NULL);
+	ktest_heap_free_site(p);
+	p[8] ^= 1;
+	/* The last block freed in its cache is the next one handed out. */
+	kfree(kmalloc(100));
+	KT_EXPECT(t, !"a write to a freed block went unnoticed");
+}

@@ -89,6 +89,55 @@ static void test_refusals(iris_handle_t dev)
 	refused(dev, "missing result", p, 4, IRIS_IRQ_ERR_NO_RESULT, 3);
 }
 
+#define PCI_CLASS_BRIDGE 0x06
+#define Q35_MCH          0x29c08086 /* the q35 host bridge: vendor and device */
+#define Q35_PCIEXBAR     0x60       /* its ECAM base and enable bit */
+#define BRIDGE_HOST      0x00
+#define BRIDGE_ISA       0x01
+
+/* Index of the first PCI bridge of `subclass`, its description in *info; -1 if none. */
+static int find_bridge(uint8_t subclass, struct iris_device_info *info)
+{
+	for (uint32_t i = 0; sys_device_open(bus, i, info, IRIS_DEVICE_INFO_ONLY) == 0; i++)
+		if (info->bus_type == IRIS_BUS_PCI && info->class_code == PCI_CLASS_BRIDGE &&
+		    info->subclass == subclass)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Bridges hold the machine's configuration, not a device's: opening the
+ * host bridge (00:00.0) or the ISA/LPC bridge (q35 00:1f.0, pc 00:01.0) is
+ * refused with -EPERM while INFO_ONLY still describes them. Should the host
+ * bridge open, the test writes 0 to q35's PCIEXBAR as an attacker would and
+ * shows ECAM no longer reaching edu (`dev`); nothing can put it back then.
+ */
+static void test_bridges(iris_handle_t dev)
+{
+	struct iris_device_info host, isa;
+	int hi = find_bridge(BRIDGE_HOST, &host), ii = find_bridge(BRIDGE_ISA, &isa);
+	bool q35 = hi >= 0 && ((uint32_t)host.device << 16 | host.vendor) == Q35_MCH;
+	ktap_check(hi >= 0 && ii >= 0 && host.bus == 0 && host.dev == 0 && host.fn == 0 &&
+	                   (!q35 || (isa.bus == 0 && isa.dev == 0x1f && isa.fn == 0)),
+	           "bridges described: host %02x:%02x.%u, ISA %02x:%02x.%u", host.bus, host.dev,
+	           host.fn, isa.bus, isa.dev, isa.fn);
+	if (hi < 0 || ii < 0)
+		return;
+	long h = sys_device_open(bus, (uint32_t)hi, NULL, 0);
+	if (h >= 0 && q35)
+		sys_device_config_write((iris_handle_t)h, Q35_PCIEXBAR, 4, 0);
+	ktap_check(h == -EPERM, "the host bridge cannot be opened (%ld)", h);
+	long l = sys_device_open(bus, (uint32_t)ii, NULL, 0);
+	ktap_check(l == -EPERM, "the ISA bridge %04x:%04x cannot be opened (%ld)", isa.vendor,
+	           isa.device, l);
+	ktap_check(sys_device_config_read(dev, 0, 4) == 0x11e81234,
+	           "configuration space still reaches edu: PCIEXBAR untouched");
+	if (h >= 0)
+		sys_handle_close((iris_handle_t)h);
+	if (l >= 0)
+		sys_handle_close((iris_handle_t)l);
+}
+
 /*
  * Sleeps until the IRQ handle reports an event (the wake-up path drivers
  * use), then takes it; returns its first value, or -1 after `ms`.
@@ -135,7 +184,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "intx") == 0)
 		mode = IRIS_IRQ_INTX;
-	ktap_plan(mode == IRIS_IRQ_INTX ? 44 : 42);
+	ktap_plan(mode == IRIS_IRQ_INTX ? 48 : 46);
 	int index = bus >= 0 ? find_edu(&info) : -1;
 	if (!ktap_check(index >= 0, "found edu (1234:11e8) on the bus"))
 		return ktap_done();
@@ -180,6 +229,8 @@ int main(int argc, char **argv)
 	ktap_check(sys_device_config_write((iris_handle_t)dev, 4, 2, 0x0006) == 0 &&
 	                   !(sys_device_config_read((iris_handle_t)dev, 4, 2) & 4),
 	           "config: the bus-master bit is not writable through config space");
+
+	test_bridges((iris_handle_t)dev);
 
 	/* Rights. */
 	long weak = sys_handle_duplicate((iris_handle_t)dev, IRIS_RIGHT_READ);

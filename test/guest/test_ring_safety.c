@@ -260,18 +260,20 @@ static void test_sqpoll_teardown(void)
 	long threads = sys_stat(IRIS_STAT_THREADS);
 	long frames = 0, t0 = now();
 	int rounds = 30, ended = 0;
-	for (int i = 0; i < rounds; i++) {
-		if (i == 3) { /* the first rounds let the kernel heap grow */
+	for (int i = -rounds; i < rounds; i++) {
+		if (i == 0) { /* a first round of the same size lets the kernel heap grow */
 			back_to(sys_stat(IRIS_STAT_FRAMES_FREE), threads);
 			frames = sys_stat(IRIS_STAT_FRAMES_FREE);
+			ended = 0;
 		}
 		char line[64];
-		snprintf(line, sizeof(line), "test_ring_safety child sqpoll %d %d", i % 3, i);
+		int mode = (i + rounds) % 3;
+		snprintf(line, sizeof(line), "test_ring_safety child sqpoll %d %d", mode, i + rounds);
 		iris_handle_t c = iris_module_spawn("test_ring_safety", line);
 		if (c < 0)
 			continue;
-		if (i % 3 == 2) {
-			sys_sleep((5 + i % 20) * MS);
+		if (mode == 2) {
+			sys_sleep((5 + (i + rounds) % 20) * MS);
 			sys_kill(c);
 		}
 		struct iris_exit_info info;

@@ -50,7 +50,7 @@ static void spin_unlock_irqrestore(spinlock_t *l, bool irq)
 }
 
 static jmp_buf *panic_catch;
-static char panic_msg[256];
+static char panic_msg[1024];
 
 __attribute__((noreturn, format(printf, 1, 2))) static void panic(const char *fmt, ...)
 {

@@ -4,12 +4,18 @@
  * from aligned_alloc (so AddressSanitizer sees slab pages used after they
  * were given back), the direct map is the identity, and the kernel virtual
  * window is a PROT_NONE reservation whose pages vmm_alloc makes accessible,
- * with an inaccessible guard page after every block.
+ * with an inaccessible guard page after every block. The symbol table knows
+ * only the call-site helpers below, each in a section of its own, so a report
+ * that names one names exactly it.
+ *
+ * Built twice (test/meson.build): as the default kernel has it (test_heap) and
+ * with KERNEL_HEAP_DEBUG (test_heap_debug: poison, redzones, call traces).
  *
  * From the top of the repository:
  *   clang -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
  *     -fno-sanitize-recover=all -DIRIS_HOST_TEST -I kernel/generic -I kernel/arch \
- *     test/host/test_heap.c -o build/test_heap && build/test_heap
+ *     test/host/test_heap.c kernel/generic/lib/printf.c -o build/test_heap && build/test_heap
+ * (add -DKERNEL_HEAP_DEBUG=1 for the debug variant).
  */
 #define _DEFAULT_SOURCE
 #include <setjmp.h>
@@ -21,7 +27,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <lib/printf.h>
 #include <mm/frame.h>
+#include <mm/heap.h>
 #include <x86_64/paging.h>
 
 /* --- Stand-ins for the kernel services heap.c uses. --- */
@@ -116,6 +124,105 @@ void vmm_free(void *va, size_t pages)
 	kv_pages_out -= (long)pages;
 }
 
+/*
+ * The call sites reports must name. Each lives in a section of its own (sym_NAME), whose
+ * bounds the linker gives as __start_NAME and __stop_NAME; the empty asm after
+ * each call keeps it from becoming a tail jump (which would return elsewhere).
+ */
+#define SITE_FN(name) __attribute__((noinline, section("sym_" #name))) static
+
+SITE_FN(site_alloc) void *site_alloc(size_t n)
+{
+	void *p = kmalloc(n);
+
+	__asm__ volatile("" ::: "memory");
+	return p;
+}
+
+SITE_FN(site_free_a) void site_free_a(void *p)
+{
+	kfree(p);
+	__asm__ volatile("" ::: "memory");
+}
+
+SITE_FN(site_free_b) void site_free_b(void *p)
+{
+	kfree(p);
+	__asm__ volatile("" ::: "memory");
+}
+
+SITE_FN(site_slab_alloc) void *site_slab_alloc(struct slab_cache *c)
+{
+	void *p = slab_alloc(c);
+
+	__asm__ volatile("" ::: "memory");
+	return p;
+}
+
+extern const char __start_sym_site_alloc[], __stop_sym_site_alloc[];
+extern const char __start_sym_site_free_a[], __stop_sym_site_free_a[];
+extern const char __start_sym_site_free_b[], __stop_sym_site_free_b[];
+extern const char __start_sym_site_slab_alloc[], __stop_sym_site_slab_alloc[];
+
+static const struct {
+	const char *name, *start, *stop;
+} host_syms[] = {
+	{ "site_alloc", __start_sym_site_alloc, __stop_sym_site_alloc },
+	{ "site_free_a", __start_sym_site_free_a, __stop_sym_site_free_a },
+	{ "site_free_b", __start_sym_site_free_b, __stop_sym_site_free_b },
+	{ "site_slab_alloc", __start_sym_site_slab_alloc, __stop_sym_site_slab_alloc },
+};
+
+static const char *ksyms_lookup(uintptr_t addr, uintptr_t *offset)
+{
+	for (size_t i = 0; i < sizeof(host_syms) / sizeof(host_syms[0]); i++) {
+		if (addr >= (uintptr_t)host_syms[i].start && addr < (uintptr_t)host_syms[i].stop) {
+			*offset = addr - (uintptr_t)host_syms[i].start;
+			return host_syms[i].name;
+		}
+	}
+	return NULL;
+}
+
+#ifdef KERNEL_HEAP_DEBUG
+extern const char __executable_start[], etext[];
+
+/* The kernel's walk, bounded by this executable's text instead of the kernel's. */
+static size_t ksyms_stack_trace(uintptr_t rbp, uintptr_t *out, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && rbp != 0 && rbp % 8 == 0) {
+		const uintptr_t *frame = (const uintptr_t *)rbp;
+
+		if (frame[1] < (uintptr_t)__executable_start || frame[1] >= (uintptr_t)etext)
+			break;
+		out[n++] = frame[1];
+		if (frame[0] <= rbp)
+			break;
+		rbp = frame[0];
+	}
+	return n;
+}
+
+struct cpu {
+	uint32_t id;
+};
+
+static struct cpu host_cpu = { 3 };
+static uint64_t host_now = 1234567;
+
+static struct cpu *cpu_current(void)
+{
+	return &host_cpu;
+}
+
+static uint64_t time_ns(void)
+{
+	return host_now;
+}
+#endif
+
 #include "../../kernel/generic/mm/heap.c"
 
 /* Runs stmt, which must panic with a message containing `what`; then unlocks c. */
@@ -128,6 +235,13 @@ void vmm_free(void *va, size_t pages)
 	} while (0)
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* FAILs unless the last panic's message contains `what`. */
+static void panic_says(const char *what)
+{
+	if (!strstr(panic_msg, what))
+		FAIL("panic \"%s\" does not say \"%s\"", panic_msg, what);
+}
 
 /* --- Helpers. --- */
 
@@ -361,7 +475,7 @@ static void test_slab_cache(void)
 
 	CHECK(c != NULL);
 	CHECK(slab_cache_create("zero", 0) == NULL);
-	CHECK(slab_cache_create("huge", 4049) == NULL);
+	CHECK(slab_cache_create("huge", SLAB_OBJECT_MAX + 1) == NULL);
 	frames_before = frames_out;
 	for (int round = 0; round < 2; round++) {
 		for (size_t i = 0; i < N; i++) {
@@ -377,13 +491,13 @@ static void test_slab_cache(void)
 		CHECK(frames_out == frames_before + 1); /* the spare slab */
 	}
 
-	/* A whole-page-sized cache: one object per slab. */
-	struct slab_cache *big = slab_cache_create("test-4048", 4048);
+	/* The largest objects: one per slab. */
+	struct slab_cache *big = slab_cache_create("test-max", SLAB_OBJECT_MAX);
 	void *a = slab_alloc(big), *b = slab_alloc(big);
 
 	CHECK(a && b && slab_of(a) != slab_of(b));
-	memset(a, 1, 4048);
-	memset(b, 2, 4048);
+	memset(a, 1, SLAB_OBJECT_MAX);
+	memset(b, 2, SLAB_OBJECT_MAX);
 	slab_free(big, a);
 	slab_free(big, b);
 }
@@ -432,21 +546,140 @@ static void test_misuse(void)
 	CHECK(heap_bytes_in_use() == base);
 }
 
+/* A write to a freed block and a double free name who allocated and who freed it. */
+static void test_owner_reports(void)
+{
+	struct slab_cache *k128 = kmalloc_cache(128);
+	struct slab_cache *c = slab_cache_create("test-owner", 24);
+	size_t base = heap_bytes_in_use();
+	unsigned char *p = site_alloc(100), *q;
+
+	CHECK(p != NULL);
+	site_free_a(p);
+	p[8] ^= 1;
+	EXPECT_PANIC(k128, "was overwritten at offset 8 (use after free?)", kmalloc(100));
+	panic_says("allocated by site_alloc+0x");
+	panic_says("freed by site_free_a+0x");
+#ifdef KERNEL_HEAP_DEBUG
+	panic_says(" on CPU 3 at 1234567 ns");
+#endif
+	p[8] ^= 1;
+
+	/* The same object again: its record now names the new owners. */
+	p = kmalloc(100);
+	CHECK(p != NULL);
+	site_free_b(p);
+	EXPECT_PANIC(k128, "double free", site_free_a(p));
+	panic_says("freed by site_free_b+0x");
+	panic_says("then again by site_free_a+0x");
+
+	/* A slab cache's own objects too. */
+	q = site_slab_alloc(c);
+
+	CHECK(q != NULL);
+	slab_free(c, q);
+	memset(q, 0x5a, 8);
+	EXPECT_PANIC(c, "slab test-owner: free object", slab_alloc(c));
+	panic_says("at offset 0 ");
+	panic_says("allocated by site_slab_alloc+0x");
+	memset(q, 0, 8); /* it was the last free object of its slab */
+	CHECK(heap_bytes_in_use() == base);
+}
+
+#ifdef KERNEL_HEAP_DEBUG
+/* One-byte overflows and underflows are caught on free with their offset; the block is whole after.
+ */
+static void test_redzones(void)
+{
+	struct slab_cache *k16 = kmalloc_cache(16), *k32 = kmalloc_cache(32);
+	struct slab_cache *c = slab_cache_create("test-rz", 40);
+	size_t base = heap_bytes_in_use();
+	unsigned char *p;
+
+	/* Past the size asked for, inside the size class. */
+	p = site_alloc(10);
+	memset(p, 0, 10);
+	p[10] = 0;
+	EXPECT_PANIC(k16, "slab kmalloc-16: overflow of", kfree(p));
+	panic_says("(10 bytes, allocated by site_alloc+0x");
+	panic_says("at offset 10, seen when it was freed");
+	p[10] = REDZONE_BYTE;
+	kfree(p);
+
+	/* Past the size class, and before the start. */
+	p = site_alloc(32);
+	p[32] = 1;
+	EXPECT_PANIC(k32, "overflow", kfree(p));
+	panic_says("(32 bytes, allocated by site_alloc+0x");
+	panic_says("at offset 32,");
+	p[32] = REDZONE_BYTE;
+	p[-1] = 1;
+	EXPECT_PANIC(k32, "slab kmalloc-32: underflow of", kfree(p));
+	panic_says("at offset -1,");
+	p[-1] = REDZONE_BYTE;
+	p[-16] = 1;
+	EXPECT_PANIC(k32, "underflow", kfree(p));
+	panic_says("at offset -16,");
+	p[-16] = REDZONE_BYTE;
+	kfree(p);
+
+	/* A slab cache's object, at its creation size. */
+	p = site_slab_alloc(c);
+	p[40] = 0;
+	EXPECT_PANIC(c, "slab test-rz: overflow of", slab_free(c, p));
+	panic_says("(40 bytes, allocated by site_slab_alloc+0x");
+	panic_says("at offset 40,");
+	p[40] = REDZONE_BYTE;
+	slab_free(c, p);
+
+	/* A redzone written after the free is seen when the object is handed out again. */
+	p = site_alloc(64);
+	site_free_a(p);
+	p[64 + 3] = 0;
+	EXPECT_PANIC(kmalloc_cache(64), "overflow", kmalloc(64));
+	panic_says("at offset 67, seen when it was handed out again");
+	p[64 + 3] = REDZONE_BYTE;
+
+	/* Anywhere in a freed object, not only its first words. */
+	p = site_alloc(100);
+	site_free_b(p);
+	p[120] = 0;
+	EXPECT_PANIC(kmalloc_cache(128), "was overwritten at offset 120", kmalloc(100));
+	panic_says("freed by site_free_b+0x");
+	p[120] = (unsigned char)(FREE_POISON >> 8 * (120 % 8));
+
+	/* A new block holds poison until written. */
+	p = kmalloc(64);
+	CHECK(((uint64_t *)p)[0] == FREE_POISON && ((uint64_t *)p)[7] == FREE_POISON);
+	kfree(p);
+
+	/* A large block's tail. */
+	p = site_alloc(5000);
+	p[5000] = 0;
+	EXPECT_PANIC(k16, "heap: overflow of", kfree(p));
+	panic_says("(5000 bytes, allocated by site_alloc+0x");
+	panic_says("at offset 5000,");
+	p[5000] = REDZONE_BYTE;
+	kfree(p);
+	CHECK(heap_bytes_in_use() == base);
+}
+#endif
+
 static void test_out_of_memory(void)
 {
 	struct slab_cache *c = slab_cache_create("test-oom", 512);
 	size_t base = heap_bytes_in_use();
 	void *p[8];
 
-	CHECK(c != NULL);
+	CHECK(c != NULL && c->per_slab >= 6 && c->per_slab <= ARRAY_LEN(p));
 	frame_budget = 1;
-	for (size_t i = 0; i < 7; i++) {
-		p[i] = slab_alloc(c); /* seven objects fit one slab */
+	for (size_t i = 0; i < c->per_slab; i++) {
+		p[i] = slab_alloc(c); /* one slab's worth */
 		CHECK(p[i] != NULL);
 	}
 	CHECK(slab_alloc(c) == NULL);
 	frame_budget = -1;
-	for (size_t i = 0; i < 7; i++)
+	for (size_t i = 0; i < c->per_slab; i++)
 		slab_free(c, p[i]);
 
 	vmm_fail = true;
@@ -479,6 +712,10 @@ int main(void)
 	frames_start = frames_out;
 	test_slab_cache();
 	test_misuse();
+	test_owner_reports();
+#ifdef KERNEL_HEAP_DEBUG
+	test_redzones();
+#endif
 	test_out_of_memory();
 
 	/* Every block is back: only spare slabs (and the test caches' objects) hold frames. */

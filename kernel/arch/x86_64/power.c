@@ -22,7 +22,9 @@ static const void *table_map(uint64_t phys, const char *sig, uint32_t *len)
 	const void *h = vmm_map_phys(phys, ACPI_HEADER_LEN, 0);
 	if (!h)
 		return NULL;
-	uint32_t n = ((const uint32_t *)h)[1];
+	uint32_t n;
+	/* The length field (offset 4): the table may sit at any byte address. */
+	memcpy(&n, (const uint8_t *)h + 4, sizeof(n));
 	vmm_unmap_phys((void *)h, ACPI_HEADER_LEN);
 	if (n < ACPI_HEADER_LEN || n > ACPI_MAX_TABLE_LEN)
 		return NULL;

@@ -87,6 +87,28 @@ static __attribute__((noreturn)) void trap_fatal(struct trap_frame *tf)
 	panic_end();
 }
 
+/* Faults in a row that the page table already allowed before one counts as stuck. */
+#define STALE_FAULTS_MAX 64
+
+/*
+ * Counts a fault of thread `t` at `addr` with error `err` that the page table
+ * already allowed (vm_fault() flushed the entry and asked for a retry).
+ * Returns true once the same fault has come STALE_FAULTS_MAX times in a row:
+ * a flush cannot make that access succeed, so retrying would spin forever.
+ */
+static bool stale_fault_stuck(struct thread *t, uintptr_t addr, uint64_t err)
+{
+	if (t->stale_faults == 0 || t->stale_addr != addr || t->stale_err != err) {
+		t->stale_addr = addr;
+		t->stale_err = err;
+		t->stale_faults = 0;
+	}
+	if (++t->stale_faults < STALE_FAULTS_MAX)
+		return false;
+	t->stale_faults = 0;
+	return true;
+}
+
 /*
  * A page fault: first the current process's address space gets to resolve
  * it (demand paging, also for kernel copies to user memory); then a user
@@ -96,13 +118,20 @@ static __attribute__((noreturn)) void trap_fatal(struct trap_frame *tf)
 static bool page_fault(struct trap_frame *tf, bool from_user)
 {
 	uintptr_t addr = read_cr2();
-	struct process *p = process_current();
+	struct thread *t = cpu_current()->current;
+	struct process *p = t ? t->proc : NULL;
 
 	/* The kernel touches user memory only inside the copy routines: anything else is a bug. */
 	if (!from_user && !usercopy_contains(tf->rip))
 		return false;
-	if (p && addr < USER_SPACE_END && vm_fault(&p->vm, addr, tf->error_code))
-		return true;
+	if (p && addr < USER_SPACE_END) {
+		enum vm_fault_result r = vm_fault(&p->vm, addr, tf->error_code);
+		if (r != VM_FAULT_STALE)
+			t->stale_faults = 0;
+		if (r == VM_FAULT_MAPPED ||
+		    (r == VM_FAULT_STALE && !stale_fault_stuck(t, addr, tf->error_code)))
+			return true;
+	}
 	return !from_user && usercopy_fixup(tf);
 }
 

@@ -1,6 +1,7 @@
 #include <console/log.h>
 #include <debug/ksyms.h>
 #include <mm/layout.h>
+#include <stdbool.h>
 
 /* Laid out by tools/gen_ksyms.py: addresses ascending, names as offsets into one string blob. */
 extern const uint64_t ksyms_count;
@@ -35,19 +36,40 @@ void ksyms_print_location(uintptr_t addr)
 		kprintf("  [<%016lx>] ?\n", addr);
 }
 
+/*
+ * Reads the return address of the frame at *rbp into *ret and moves *rbp to
+ * the caller's frame (0 if the chain does not go up the stack). Returns false,
+ * reading nothing, if *rbp is null, misaligned or not a kernel address, and
+ * false if the return address is outside the kernel's text.
+ */
+static bool frame_step(uintptr_t *rbp, uintptr_t *ret)
+{
+	uintptr_t fp = *rbp;
+
+	if (fp == 0 || (fp & 7) != 0 || fp < HHDM_BASE || fp > UINTPTR_MAX - 16)
+		return false;
+	const uintptr_t *frame = (const uintptr_t *)fp;
+	*ret = frame[1];
+	if (*ret < (uintptr_t)_text_start || *ret >= (uintptr_t)_text_end)
+		return false;
+	*rbp = frame[0] > fp ? frame[0] : 0;
+	return true;
+}
+
+size_t ksyms_stack_trace(uintptr_t rbp, uintptr_t *out, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && frame_step(&rbp, &out[n]))
+		n++;
+	return n;
+}
+
 void ksyms_backtrace(uintptr_t rbp)
 {
-	for (int depth = 0; depth < 32; depth++) {
-		if (rbp == 0 || (rbp & 7) != 0 || rbp < HHDM_BASE || rbp > UINTPTR_MAX - 16)
-			return;
-		const uintptr_t *frame = (const uintptr_t *)rbp;
-		uintptr_t ret = frame[1];
-		if (ret < (uintptr_t)_text_start || ret >= (uintptr_t)_text_end)
-			return;
-		/* A return address points after the call: look up the call itself. */
+	uintptr_t ret;
+
+	/* A return address points after the call: look up the call itself. */
+	for (int depth = 0; depth < 32 && frame_step(&rbp, &ret); depth++)
 		ksyms_print_location(ret - 1);
-		if (frame[0] <= rbp)
-			return;
-		rbp = frame[0];
-	}
 }

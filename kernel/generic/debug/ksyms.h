@@ -17,6 +17,14 @@ const char *ksyms_lookup(uintptr_t addr, uintptr_t *offset);
 void ksyms_print_location(uintptr_t addr);
 
 /*
+ * Walks the frame-pointer chain from `rbp` and stores up to `max` return
+ * addresses in out, innermost first; returns how many. Stops at a null,
+ * misaligned or non-kernel frame pointer, or a return address outside the
+ * kernel's text.
+ */
+size_t ksyms_stack_trace(uintptr_t rbp, uintptr_t *out, size_t max);
+
+/*
  * Walks the frame-pointer chain from `rbp` and prints each return address.
  * Stops at a null, misaligned or non-kernel frame pointer, or after 32 frames.
  */

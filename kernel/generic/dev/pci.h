@@ -36,6 +36,9 @@
 #define PCI_CMD_INTX_DISABLE (1u << 10)
 #define PCI_STATUS_CAP_LIST  (1u << 4)
 
+/* Base class of every bridge (host, ISA, PCI-to-PCI, CardBus, ...): machine-wide state. */
+#define PCI_CLASS_BRIDGE 0x06
+
 #define PCI_CAP_MSI  0x05
 #define PCI_CAP_MSIX 0x11
 

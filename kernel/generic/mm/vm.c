@@ -18,9 +18,6 @@
 
 #define PAGE_MASK     (PAGE_SIZE - 1)
 #define MMAP_BASE     0x0000100000000000ull /* where mappings without a hint go */
-#define PF_PRESENT    (1u << 0)
-#define PF_WRITE      (1u << 1)
-#define PF_FETCH      (1u << 4)
 #define FLUSH_ALL_MIN 32 /* pages: above this, reload CR3 instead of invlpg each */
 
 int vm_space_init(struct vm_space *vm)
@@ -60,7 +57,7 @@ void vm_space_activate(struct vm_space *vm, struct vm_space *prev)
 
 	if (prev)
 		__atomic_fetch_and(&prev->cpus_active, ~bit, __ATOMIC_RELEASE);
-	if (vm)
+	if (vm && !(__atomic_load_n(&vm->cpus_active, __ATOMIC_RELAXED) & bit))
 		__atomic_fetch_or(&vm->cpus_active, bit, __ATOMIC_ACQUIRE);
 	if (read_cr3() != cr3)
 		write_cr3(cr3);
@@ -400,31 +397,45 @@ out:
 	return err;
 }
 
-bool vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err)
+/* Whether a present entry with MAP_* `flags` permits an access with error code `err`. */
+static bool pte_allows(unsigned flags, uint64_t err)
+{
+	return (!(err & PF_WRITE) || (flags & MAP_WRITE)) &&
+	       (!(err & PF_FETCH) || (flags & MAP_EXEC)) &&
+	       (!(err & PF_USER) || (flags & MAP_USER));
+}
+
+enum vm_fault_result vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err)
 {
 	uintptr_t page = addr & ~PAGE_MASK;
-	bool ok = false;
+	enum vm_fault_result res = VM_FAULT_REFUSED;
 
+	/* No entry of this space can fix a reserved bit, a key, or another space's walk. */
+	if ((err & (PF_RESERVED | PF_PKEY)) || read_cr3() != vm->as.pml4)
+		return VM_FAULT_REFUSED;
 	bool irq = spin_lock_irqsave(&vm->lock);
 	struct vm_region *r = region_find(vm, addr);
 	if (!r || r->prot == IRIS_PROT_NONE || ((err & PF_WRITE) && !(r->prot & IRIS_PROT_WRITE)) ||
 	    ((err & PF_FETCH) && !(r->prot & IRIS_PROT_EXEC)))
 		goto out;
 	paddr_t pa;
-	if (paging_query(&vm->as, page, &pa, NULL)) {
-		/* Mapped already (another thread, or a stale TLB entry after a change): retry. */
-		invlpg(page);
-		ok = true;
+	unsigned flags;
+	if (paging_query(&vm->as, page, &pa, &flags)) {
+		/* Mapped already (another thread, or a stale TLB entry after a change). */
+		if (pte_allows(flags, err)) {
+			invlpg(page);
+			res = VM_FAULT_STALE;
+		}
 		goto out;
 	}
 	pa = vmo_get_page(r->vmo, (r->offset + (page - r->start)) / PAGE_SIZE);
 	if (pa && paging_map(&vm->as, page, pa, map_flags(r->prot) | r->vmo->map_flags) == 0) {
 		vm->resident++;
-		ok = true;
+		res = VM_FAULT_MAPPED;
 	}
 out:
 	spin_unlock_irqrestore(&vm->lock, irq);
-	return ok;
+	return res;
 }
 
 int vm_write(struct vm_space *vm, uintptr_t addr, const void *src, size_t len)

@@ -77,12 +77,30 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len);
  */
 int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot);
 
+/* Bits of the page-fault error code vm_fault() takes (as the CPU pushes it). */
+#define PF_PRESENT  (1u << 0) /* a protection violation on a present entry */
+#define PF_WRITE    (1u << 1)
+#define PF_USER     (1u << 2)
+#define PF_RESERVED (1u << 3) /* a reserved bit was set in an entry */
+#define PF_FETCH    (1u << 4)
+#define PF_PKEY     (1u << 5) /* a protection key denied it */
+
+/* What vm_fault() made of a page fault. */
+enum vm_fault_result {
+	VM_FAULT_REFUSED, /* no retry can succeed: a real fault */
+	VM_FAULT_MAPPED,  /* the page was mapped: retry */
+	VM_FAULT_STALE,   /* the page table allows the access already (a stale TLB entry, now
+	                     flushed): retry */
+};
+
 /*
  * Resolves a user page fault at `addr` with the x86 error code `err`: maps the
- * page if the region allows the access. Returns true if the access may be
- * retried, false if it is a real fault (the caller kills the process).
+ * page if the region allows the access. Never answers "retry" for an access
+ * the translation cannot satisfy: the space is not the one loaded on this
+ * CPU, the present entry lacks the write, execute or user permission the
+ * access needs, or a reserved bit or protection key caused the fault.
  */
-bool vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err);
+enum vm_fault_result vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err);
 
 /*
  * Writes `len` bytes into the space at `addr` through the memory objects

@@ -113,12 +113,24 @@ struct kobject *device_bus(void)
 	return &bus;
 }
 
+/*
+ * Whether `f` is a bridge, by header type or by class: a host bridge's
+ * registers place ECAM, DRAM and SMRAM, an ISA/LPC bridge's route every
+ * legacy interrupt and decode range, a PCI-to-PCI bridge's bus numbers and
+ * windows reach other functions. None of that belongs to one driver.
+ */
+static bool device_is_bridge(const struct pci_function *f)
+{
+	return f->header_type != 0 ||
+	       (f->info.bus_type == IRIS_BUS_PCI && f->info.class_code == PCI_CLASS_BRIDGE);
+}
+
 int device_open(unsigned index, struct device **out)
 {
 	struct device *d = index < PCI_MAX_FUNCTIONS ? devices[index] : NULL;
 	if (!d)
 		return -ENOENT;
-	if (d->pci->header_type != 0)
+	if (device_is_bridge(d->pci))
 		return -EPERM;
 	int r = 0;
 	bool irq = spin_lock_irqsave(&d->lock);

@@ -52,7 +52,8 @@ struct kobject *device_bus(void);
 /*
  * Opens device `index`: on success *out holds a reference and the device is
  * marked open until the last handle to it closes (install one!). -ENOENT
- * past the last, -EBUSY while in use, -EPERM for a bridge.
+ * past the last, -EBUSY while in use, -EPERM for a bridge (header type 1 or 2,
+ * or PCI class 0x06: host, ISA, PCI-to-PCI and every other bridge subclass).
  */
 int device_open(unsigned index, struct device **out);
 

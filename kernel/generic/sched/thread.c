@@ -28,7 +28,12 @@ void thread_trampoline(void);
 void trap_return(void);
 void sched_finish_switch(struct thread *prev);
 
-/* Loads next's address space if it differs from prev's (kernel threads use the kernel's). */
+/*
+ * Loads next's address space if it differs from prev's (kernel threads use
+ * the kernel's). The same process's space is loaded again too: a process's
+ * last thread leaves it before it dies, while an SQPOLL thread of that
+ * process may still run calls in it.
+ */
 void vm_switch_to(struct thread *prev, struct thread *next);
 void vm_switch_to(struct thread *prev, struct thread *next)
 {
@@ -37,6 +42,8 @@ void vm_switch_to(struct thread *prev, struct thread *next)
 	if (from != to) {
 		vm_space_activate(to, from);
 		ioperm_load(next->proc ? next->proc->ioperm : NULL);
+	} else if (to) {
+		vm_space_activate(to, NULL); /* nothing to do unless it was left */
 	}
 }
 

@@ -55,6 +55,9 @@ struct thread {
 	int wake_reason;
 
 	volatile bool kill_pending; /* leave at the next return to user mode */
+	uintptr_t stale_addr;       /* the last page fault the page table already allowed ... */
+	uint64_t stale_err;         /* ... its error code ... */
+	unsigned stale_faults;      /* ... and how many times in a row (arch/x86_64/trap.c) */
 	unsigned slice;             /* timer ticks left before preemption */
 	uint64_t cpu_ns;            /* CPU time used */
 	uint64_t run_start;

@@ -298,7 +298,8 @@ static inline long sys_channel_recv_handle(iris_handle_t endpoint)
  * Devices (iris/device.h, docs/devices.md). Opens PCI function `index` of
  * the bus: a device handle with every right, and its description in `info`
  * (may be NULL). With IRIS_DEVICE_INFO_ONLY only describes it (returns 0).
- * -ENOENT past the last function, -EBUSY while another handle has it open.
+ * -ENOENT past the last function, -EBUSY while another handle has it open,
+ * -EPERM for a bridge (class 0x06 or a bridge header: only INFO_ONLY works).
  */
 static inline long sys_device_open(iris_handle_t bus, uint32_t index, struct iris_device_info *info,
                                    unsigned flags)

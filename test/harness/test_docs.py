@@ -1,0 +1,75 @@
+"""
+The documentation's copies of the code's limits: wherever docs/ or the
+README writes a constant's name with a number beside it — `` `NAME` (64) ``,
+`` `NAME` (8 MiB) ``, `` `x > NAME`, 64 KiB `` or a table row
+`` | what (`NAME`) | 96 | `` — the number must be the value of that
+#define in the tree's headers. Run by `./iris test` (python3 -m unittest).
+"""
+import pathlib
+import re
+import unittest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+HEADER_DIRS = ("include", "kernel", "libc", "servers", "drivers", "common")
+DEFINE = re.compile(r"^\s*#\s*define\s+([A-Z][A-Z0-9_]*)\s+([^/\n]+?)\s*(?:/[*/].*)?$", re.M)
+# A constant in backticks (alone or ending an expression) and its number:
+# "`NAME` (N", "`x > NAME`, N" or a table row "(`NAME`[, `its/header.h`]) | N"; a
+# number in seconds or with a fraction is not a copy of a constant.
+MENTION = re.compile(r"(?:`(?:[^`\n]*?[^A-Z0-9_`])?([A-Z][A-Z0-9_]{2,})`(?:\s*\(|,\s*)"
+                     r"|\(`([A-Z][A-Z0-9_]{2,})`(?:,\s*`[^`\n]*/[^`\n]*`)?\)\s*\|\s*)"
+                     r"(\d+)(?![.\d]|\s*(?:s|ms|us)\b)(?:\s*(KiB|MiB|GiB)\b)?")
+UNITS = {None: 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
+SAFE_EXPR = re.compile(r"^[0-9a-fA-Fx()<<+*\- ]+$")
+
+
+def header_values() -> dict:
+    """Every integer #define of the tree's headers: name -> set of values."""
+    values = {}
+    for top in HEADER_DIRS:
+        for path in (ROOT / top).rglob("*.h"):
+            for name, expr in DEFINE.findall(path.read_text(errors="replace")):
+                expr = re.sub(r"(?<=[0-9a-fA-F])(?:ull|ul|u|ll|l)\b", "", expr, flags=re.I)
+                if not SAFE_EXPR.match(expr):
+                    continue
+                try:
+                    value = eval(expr, {"__builtins__": {}})  # digits and operators only
+                except (SyntaxError, TypeError):
+                    continue
+                values.setdefault(name, set()).add(value)
+    return values
+
+
+def doc_mentions() -> list:
+    """(file, line, name, value) for every number the docs write beside a constant."""
+    found = []
+    for path in sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for m in MENTION.finditer(line):
+                name = m.group(1) or m.group(2)
+                if name.startswith("SYS_"):
+                    continue  # a call named beside its limit, not a constant's value
+                found.append((path.relative_to(ROOT), number, name,
+                              int(m.group(3)) * UNITS[m.group(4)]))
+    return found
+
+
+class DocLimitsTest(unittest.TestCase):
+    def test_numbers_beside_constants_match_the_headers(self):
+        values = header_values()
+        checked = set()
+        for path, line, name, value in doc_mentions():
+            if name not in values:
+                continue
+            checked.add(name)
+            with self.subTest(name=name, where=f"{path}:{line}"):
+                self.assertIn(value, values[name],
+                              f"{path}:{line} says {name} is {value}; the headers say "
+                              f"{sorted(values[name])}")
+        # The limits the Limits table of docs/syscalls.md names are really checked.
+        for name in ("IRIS_SPAWN_HANDLES_MAX", "BOOT_MAX_MODULES", "IRIS_HANDLES_MAX",
+                     "IRIS_IMAGE_MAX", "IRIS_CHANNEL_HANDLES_MAX"):
+            self.assertIn(name, checked)
+
+
+if __name__ == "__main__":
+    unittest.main()
