@@ -208,7 +208,8 @@ static void region_add(struct fz_thread *t, uintptr_t addr, size_t len)
 {
 	if (t->nregions == FZ_REGIONS)
 		return; /* the mapping stays; the process's end unmaps it */
-	t->regions[t->nregions++] = (struct fz_region){ addr, (len + PAGE - 1) & ~(PAGE - 1) };
+	t->regions[t->nregions++] =
+	        (struct fz_region){ addr, (len + PAGE - 1) & ~(PAGE - 1), false };
 }
 
 /* A value that names no handle: small, negative, beyond 32 bits, or never issued. */
@@ -275,6 +276,7 @@ static uint64_t pick_ptr(struct fz_thread *t, void *scratch, size_t scratch_len,
 		return (uint64_t)scratch;
 	if (roll < 8 && t->nregions) {
 		struct fz_region *r = &t->regions[fz_below(&t->rng, (uint64_t)t->nregions)];
+		r->pinned |= t->in_ring;
 		if (roll == 7) /* straddles the region's end */
 			return r->addr + r->len - (len > 1 ? len / 2 : 1);
 		return r->addr + fz_below(&t->rng, r->len);
@@ -308,16 +310,18 @@ static uint64_t pick_rights(struct fz_thread *t)
 
 /*
  * A page-aligned sub-range of one of our regions, or a range the kernel must
- * refuse. For an unmap the region leaves the pool at once, whole: what is
- * left of it is never touched again, so address space the unmap frees and
- * a later mapping of libc's (a thread stack, a ring) reuses is never
- * mistaken for ours.
+ * refuse. Address space an unmap frees may be reused at once by libc (a
+ * thread stack, a ring, the heap), so: for an unmap the region leaves the
+ * pool at once, whole, and is never touched again; and a region a ring
+ * submission points into (it may run, or store its result, much later) is
+ * pinned and never unmapped at all.
  */
 static void pick_own_range(struct fz_thread *t, uint64_t *addr, uint64_t *len, bool unmap)
 {
-	if (t->nregions && !fz_one_in(&t->rng, 3)) {
-		uint64_t i = fz_below(&t->rng, (uint64_t)t->nregions);
+	uint64_t i = t->nregions ? fz_below(&t->rng, (uint64_t)t->nregions) : 0;
+	if (t->nregions && !fz_one_in(&t->rng, 3) && !(unmap && t->regions[i].pinned)) {
 		struct fz_region *r = &t->regions[i];
+		r->pinned |= t->in_ring && !unmap;
 		uint64_t pages = r->len / PAGE;
 		uint64_t first = fz_below(&t->rng, pages);
 		*addr = r->addr + first * PAGE;
@@ -614,7 +618,9 @@ static void generate(struct fz_thread *t, struct fz_call *c, bool in_ring, uint8
 
 void calls_generate(struct fz_thread *t, struct fz_call *c, bool in_ring, void *scratch)
 {
+	t->in_ring = in_ring;
 	generate(t, c, in_ring, scratch, 512);
+	t->in_ring = false;
 }
 
 long calls_make(struct fz_thread *t, const struct fz_call *c)

@@ -92,6 +92,7 @@ struct fz_handle {
 struct fz_region {
 	uintptr_t addr;
 	size_t len;
+	bool pinned; /* a ring submission points into it: never unmapped (see pick_own_range) */
 };
 
 #define FZ_HANDLES 48
@@ -117,7 +118,7 @@ struct fz_thread {
 	int nregions;
 	struct fz_ring *rings;
 	int nrings;
-	int victims_alive;
+	bool in_ring;      /* the call being generated is a ring submission */
 	uint64_t ring_gen; /* numbers ring incarnations in user_data */
 	int failures;
 	/* The last calls made or submitted, for a failure's report (calls_history). */

@@ -36,7 +36,8 @@ struct fz_op {
 	struct fz_call call;
 	int16_t prev; /* chain predecessor; -1 none, -2 not checked */
 	uint8_t state;
-	bool cancel_sent; /* by the drain */
+	bool cancel_sent;     /* by the drain */
+	int16_t cancelled_by; /* the drain's CANCEL for it, or -1 */
 	int64_t result;
 };
 
@@ -364,6 +365,7 @@ static bool push_op(struct fz_ring *r, int idx, uint32_t flags)
 		return false;
 	op->state = OP_OUT;
 	op->cancel_sent = false;
+	op->cancelled_by = -1;
 	r->outstanding++;
 	return true;
 }
@@ -445,6 +447,7 @@ static void ring_drain(struct fz_thread *t, struct fz_ring *r)
 				break;
 			r->nops++;
 			op->cancel_sent = true;
+			op->cancelled_by = (int16_t)idx;
 		}
 		enter(t, r, true);
 		if (stalled(r))
@@ -454,7 +457,13 @@ static void ring_drain(struct fz_thread *t, struct fz_ring *r)
 		int shown = 0;
 		for (int i = 0; i < r->nops && shown < 4; i++) {
 			if (r->ops[i].state == OP_OUT) {
-				report_op(t, r, i, "never completed (3 s after its cancel)", 0);
+				int k = r->ops[i].cancelled_by;
+				bool answered = k >= 0 && r->ops[k].state == OP_DONE;
+				report_op(t, r, i,
+				          answered ? "never completed; its CANCEL did (result "
+				                     "after ->)"
+				                   : "never completed, nor did a CANCEL for it",
+				          answered ? r->ops[k].result : 0);
 				shown++;
 			}
 		}
