@@ -215,10 +215,9 @@ static void region_add(struct fz_thread *t, uintptr_t addr, size_t len)
 /* A value that names no handle: small, negative, beyond 32 bits, or never issued. */
 static uint64_t bad_handle(struct fz_thread *t)
 {
-	static const uint64_t values[] = {
-		0,           1,          1023,        (uint64_t)-1,         0x80000000u,
-		0x7ffffff0u, 1ull << 32, ~0ull << 40, 0xfffffffffffffc01ull
-	};
+	/* Not 0, 1 or any small value: those may name another thread's handles. */
+	static const uint64_t values[] = { (uint64_t)-1, 0x80000000u, 0x7ffffff0u,
+		                           1ull << 32,   ~0ull << 40, 0xfffffffffffffc01ull };
 	return values[fz_below(&t->rng, sizeof(values) / sizeof(values[0]))];
 }
 
@@ -266,8 +265,11 @@ static uint64_t edge_int(struct fz_thread *t)
 
 /*
  * A pointer for the kernel to read or write `len` bytes at: our scratch
- * (valid), somewhere in a region we mapped (maybe straddling its end), or a
- * bad one (NULL, low, unmapped, kernel half, non-canonical).
+ * (valid), somewhere in a region we mapped with the whole `len` inside it,
+ * or a bad one (NULL, low, unmapped, kernel half, non-canonical, the top of
+ * user space). Never one whose bytes run past a region's end: what follows
+ * it may be mapped (our own heap, a ring), and the kernel would rightly
+ * write there.
  */
 static uint64_t pick_ptr(struct fz_thread *t, void *scratch, size_t scratch_len, size_t len)
 {
@@ -276,10 +278,10 @@ static uint64_t pick_ptr(struct fz_thread *t, void *scratch, size_t scratch_len,
 		return (uint64_t)scratch;
 	if (roll < 8 && t->nregions) {
 		struct fz_region *r = &t->regions[fz_below(&t->rng, (uint64_t)t->nregions)];
-		r->pinned |= t->in_ring;
-		if (roll == 7) /* straddles the region's end */
-			return r->addr + r->len - (len > 1 ? len / 2 : 1);
-		return r->addr + fz_below(&t->rng, r->len);
+		if (len <= r->len) {
+			r->pinned |= t->in_ring;
+			return r->addr + fz_below(&t->rng, r->len - len + 1);
+		}
 	}
 	static const uint64_t bad[] = { 0,
 		                        8,
@@ -292,6 +294,19 @@ static uint64_t pick_ptr(struct fz_thread *t, void *scratch, size_t scratch_len,
 		                        USER_END - 8,
 		                        0x00007fffffffffffull };
 	return bad[fz_below(&t->rng, sizeof(bad) / sizeof(bad[0]))];
+}
+
+/* Bytes of our own memory from `ptr` on (scratch or a mapped region); 0 if it is not ours. */
+static size_t ptr_room(const struct fz_thread *t, uint64_t ptr, const void *scratch, size_t len)
+{
+	if (ptr == (uint64_t)scratch)
+		return len;
+	for (int i = 0; i < t->nregions; i++) {
+		const struct fz_region *r = &t->regions[i];
+		if (ptr >= r->addr && ptr < r->addr + r->len)
+			return r->addr + r->len - ptr;
+	}
+	return 0;
 }
 
 static uint64_t pick_rights(struct fz_thread *t)
@@ -476,7 +491,9 @@ static void generate(struct fz_thread *t, struct fz_call *c, bool in_ring, uint8
 		break;
 	case SYS_WAIT:
 		c->args[0] = fz_one_in(&t->rng, 2) ? pick_own_task(t) : pick_handle(t, 0);
-		c->args[1] = fz_one_in(&t->rng, 3) ? 0 : pick_ptr(t, scratch, len, 32);
+		c->args[1] = fz_one_in(&t->rng, 3)
+		                     ? 0
+		                     : pick_ptr(t, scratch, len, sizeof(struct iris_exit_info));
 		c->args[2] = fz_one_in(&t->rng, 4) ? edge_int(t) : IRIS_WAIT_NOHANG;
 		if (!in_ring && c->args[2] == 0) {
 			struct fz_handle *h = handle_of(t, (iris_handle_t)c->args[0]);
@@ -564,7 +581,7 @@ static void generate(struct fz_thread *t, struct fz_call *c, bool in_ring, uint8
 	case SYS_CHANNEL_INFO:
 	case SYS_DEVICE_INFO:
 		c->args[0] = pick_handle(t, nr == SYS_CHANNEL_INFO ? FZ_CHANNEL : 0);
-		c->args[1] = pick_ptr(t, scratch, len, 128);
+		c->args[1] = pick_ptr(t, scratch, len, sizeof(struct iris_device_info));
 		break;
 	case SYS_CHANNEL_NOTIFY:
 		c->args[0] = pick_handle(t, FZ_CHANNEL);
@@ -587,16 +604,20 @@ static void generate(struct fz_thread *t, struct fz_call *c, bool in_ring, uint8
 		/* Workers hold no bus or device: these must fail cleanly on any handle. */
 		c->args[0] = pick_handle(t, 0);
 		c->args[1] = edge_int(t);
-		c->args[2] = nr == SYS_DEVICE_OPEN ? pick_ptr(t, scratch, len, 128) : edge_int(t);
+		c->args[2] = nr == SYS_DEVICE_OPEN
+		                     ? pick_ptr(t, scratch, len, sizeof(struct iris_device_info))
+		                     : edge_int(t);
 		c->args[3] = nr == SYS_DMA_CREATE ? pick_ptr(t, scratch, len, 8) : edge_int(t);
 		if (nr == SYS_IRQ_BIND)
-			c->args[1] = pick_ptr(t, scratch, len, 64);
+			c->args[1] = pick_ptr(t, scratch, len, sizeof(struct iris_irq_bind));
 		break;
 	case SYS_PROCESS_LIST: {
-		uint64_t room = len / sizeof(struct iris_process_info);
+		uint64_t room;
 		c->args[0] = pick_ptr(t, scratch, len, sizeof(struct iris_process_info));
-		c->args[1] =
-		        c->args[0] == (uint64_t)scratch ? fz_below(&t->rng, room + 1) : edge_int(t);
+		/* At most as many entries as fit where it points: the kernel fills them all. */
+		size_t bytes = ptr_room(t, c->args[0], scratch, len);
+		room = bytes / sizeof(struct iris_process_info);
+		c->args[1] = bytes ? fz_below(&t->rng, room + 1) : edge_int(t);
 		c->args[2] = fz_one_in(&t->rng, 2) ? 0 : edge_int(t);
 		break;
 	}
