@@ -89,6 +89,8 @@
 #define IRIS_STAT_PROCESSES    3 /* processes alive in the system */
 #define IRIS_STAT_THREADS      4 /* threads alive in the system */
 #define IRIS_STAT_CPUS         5
+#define IRIS_STAT_HEAP_BYTES   6 /* kernel heap bytes allocated (not the pages it keeps) */
+#define IRIS_STAT_OBJECTS      7 /* kernel objects alive in the system */
 
 /* What SYS_PROCESS_LIST reports of one process (`ps`). */
 #define IRIS_PROCESS_RUNNING 1 /* some thread runs, is ready or waits */

@@ -72,6 +72,8 @@ class GuestTest:
         return f"{self.machine.describe()}  [{self.cmdline}]  -> {outcome}"
 
 
+FUZZ_SEED = os.environ.get("IRIS_FUZZ_SEED", "1")  # the suite's campaign (test_fuzz)
+
 STOPPED = "stopped"  # GuestTest.exit: the harness ends QEMU after the script
 
 
@@ -261,6 +263,11 @@ TESTS = [
               machine=Machine("q35", "seabios", smp=2, mem="256M"), timeout=120),
     GuestTest("user-ns-smp2", "test=user run=test_ns", ktap=True,
               machine=Machine("q35", "seabios", smp=2, mem="256M")),
+    # The ring and system-call fuzzer (docs/fuzzing.md): a bounded campaign with a fixed seed;
+    # IRIS_FUZZ_SEED=N (or "clock") in the environment runs another one.
+    GuestTest("user-fuzz-smp2", f"test=user run=test_fuzz+seed={FUZZ_SEED}+rounds=5", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="512M"), timeout=150,
+              forbid=(r"FUZZ FAIL",)),
     GuestTest("user-spawn-loop", "test=user run=test_spawn", ktap=True,
               machine=Machine("q35", "seabios", smp=2, mem="256M"), timeout=300),
     # Device handles, DMA and interrupts against QEMU's edu device (init passes the bus: `!`).

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum kobject_type {
@@ -18,6 +19,9 @@ enum kobject_type {
 	KOBJ_IRQ,     /* a bound device interrupt */
 	KOBJ_TYPE_COUNT,
 };
+
+/* Objects initialised and not yet destroyed (SYS_STAT's IRIS_STAT_OBJECTS); see object.c. */
+extern uint64_t kobject_live;
 
 struct kobject {
 	enum kobject_type type;
@@ -35,6 +39,7 @@ static inline void kobject_init(struct kobject *o, enum kobject_type type,
 	o->handles = 0;
 	o->destroy = destroy;
 	o->last_handle = NULL;
+	__atomic_fetch_add(&kobject_live, 1, __ATOMIC_RELAXED);
 }
 
 static inline void kobject_get(struct kobject *o)
@@ -57,6 +62,8 @@ static inline void kobject_handle_closed(struct kobject *o)
 /* Drops one reference; destroys the object when it was the last. */
 static inline void kobject_put(struct kobject *o)
 {
-	if (__atomic_sub_fetch(&o->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+	if (__atomic_sub_fetch(&o->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+		__atomic_fetch_sub(&kobject_live, 1, __ATOMIC_RELAXED);
 		o->destroy(o);
+	}
 }

@@ -63,6 +63,7 @@ static void thread_destroy(struct kobject *o)
 	if (t->kstack)
 		vmm_free_stack(t->kstack, KSTACK_PAGES);
 	kfree(t->fpu_alloc);
+	kobject_put(&t->sync_ring.obj); /* the thread's own reference on its embedded ring */
 	if (t->proc)
 		kobject_put(&t->proc->obj);
 	kfree(t);

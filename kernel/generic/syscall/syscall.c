@@ -617,6 +617,10 @@ static long sys_stat(const struct args *a)
 		return (long)thread_count_alive();
 	case IRIS_STAT_CPUS:
 		return (long)smp_online_count();
+	case IRIS_STAT_HEAP_BYTES:
+		return (long)heap_bytes_in_use();
+	case IRIS_STAT_OBJECTS:
+		return (long)__atomic_load_n(&kobject_live, __ATOMIC_RELAXED);
 	default:
 		return -EINVAL;
 	}
