@@ -19,10 +19,12 @@
  *
  * Chains never recurse: completing an operation returns the next one to
  * start, and aop_run_chain() loops. A chain's next operation that is an
- * ordinary system call must run in its process's context, so when a
- * completion arrives elsewhere (a timer interrupt, another process) it is
- * queued on the ring and run by the next thread of that process that enters
- * or waits on the ring.
+ * ordinary system call (or a WAIT or POLL, which look up handles) must run
+ * on a thread of its process at a safe point: where it was submitted, never
+ * inside a completion, which may arrive from a timer interrupt or in the
+ * middle of another system call holding its locks (even one of the same
+ * process). So a chain step reached from a completion is queued on the ring
+ * and run by the next thread of that process that enters or waits on it.
  */
 #include <async/aop.h>
 #include <console/log.h>
@@ -56,7 +58,7 @@ void aop_put(struct aop *op)
 #define PENDING INT64_MIN
 
 static void aop_timer_fired(struct ktimer *t);
-static void aop_run_chain(struct aop *op);
+static void aop_run_chain(struct aop *op, bool safe);
 
 struct aop *aop_create(struct ring *r, uint32_t nr, uint32_t flags, uint64_t user_data,
                        const uint64_t args[6])
@@ -206,7 +208,7 @@ bool aop_complete(struct aop *op, int64_t result)
 {
 	bool did;
 	struct aop *next = finish(op, result, &did);
-	aop_run_chain(next);
+	aop_run_chain(next, false); /* a completion is no place for a system call */
 	return did;
 }
 
@@ -400,10 +402,23 @@ static int64_t dispatch(struct aop *op, bool *pending)
 	return r;
 }
 
-/* Whether an ordinary call of `op` may run here (it needs its process's context). */
-static bool in_context(struct aop *op)
+/*
+ * Whether `op` may start here. Timers, NOP and CANCEL start anywhere; the
+ * rest need a thread of the ring's owner at a safe point (`safe`: a
+ * submission or the deferred list, not a completion).
+ */
+static bool may_start_here(struct aop *op, bool safe)
 {
-	return aop_is_async(op->nr) || process_current() == op->ring->owner;
+	switch (op->nr) {
+	case SYS_NOP:
+	case SYS_SLEEP:
+	case SYS_TIMEOUT:
+	case SYS_LINK_TIMEOUT:
+	case SYS_CANCEL:
+		return true;
+	default:
+		return safe && process_current() == op->ring->owner;
+	}
 }
 
 /*
@@ -411,11 +426,11 @@ static bool in_context(struct aop *op)
  * next one of its chain to start, with the link's reference, if it finished
  * at once.
  */
-static struct aop *start_one(struct aop *op)
+static struct aop *start_one(struct aop *op, bool safe)
 {
 	if (__atomic_load_n(&op->done, __ATOMIC_ACQUIRE))
 		return NULL; /* cancelled while it waited to start */
-	bool elsewhere = !in_context(op);
+	bool elsewhere = !may_start_here(op, safe);
 	if (elsewhere && ring_defer(op->ring, op))
 		return NULL;
 	if (elsewhere || op->ring->dead) { /* the ring is going away */
@@ -439,11 +454,14 @@ static struct aop *start_one(struct aop *op)
 	return NULL;
 }
 
-/* Starts `op` and the chain steps that follow at once; consumes a reference on each. */
-static void aop_run_chain(struct aop *op)
+/*
+ * Starts `op` and the chain steps that follow at once; consumes a reference
+ * on each. `safe`: called where the operations were submitted (see above).
+ */
+static void aop_run_chain(struct aop *op, bool safe)
 {
 	while (op) {
-		struct aop *next = start_one(op);
+		struct aop *next = start_one(op, safe);
 		aop_put(op);
 		op = next;
 	}
@@ -451,7 +469,7 @@ static void aop_run_chain(struct aop *op)
 
 void aop_start(struct aop *op)
 {
-	aop_run_chain(op);
+	aop_run_chain(op, true);
 }
 
 void aop_cancel_all(struct ring *r)
