@@ -8,6 +8,7 @@
  * something to wait for.
  */
 #include "ktap.h"
+#include "ringtest.h"
 #include <async.h>
 #include <errno.h>
 #include <iris/modules.h>
@@ -21,16 +22,10 @@
 #include <string.h>
 #include <sys/select.h>
 
-#define MS         (1000 * 1000L)
 #define KERNEL_VA  ((void *)0xffff800000000000ull)
 #define BAD_HANDLE ((iris_handle_t)0x7ffffff0)
 #define HUP_IN     (IRIS_POLL_IN | IRIS_POLL_HUP)
 #define CHILD_CODE 42
-
-static long now(void)
-{
-	return sys_clock_get(IRIS_CLOCK_MONOTONIC);
-}
 
 static long ms_since(long t0)
 {
@@ -61,46 +56,11 @@ static void reap_child(iris_handle_t c)
 	sys_handle_close(c);
 }
 
-/* Queues one entry (the tests size their rings so that it always fits). */
 static void push(struct iris_ringbuf *rb, uint32_t nr, uint32_t flags, uint64_t user_data,
                  uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	struct iris_sqe sqe = {
-		.nr = nr, .flags = flags, .user_data = user_data, .args = { a0, a1, a2 }
-	};
-	iris_ringbuf_push(rb, &sqe);
-}
-
-/*
- * Submits what is queued and collects `n` completions into out[], waiting
- * at most `ms` milliseconds in all. Returns how many came.
- */
-static int run(struct iris_ringbuf *rb, int n, struct iris_cqe *out, long ms)
-{
-	long deadline = now() + ms * MS;
-	int got = 0;
-	while (got < n) {
-		long left = deadline - now();
-		if (left <= 0)
-			break;
-		long r = iris_ringbuf_enter(rb, (uint32_t)(n - got), IRIS_ENTER_GETEVENTS,
-		                            (uint64_t)left);
-		while (got < n && iris_ringbuf_pop(rb, &out[got]))
-			got++;
-		if (r < 0 && r != -ETIMEDOUT)
-			break;
-	}
-	return got;
-}
-
-/* The result of the completion with `user_data` among c[0..n), or INT64_MIN if none. */
-static int64_t result_of(const struct iris_cqe *c, int n, uint64_t user_data)
-{
-	for (int i = 0; i < n; i++) {
-		if (c[i].user_data == user_data)
-			return c[i].result;
-	}
-	return INT64_MIN;
+	const uint64_t args[6] = { a0, a1, a2 };
+	push6(rb, nr, flags, user_data, args);
 }
 
 /* A ring for one test; reports a failure to make it. */
@@ -586,14 +546,6 @@ struct scribbler {
 	volatile bool stop;
 	long writes;
 };
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
 
 /* Spins for about `ns` or until told to stop. */
 static void pause_for(struct scribbler *s, long ns)

@@ -9,6 +9,7 @@
  * (`test_ring_safety child MODE`).
  */
 #include "ktap.h"
+#include "ringtest.h"
 #include <errno.h>
 #include <iris/modules.h>
 #include <iris/ringbuf.h>
@@ -18,62 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MS           (1000 * 1000L)
 #define BAD_CLOCK    99
 #define SQPOLL_SPINS 3 /* child modes: 0 exit, 1 SYS_KILL of itself on the ring, 2 killed */
-
-static long now(void)
-{
-	return sys_clock_get(IRIS_CLOCK_MONOTONIC);
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-/* Queues an entry with all six arguments. */
-static void push6(struct iris_ringbuf *rb, uint32_t nr, uint32_t flags, uint64_t user_data,
-                  const uint64_t args[6])
-{
-	struct iris_sqe sqe = { .nr = nr, .flags = flags, .user_data = user_data };
-	memcpy(sqe.args, args, sizeof(sqe.args));
-	iris_ringbuf_push(rb, &sqe);
-}
 
 static void push(struct iris_ringbuf *rb, uint32_t nr, uint32_t flags, uint64_t user_data,
                  uint64_t a0, uint64_t a1)
 {
 	const uint64_t args[6] = { a0, a1 };
 	push6(rb, nr, flags, user_data, args);
-}
-
-/* Submits what is queued and collects `n` completions within `ms`; returns how many came. */
-static int run(struct iris_ringbuf *rb, int n, struct iris_cqe *out, long ms)
-{
-	long deadline = now() + ms * MS;
-	int got = 0;
-	while (got < n && now() < deadline) {
-		long r = iris_ringbuf_enter(rb, (uint32_t)(n - got), IRIS_ENTER_GETEVENTS,
-		                            (uint64_t)(deadline - now()));
-		while (got < n && iris_ringbuf_pop(rb, &out[got]))
-			got++;
-		if (r < 0 && r != -ETIMEDOUT)
-			break;
-	}
-	return got;
-}
-
-static int64_t result_of(const struct iris_cqe *c, int n, uint64_t user_data)
-{
-	for (int i = 0; i < n; i++) {
-		if (c[i].user_data == user_data)
-			return c[i].result;
-	}
-	return INT64_MIN;
 }
 
 /* What the kernel holds: after a test, everything must be back to it. */

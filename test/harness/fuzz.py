@@ -30,8 +30,9 @@ def campaign(iso: str, out_dir: str, seed: int, smp: int, rounds: int) -> tuple:
     """Boot one campaign; return (problem or None, its figures, its log path)."""
     log = os.path.join(out_dir, f"current-{os.getpid()}.log")  # one per ./iris fuzz at a time
     cmdline = f"test=user run=test_fuzz+seed={seed}+rounds={rounds}"
+    kernel = os.path.join(os.path.dirname(iso), "kernel", "iris-kernel")
     run = boot(iso, Machine("q35", "seabios", smp=smp, mem="512M"), cmdline,
-               timeout=120 + 60 * rounds, idle_timeout=60, log_path=log)
+               timeout=120 + 60 * rounds, idle_timeout=60, log_path=log, kernel_elf=kernel)
     figures = {}
     match = FIGURES_RE.search(run.output)
     if match:

@@ -276,7 +276,8 @@ class LineSplitter:
 def run_command(command: list, timeout: float = 180, idle_timeout: float = 60,
                 sink: Optional[Callable[[bytes], None]] = None,
                 on_line: Optional[Callable[[str], None]] = None,
-                script: Optional["Script"] = None) -> Run:
+                script: Optional["Script"] = None,
+                on_stall: Optional[Callable[[], str]] = None) -> Run:
     """Run `command`, reading its stdout (the serial console) as it comes.
 
     The process is killed if it runs longer than `timeout` seconds, or prints
@@ -284,7 +285,8 @@ def run_command(command: list, timeout: float = 180, idle_timeout: float = 60,
     passed to `sink` and every complete line to `on_line`. With a `script`,
     the process's stdin is a pipe the script types into (see Script); it
     also ends the run early when a step fails, or after the last step if it
-    was made with stop_at_end.
+    was made with stop_at_end. When a timeout fires, `on_stall` (if given)
+    is called while the process still runs; its text joins the output.
     """
     start = time.monotonic()
     deadline = start + timeout
@@ -327,6 +329,11 @@ def run_command(command: list, timeout: float = 180, idle_timeout: float = 60,
                             lines.feed(data)
                         if script:
                             script.feed(data, time.monotonic())
+        if fired and on_stall:
+            report = on_stall().encode()
+            stdout.extend(report)
+            if sink:
+                sink(report)
         ended = fired or stopped
         status = wait_or_kill(proc, 0 if ended else max(deadline - time.monotonic(), 0))
         if status is None and not ended:
@@ -425,6 +432,57 @@ def read_until_prompt(sock: socket.socket) -> bytes:
             raise OSError("monitor closed the connection")
         received += data
     return received
+
+
+KERNEL_HALF = 0xffff800000000000
+
+
+def cpu_backtraces(monitor_path: str, cpus: int, kernel_elf: str, depth: int = 16) -> str:
+    """Where each CPU is, for a guest that stopped talking: its RIP and a walk
+    of the kernel's frame pointers (the kernel keeps them), through the
+    monitor, each address named by addr2line against `kernel_elf`."""
+    lines = ["", "# the guest went silent; where its CPUs are:"]
+    try:
+        monitor = Monitor(monitor_path)
+    except OSError as error:
+        return "\n".join(lines + [f"# no monitor: {error}", ""])
+    try:
+        for cpu in range(cpus):
+            monitor.command(f"cpu {cpu}")
+            regs = monitor.command("info registers")
+            rip = re.search(r"RIP=([0-9a-f]+)", regs)
+            rbp = re.search(r"RBP=([0-9a-f]+)", regs)
+            if not rip or not rbp:
+                lines.append(f"# CPU {cpu}: no registers")
+                continue
+            chain = [int(rip.group(1), 16)]
+            frame = int(rbp.group(1), 16)
+            while len(chain) < depth and frame >= KERNEL_HALF:
+                dump = monitor.command(f"x /2gx {frame:#x}")  # "ADDR: 0xSAVED_RBP 0xRETURN"
+                words = re.findall(r"0x([0-9a-f]{16})", dump.partition(":")[2])
+                if len(words) < 2:
+                    break
+                frame, ret = int(words[0], 16), int(words[1], 16)
+                chain.append(ret)
+            lines.append(f"# CPU {cpu}: " + " <- ".join(symbolize(kernel_elf, chain)))
+    except OSError as error:
+        lines.append(f"# monitor: {error}")
+    finally:
+        monitor.close()
+    return "\n".join(lines + [""])
+
+
+def symbolize(elf: str, addresses: list) -> list:
+    """Function names for kernel addresses (the address itself where none is known)."""
+    names = [f"{a:#x}" for a in addresses]
+    if not os.path.exists(elf):
+        return names
+    out = subprocess.run(["addr2line", "-f", "-e", elf] + [f"{a:#x}" for a in addresses],
+                         capture_output=True, text=True).stdout.split("\n")
+    for i in range(min(len(addresses), len(out) // 2)):
+        if out[2 * i] != "??":
+            names[i] = out[2 * i]
+    return names
 
 
 def take_screendump(monitor: Monitor, path: str):
@@ -868,7 +926,8 @@ class Script:
 def boot(iso: str, machine: Machine, cmdline: str = "", timeout: float = 180,
          idle_timeout: float = 60, log_path: Optional[str] = None,
          echo: bool = False, screendump: Optional[Screendump] = None,
-         steps: tuple = (), stop_at_end: bool = False) -> Run:
+         steps: tuple = (), stop_at_end: bool = False,
+         kernel_elf: Optional[str] = None) -> Run:
     """Boot `iso` on `machine` until the guest exits or a timeout fires.
 
     The serial console is written to `log_path` as it arrives (and to stdout
@@ -877,6 +936,8 @@ def boot(iso: str, machine: Machine, cmdline: str = "", timeout: float = 180,
     deleted with it after the run. `steps` are a script typed into the guest
     (see Step and Script); with `stop_at_end` QEMU is stopped after the last
     one. The last screendump a step took is kept beside the log (NAME.ppm).
+    With `kernel_elf` (the kernel the ISO boots), a timeout appends where
+    every CPU is (cpu_backtraces) to the output and the log.
     """
     streams = [sys.stdout.buffer] if echo else []
     tmp_parent = os.path.dirname(os.path.abspath(log_path)) if log_path else None
@@ -884,15 +945,19 @@ def boot(iso: str, machine: Machine, cmdline: str = "", timeout: float = 180,
             (open(log_path, "wb") if log_path else contextlib.nullcontext()) as log:
         if log:
             streams.append(log)
-        monitor = os.path.join(tmp, "monitor.sock") if screendump or steps else None
+        monitor = os.path.join(tmp, "monitor.sock") if screendump or steps or kernel_elf \
+            else None
         command = qemu_command(iso, machine, cmdline, monitor, tmp)
+        on_stall = (lambda: cpu_backtraces(monitor, machine.smp, kernel_elf)) if kernel_elf \
+            else None
         on_line = screendump.watcher(monitor) if screendump else None
         script = None
         if steps:
             shot = os.path.splitext(log_path)[0] + ".ppm" if log_path else \
                 os.path.join(tmp, "screen.ppm")
             script = Script(steps, monitor, shot, stop_at_end)
-        return run_command(command, timeout, idle_timeout, tee(streams), on_line, script)
+        return run_command(command, timeout, idle_timeout, tee(streams), on_line, script,
+                           on_stall)
 
 
 def tee(streams: list) -> Callable[[bytes], None]:

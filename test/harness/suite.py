@@ -491,8 +491,9 @@ def run_test(test: GuestTest, iso: str, log_dir: str) -> tuple:
     if not os.path.isfile(image):
         return [Result(test.name, False, f"{image} not found (an earlier stage failed)")], None
     log_path = os.path.join(log_dir, f"{test.name}.log")
+    kernel = os.path.join(os.path.dirname(iso), "kernel", "iris-kernel")
     run = boot(image, test.machine, test.cmdline, test.timeout, test.idle_timeout, log_path,
-               steps=test.script, stop_at_end=test.exit == STOPPED)
+               steps=test.script, stop_at_end=test.exit == STOPPED, kernel_elf=kernel)
     return evaluate(test, run), run
 
 

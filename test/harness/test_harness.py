@@ -195,6 +195,22 @@ class RunCommandTest(unittest.TestCase):
         self.assertEqual(run.output, "booting\n")
         self.assertLess(run.seconds, 10)
 
+    def test_stall_report_joins_the_output_while_the_process_still_runs(self):
+        chunks = []
+        run = run_command(python("""
+            import time
+            print("booting", flush=True)
+            time.sleep(30)
+        """), timeout=20, idle_timeout=0.5, sink=chunks.append,
+            on_stall=lambda: "# where the CPUs are\n")
+        self.assertEqual(run.timeout, "no-output")
+        self.assertEqual(run.output, "booting\n# where the CPUs are\n")
+        self.assertEqual(b"".join(chunks), b"booting\n# where the CPUs are\n")
+
+    def test_symbolize_keeps_addresses_it_cannot_name(self):
+        self.assertEqual(qemu.symbolize("/nonexistent/kernel", [0xffffffff80001000]),
+                         ["0xffffffff80001000"])
+
     def test_overall_timeout_fires_despite_steady_output(self):
         run = run_command(python("""
             import time
