@@ -437,7 +437,14 @@ static void ring_drain(struct fz_thread *t, struct fz_ring *r)
 	while (r->checked && r->outstanding > 0 && sys_clock_get(IRIS_CLOCK_MONOTONIC) < deadline) {
 		for (int i = 0; i < r->nops && r->nops < RING_OPS; i++) {
 			struct fz_op *op = &r->ops[i];
-			if (op->state != OP_OUT || op->cancel_sent || op->call.nr == SYS_CANCEL)
+			if (op->state != OP_OUT || op->call.nr == SYS_CANCEL)
+				continue;
+			/*
+			 * One CANCEL per operation, again if the last one ended while the
+			 * operation goes on: an earlier CANCEL aimed at a user_data "later,
+			 * or never" may have cancelled the drain's own CANCEL before it ran.
+			 */
+			if (op->cancel_sent && r->ops[op->cancelled_by].state != OP_DONE)
 				continue;
 			int idx = r->nops;
 			r->ops[idx].call =
