@@ -649,8 +649,8 @@ static void test_hostile(void)
 	ktap_check(sys_echo(12345) == 12345 && ms_since(t0) < 1000,
 	           "the scribbled ring closes with its TIMEOUTs in flight; the kernel answers");
 
+	s = (struct scribbler){ .rb = &rb }; /* the count below is this ring's alone */
 	if (ring_open(&rb, 64, 0, IRIS_RING_SQPOLL)) {
-		s = (struct scribbler){ .rb = &rb };
 		if (pthread_create(&t, NULL, scribble, &s) == 0) {
 			sys_sleep(500 * MS);
 			s.stop = true;
