@@ -113,10 +113,17 @@ static void aop_detach(struct aop *op)
 		aop_put(op);
 }
 
-/* Completes the operations of a failed chain, iteratively, dropping each link's reference. */
+/*
+ * Completes the operations of a failed chain, iteratively, dropping each
+ * link's reference. Each one's result is set before its link closes, as
+ * finish() does: aop_link() reads the result of a predecessor it finds
+ * closed, and must not find the 0 of one not completed yet.
+ */
 static void cancel_chain(struct aop *op)
 {
 	while (op) {
+		if (!__atomic_load_n(&op->done, __ATOMIC_ACQUIRE))
+			__atomic_store_n(&op->result, -ECANCELED, __ATOMIC_RELEASE);
 		struct aop *next =
 		        __atomic_exchange_n(&op->link_next, AOP_LINK_CLOSED, __ATOMIC_ACQ_REL);
 		aop_complete(op, -ECANCELED);
