@@ -404,15 +404,14 @@ static void submit_batch(struct fz_thread *t, struct fz_ring *r)
 /*
  * Whether the kernel may rightly refuse every entry still in the SQ: the
  * operations it took hold a CQ slot each (docs/rings.md, Back-pressure), and
- * when they fill the CQ with the SQ full behind them, a CANCEL can never get
- * in. (A ring whose CQ is no bigger than its long operations do that.)
+ * when they fill the CQ, nothing behind them — a CANCEL included — can get
+ * in. (A ring whose CQ is no bigger than its long operations does that.)
  */
 static bool stalled(struct fz_ring *r)
 {
 	uint32_t pending = iris_ringbuf_sq_pending(&r->rb);
 	uint32_t taken = (uint32_t)r->outstanding - pending;
-	return pending == r->rb.sq_entries &&
-	       taken + iris_ringbuf_cq_ready(&r->rb) >= r->rb.cq_entries;
+	return pending > 0 && taken + iris_ringbuf_cq_ready(&r->rb) >= r->rb.cq_entries;
 }
 
 /* Cancels everything in flight and waits for every completion (3 s at most). */
