@@ -469,6 +469,7 @@ int irq_bind(struct device *d, struct iris_irq_bind *bind, const struct iris_irq
 		if (irq->queue)
 			kobject_put(&irq->queue->obj);
 		kobject_put(&d->obj);
+		kobject_abandon(&irq->obj);
 		kfree(irq);
 		return -ENOMEM;
 	}

@@ -42,6 +42,17 @@ static inline void kobject_init(struct kobject *o, enum kobject_type type,
 	__atomic_fetch_add(&kobject_live, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * For an error path that frees an object it initialised but never
+ * published (no reference ever left the creator): the object stops being
+ * counted as live. Everything else ends with the last kobject_put().
+ */
+static inline void kobject_abandon(struct kobject *o)
+{
+	(void)o;
+	__atomic_fetch_sub(&kobject_live, 1, __ATOMIC_RELAXED);
+}
+
 static inline void kobject_get(struct kobject *o)
 {
 	__atomic_fetch_add(&o->refcount, 1, __ATOMIC_RELAXED);

@@ -236,6 +236,7 @@ free_vm:
 	vm_space_release(&p->vm);
 	vm_space_free(&p->vm);
 free_process:
+	kobject_abandon(&p->obj);
 	kfree(p);
 	return r;
 }

@@ -529,17 +529,13 @@ int ring_create(struct process *owner, uint32_t sq_entries, uint32_t cq_entries,
 		r->cq_entries = r->sq_entries;
 	uint64_t size = cq_offset(r) + (uint64_t)r->cq_entries * CQE_SIZE;
 	size = (size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	int err = -ENOMEM;
 	r->vmo = vmo_create(size);
-	if (!r->vmo) {
-		kfree(r);
-		return -ENOMEM;
-	}
+	if (!r->vmo)
+		goto free_ring;
 	for (size_t i = 0; i < r->vmo->npages; i++) {
-		if (!vmo_get_page(r->vmo, i)) {
-			kobject_put(&r->vmo->obj);
-			kfree(r);
-			return -ENOMEM;
-		}
+		if (!vmo_get_page(r->vmo, i))
+			goto put_vmo;
 	}
 	r->obj.destroy = ring_destroy;
 	r->obj.last_handle = ring_last_handle;
@@ -548,18 +544,13 @@ int ring_create(struct process *owner, uint32_t sq_entries, uint32_t cq_entries,
 	h->cq_entries = r->cq_entries;
 	if (flags & IRIS_RING_SQPOLL) {
 		/* The polling thread runs the owner's calls: the owner's end waits for it. */
-		int err = process_worker_add(owner);
-		if (err < 0) {
-			kobject_put(&r->vmo->obj);
-			kfree(r);
-			return err;
-		}
+		err = process_worker_add(owner);
+		if (err < 0)
+			goto put_vmo;
 		r->sqpoll = thread_create_kernel("sqpoll", sqpoll_loop, r);
 		if (!r->sqpoll) {
-			process_worker_done(owner);
-			kobject_put(&r->vmo->obj);
-			kfree(r);
-			return -ENOMEM;
+			err = -ENOMEM;
+			goto worker_done;
 		}
 		r->sqpoll->proc = owner; /* it runs the ring's calls in the owner's context */
 		kobject_get(&owner->obj);
@@ -583,6 +574,15 @@ int ring_create(struct process *owner, uint32_t sq_entries, uint32_t cq_entries,
 		kobject_put(&r->sqpoll->obj);
 	}
 	return 0;
+
+worker_done:
+	process_worker_done(owner);
+put_vmo:
+	kobject_put(&r->vmo->obj);
+free_ring:
+	kobject_abandon(&r->obj);
+	kfree(r);
+	return err;
 }
 
 void ring_shutdown(struct ring *r)
