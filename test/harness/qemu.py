@@ -464,7 +464,10 @@ def cpu_backtraces(monitor_path: str, cpus: int, kernel_elf: str, depth: int = 1
                     break
                 frame, ret = int(words[0], 16), int(words[1], 16)
                 chain.append(ret)
-            lines.append(f"# CPU {cpu}: " + " <- ".join(symbolize(kernel_elf, chain)))
+            flags = re.search(r"RFL=([0-9a-f]+)", regs)
+            irq = "on" if flags and int(flags.group(1), 16) & 0x200 else "off"
+            lines.append(f"# CPU {cpu} (interrupts {irq}): " +
+                         " <- ".join(symbolize(kernel_elf, chain)))
     except OSError as error:
         lines.append(f"# monitor: {error}")
     finally:
