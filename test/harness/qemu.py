@@ -466,7 +466,7 @@ def cpu_backtraces(monitor_path: str, cpus: int, kernel_elf: str, depth: int = 1
                 chain.append(ret)
             flags = re.search(r"RFL=([0-9a-f]+)", regs)
             irq = "on" if flags and int(flags.group(1), 16) & 0x200 else "off"
-            lines.append(f"# CPU {cpu} (interrupts {irq}): " +
+            lines.append(f"# CPU {cpu} (interrupts {irq}, rip {chain[0]:#x}): " +
                          " <- ".join(symbolize(kernel_elf, chain)))
     except OSError as error:
         lines.append(f"# monitor: {error}")

@@ -50,6 +50,14 @@ static void rq_push(struct runqueue *rq, struct thread *t)
 	rq->nr++;
 }
 
+/*
+ * Takes the first runnable thread of `rq`. With `movable_only` (another
+ * CPU stealing) it skips pinned threads and threads still on their CPU: a
+ * thread is queued before its CPU has switched away from it (a yield, or a
+ * wake-up right after it blocked), and a thief that waited for it there
+ * could wait for a CPU that is itself waiting, with interrupts off, for a
+ * thread the thief left behind — two CPUs each spinning on the other's.
+ */
 static struct thread *rq_pop(struct runqueue *rq, bool movable_only)
 {
 	for (int p = 0; p < SCHED_PRIORITIES; p++) {
@@ -57,7 +65,8 @@ static struct thread *rq_pop(struct runqueue *rq, bool movable_only)
 		list_for_each(pos, &rq->queue[p])
 		{
 			struct thread *t = list_entry(pos, struct thread, rq_link);
-			if (movable_only && t->pinned)
+			if (movable_only &&
+			    (t->pinned || __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)))
 				continue;
 			list_del(&t->rq_link);
 			rq->nr--;
