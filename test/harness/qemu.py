@@ -437,17 +437,22 @@ def read_until_prompt(sock: socket.socket) -> bytes:
 KERNEL_HALF = 0xffff800000000000
 
 
-def cpu_backtraces(monitor_path: str, cpus: int, kernel_elf: str, depth: int = 16) -> str:
+def cpu_backtraces(monitor_path: str, cpus: int, kernel_elf: str, depth: int = 16,
+                   samples: int = 3) -> str:
     """Where each CPU is, for a guest that stopped talking: its RIP and a walk
     of the kernel's frame pointers (the kernel keeps them), through the
-    monitor, each address named by addr2line against `kernel_elf`."""
+    monitor, each address named by addr2line against `kernel_elf`; `samples`
+    rounds a moment apart, so a CPU that moves shows it."""
     lines = ["", "# the guest went silent; where its CPUs are:"]
     try:
         monitor = Monitor(monitor_path)
     except OSError as error:
         return "\n".join(lines + [f"# no monitor: {error}", ""])
     try:
-        for cpu in range(cpus):
+        for sample in range(samples * cpus):
+            cpu = sample % cpus
+            if sample and cpu == 0:
+                time.sleep(0.2)
             monitor.command(f"cpu {cpu}")
             regs = monitor.command("info registers")
             rip = re.search(r"RIP=([0-9a-f]+)", regs)

@@ -210,8 +210,7 @@ void thread_kill(struct thread *t)
 void thread_user_return(struct trap_frame *tf)
 {
 	(void)tf;
-	struct cpu *self = cpu_current();
-	struct thread *t = self->current;
+	struct thread *t = thread_current();
 
 	for (;;) {
 		if (t->kill_pending) {
@@ -220,7 +219,13 @@ void thread_user_return(struct trap_frame *tf)
 				info = t->proc->exit;
 			thread_exit(&info);
 		}
-		if (!self->need_resched)
+		/*
+		 * The CPU we run on now: after a yield it may be another one. Asking
+		 * the old one (whose thread may spin in the kernel with its flag up
+		 * for good) kept threads yielding to each other with interrupts off,
+		 * never back in user mode, and a TLB shootdown waiting for them.
+		 */
+		if (!cpu_current()->need_resched)
 			return;
 		sched_yield();
 	}
