@@ -7,10 +7,9 @@
  * What is never generated, because it would end the campaign rather than
  * test the kernel: SYS_THREAD_EXIT and SYS_PROCESS_EXIT outside a ring,
  * SYS_POWER with a real operation, a thread bootstrap or function that
- * points at anything but our own stub, unmap or protect of memory the
- * fuzzer did not map itself, kills of anything it did not start, and waits
- * that could block for ever (a synchronous WAIT, POLL or TIMEOUT only on
- * what ends soon, or with NOHANG).
+ * points at anything but our own bootstrap (which exits the thread at once), unmap or protect of
+ * memory the fuzzer did not map itself, kills of anything it did not start, and waits that could
+ * block for ever (a synchronous WAIT, POLL or TIMEOUT only on what ends soon, or with NOHANG).
  */
 #include "fuzz.h"
 #include <errno.h>
@@ -362,7 +361,7 @@ static uint64_t pick_prot(struct fz_thread *t)
 }
 
 /* What every thread the fuzzer spawns runs: it ends at once, whatever fn and arg say. */
-__attribute__((noreturn)) static void fz_thread_stub(iris_thread_fn fn, void *arg)
+__attribute__((noreturn)) static void fz_thread_exit_at_once(iris_thread_fn fn, void *arg)
 {
 	(void)fn;
 	(void)arg;
@@ -373,7 +372,7 @@ static uint64_t pick_bootstrap(struct fz_thread *t)
 {
 	static const uint64_t bad[] = { 0, KERNEL_HALF, NONCANONICAL, (uint64_t)-1 };
 	if (fz_below(&t->rng, 3))
-		return (uint64_t)fz_thread_stub;
+		return (uint64_t)fz_thread_exit_at_once;
 	return bad[fz_below(&t->rng, sizeof(bad) / sizeof(bad[0]))];
 }
 
