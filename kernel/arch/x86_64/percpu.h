@@ -29,6 +29,7 @@ struct cpu {
 	uint32_t id;                 /* dense index, 0 = the bootstrap processor */
 	uint32_t apic_id;            /* local APIC id from the MADT */
 	bool online;                 /* set by the CPU itself once it runs C code */
+	volatile bool stopped;       /* parked for good by smp_stop_others() */
 	uintptr_t kstack_top;        /* this CPU's boot/idle kernel stack */
 	struct gdt_block gdt;        /* this CPU's GDT and TSS */
 	uint64_t lapic_ticks_per_ms; /* LAPIC timer rate after calibration */

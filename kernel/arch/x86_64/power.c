@@ -59,15 +59,22 @@ void power_init(void)
 	        power.slp_typa, power.has_reset ? "present" : "absent");
 }
 
-static void stop_others(void)
+/*
+ * Parks the other CPUs before saying what happens: the message then cannot
+ * be cut into by a driver still writing to the same UART on another CPU.
+ * A CPU parked while holding the log lock would keep it for good.
+ */
+static void stop_others(const char *what, unsigned long pid)
 {
 	cpu_irq_disable();
 	smp_stop_others();
+	log_break_lock();
+	pr_info("power: %s (asked by pid %lu)\n", what, pid);
 }
 
-void power_off(void)
+void power_off(unsigned long pid)
 {
-	stop_others();
+	stop_others("turning the machine off", pid);
 	if (power.has_s5 && power.pm1a_cnt) {
 		outw(power.pm1a_cnt,
 		     (uint16_t)((power.slp_typa << PM1_SLP_TYP_SHIFT) | PM1_SLP_EN));
@@ -83,9 +90,9 @@ void power_off(void)
 	cpu_stop();
 }
 
-void power_reboot(void)
+void power_reboot(unsigned long pid)
 {
-	stop_others();
+	stop_others("resetting the machine", pid);
 	if (power.has_reset) {
 		if (power.reset_space == 1 && power.reset_addr <= 0xffff) {
 			outb((uint16_t)power.reset_addr, power.reset_value);

@@ -8,8 +8,11 @@
 /* Reads the FADT and DSDT; call once ACPI is parsed. Logs what it found. */
 void power_init(void);
 
-/* Stop every CPU and turn the machine off; falls back to QEMU's isa-debug-exit. */
-__attribute__((noreturn)) void power_off(void);
+/*
+ * Stop every CPU, log that process `pid` asked, and turn the machine off;
+ * falls back to QEMU's isa-debug-exit.
+ */
+__attribute__((noreturn)) void power_off(unsigned long pid);
 
-/* Stop every CPU and reset the machine. */
-__attribute__((noreturn)) void power_reboot(void);
+/* Stop every CPU, log that process `pid` asked, and reset the machine. */
+__attribute__((noreturn)) void power_reboot(unsigned long pid);

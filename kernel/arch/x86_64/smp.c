@@ -14,6 +14,7 @@
 #include <x86_64/lapic.h>
 #include <x86_64/paging.h>
 #include <x86_64/percpu.h>
+#include <x86_64/pit.h>
 #include <x86_64/smp.h>
 #include <x86_64/usermode.h>
 
@@ -117,10 +118,30 @@ unsigned smp_online_count(void)
 
 static bool stopping;
 
-void smp_stop_others(void)
+bool smp_stop_others(void)
 {
 	__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
 	lapic_send_nmi_all_others();
+	struct cpu *me = cpu_current();
+	for (int waited_us = 0; waited_us < 100000; waited_us += 100) {
+		bool all = true;
+		for (unsigned i = 0; i < cpu_count; i++) {
+			struct cpu *c = &cpus[i];
+			if (c != me && __atomic_load_n(&c->online, __ATOMIC_ACQUIRE) &&
+			    !__atomic_load_n(&c->stopped, __ATOMIC_ACQUIRE))
+				all = false;
+		}
+		if (all)
+			return true;
+		pit_delay_us(100);
+	}
+	return false;
+}
+
+void smp_park(void)
+{
+	__atomic_store_n(&cpu_current()->stopped, true, __ATOMIC_RELEASE);
+	cpu_stop();
 }
 
 bool smp_stopping(void)

@@ -37,8 +37,15 @@ unsigned smp_online_count(void);
  */
 void smp_call_all(void (*fn)(void *), void *arg);
 
-/* Sends an NMI to every other CPU, which stops it for good (panic, power off). */
-void smp_stop_others(void);
+/*
+ * Sends an NMI to every other CPU, which stops it for good (panic, power off),
+ * and waits up to about 100 ms for them to park. Returns whether all did:
+ * then nothing else runs, and nothing else writes to a device.
+ */
+bool smp_stop_others(void);
+
+/* The NMI handler's end once smp_stop_others() was called: parks this CPU. */
+__attribute__((noreturn)) void smp_park(void);
 
 /* Whether smp_stop_others() was called: an NMI then means "stop". */
 bool smp_stopping(void);

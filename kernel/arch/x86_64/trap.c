@@ -156,7 +156,7 @@ static void exception(struct trap_frame *tf, bool from_user)
 {
 	if (tf->vector == 2) {
 		if (panic_in_progress() || smp_stopping())
-			cpu_stop();
+			smp_park();
 		pr_warn("trap: NMI on CPU %u\n", cpu_current()->id);
 		return;
 	}

@@ -6,7 +6,7 @@
 #include <x86_64/qemu_exit.h>
 
 /* Provided by the SMP code once it is linked in; absent on a kernel without it. */
-extern void smp_stop_others(void) __attribute__((weak));
+extern bool smp_stop_others(void) __attribute__((weak));
 
 /* 0, or 1 + the id of the CPU that is panicking. */
 static volatile int panicking;

@@ -933,14 +933,10 @@ static long sys_process_open(const struct args *a)
 
 static long sys_power(const struct args *a)
 {
-	if (a->a[0] == IRIS_POWER_OFF) {
-		pr_info("power: turning the machine off (asked by pid %lu)\n", self()->pid);
-		power_off();
-	}
-	if (a->a[0] == IRIS_POWER_REBOOT) {
-		pr_info("power: resetting the machine (asked by pid %lu)\n", self()->pid);
-		power_reboot();
-	}
+	if (a->a[0] == IRIS_POWER_OFF)
+		power_off(self()->pid);
+	if (a->a[0] == IRIS_POWER_REBOOT)
+		power_reboot(self()->pid);
 	return -EINVAL;
 }
 
