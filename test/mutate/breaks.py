@@ -1,0 +1,83 @@
+"""The breaks test/mutate/mutate.py applies, one at a time.
+
+Each replaces `before` (which must occur exactly once in `file`) with
+`after`, and names the tests that should catch it: `host:NAME` is a Meson
+host test (`meson test -C build NAME`), anything else a QEMU test of
+test/harness/suite.py. Keep every break small and realistic: the kind of
+slip a reviewer could miss.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Break:
+    id: str
+    what: str
+    file: str
+    before: str
+    after: str
+    tests: tuple
+
+
+BREAKS = [
+    # -- the kernel --
+    Break("irqprog-range", "the IRQ verifier checks a register's offset but not its width",
+          "kernel/generic/dev/irqprog.c",
+          "if ((uint64_t)in->off + in->width > bar->size)",
+          "if ((uint64_t)in->off > bar->size)",
+          ("host:irqprog", "host:fuzz_irqprog")),
+    Break("elf-filesz", "the ELF loader checks a segment's offset but not its file size",
+          "kernel/generic/proc/elf.c",
+          "if (ph->p_filesz > 0 && (ph->p_offset > size || ph->p_filesz > size - ph->p_offset))",
+          "if (ph->p_filesz > 0 && ph->p_offset > size)",
+          ("host:elf", "host:fuzz_elf")),
+    Break("elf-wx", "the ELF loader accepts a writable and executable segment",
+          "kernel/generic/proc/elf.c",
+          "if ((ph->p_flags & PF_W) && (ph->p_flags & PF_X))",
+          "if ((ph->p_flags & PF_W) && (ph->p_flags & PF_X) && ph->p_align == 0)",
+          ("host:elf",)),
+    Break("usercopy-len", "a user range is checked by its start only",
+          "kernel/arch/x86_64/usercopy.c",
+          "return addr <= USER_SPACE_END && len <= USER_SPACE_END - addr;",
+          "return addr <= USER_SPACE_END;",
+          ("user-syscalls", "user-faults")),
+    Break("handle-rights", "a handle's rights are not checked",
+          "kernel/generic/obj/handle.c",
+          "else if ((s->rights & need) != need)",
+          "else if ((s->rights & need) != need && false)",
+          ("user-syscalls",)),
+    Break("ring-pending", "the kernel trusts a ring tail up to 64 entries past the ring",
+          "kernel/generic/obj/ring.c",
+          "if (pending > r->sq_entries) {",
+          "if (pending > r->sq_entries + 64) {",
+          ("user-rings-smp2",)),
+    # -- drivers --
+    Break("blkcheck-range", "a block request's count is not checked against the disk's end",
+          "drivers/lib/src/blkcheck.c",
+          "if (a.lba >= id->sectors || a.count > id->sectors - a.lba)",
+          "if (a.lba >= id->sectors)",
+          ("host:blkcheck", "host:fuzz_blkcheck")),
+    # -- servers and programs --
+    Break("ldisc-erase", "Backspace erases from the screen but not from the line",
+          "servers/console/ldisc.c",
+          "uint8_t c = ld->line[--ld->line_len];",
+          "uint8_t c = ld->line[ld->line_len - 1];",
+          ("host:ldisc",)),
+    Break("sh-empty-arg", "the shell drops an empty quoted argument",
+          "bin/sh/parse.c",
+          "if (quoted || (v && *v))",
+          "if ((quoted && v && *v) || (v && *v))",
+          ("host:sh_parse",)),
+    # -- libc --
+    Break("memmove-overlap", "memmove copies forwards when the regions overlap",
+          "kernel/generic/lib/string.c",
+          "if (d < s || d >= s + n)",
+          "if (d < s || d >= s)",
+          ("host:libc_string",)),
+    Break("strtol-range", "strtol wraps around instead of reporting ERANGE",
+          "libc/src/stdlib/strtol.c",
+          "if (r.magnitude > (limit - (unsigned)d) / (unsigned)base)",
+          "if (r.magnitude > ~0ull / (unsigned)base)",
+          ("host:libc_stdlib",)),
+]
