@@ -64,10 +64,10 @@ BREAKS = [
           "uint8_t c = ld->line[--ld->line_len];",
           "uint8_t c = ld->line[ld->line_len - 1];",
           ("host:ldisc",)),
-    Break("sh-empty-arg", "the shell drops an empty quoted argument",
+    Break("sh-brace", "the shell leaves the closing brace of ${NAME} in the word",
           "bin/sh/parse.c",
-          "if (quoted || (v && *v))",
-          "if ((quoted && v && *v) || (v && *v))",
+          "n = (size_t)(close - name);\n\t\tp->s = close + 1;",
+          "n = (size_t)(close - name);\n\t\tp->s = close;",
           ("host:sh_parse",)),
     # -- libc --
     Break("memmove-overlap", "memmove copies forwards when the regions overlap",
