@@ -34,9 +34,36 @@
 #define BENCH_RING_CQ_ENTRIES 512
 #define BENCH_RING_BATCH_MAX  BENCH_RING_SQ_ENTRIES
 
-/* Round trips per round of ipc_roundtrip_block (one CPU) and ipc_roundtrip_poll (two). */
+/*
+ * Round trips per round of ipc_roundtrip_block (one CPU) and
+ * ipc_roundtrip_poll (two). On both sides a round trip is the same work: the
+ * parent sends an 8-byte message (a uint64_t v), the child receives it and
+ * answers v + 1, the parent receives the answer and checks it.
+ */
 #define BENCH_IPC_BLOCK_ROUNDTRIPS 10000
 #define BENCH_IPC_POLL_ROUNDTRIPS  10000
+
+/*
+ * A system call through the `syscall` instruction, inline, the same on both
+ * sides (their gates share the convention): rax = number, rdi, rsi, rdx, r10,
+ * r8, r9 = six arguments, all six always loaded; rax = the result (negative:
+ * -errno). The CPU clobbers rcx and r11; both kernels preserve the rest.
+ * Neither side's C library wrapper is used (glibc's syscall() is an
+ * out-of-line function that shuffles its arguments and sets errno).
+ */
+static inline long bench_syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	register long r10 __asm__("r10") = a4;
+	register long r8 __asm__("r8") = a5;
+	register long r9 __asm__("r9") = a6;
+	long ret;
+
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
 
 /* The time stamp counter: guest instructions retired so far under -icount. */
 static inline uint64_t bench_rdtsc(void)
@@ -99,4 +126,28 @@ static inline void bench_report_ratio(const char *name, uint64_t count, uint64_t
 	printf("BENCH %s %lu.%04lu\n", name, (unsigned long)(scaled / 10000),
 	       (unsigned long)(scaled % 10000));
 	fflush(stdout);
+}
+
+/*
+ * syscall_null, the same loop on both sides: after a warm-up of a tenth,
+ * `rounds` (1..BENCH_ROUNDS_MAX) rounds of `iterations` calls
+ * bench_syscall6(nr, i, 0, 0, 0, 0, 0), the result unused; prints each round
+ * and the median as `metric`. `nr` is the side's null call (Iris SYS_ECHO,
+ * Linux getppid, which ignores its arguments).
+ */
+static inline void bench_syscall_null(const char *metric, long nr, long iterations, unsigned rounds)
+{
+	uint64_t values[BENCH_ROUNDS_MAX];
+
+	for (long i = 0; i < iterations / 10; i++)
+		bench_syscall6(nr, i, 0, 0, 0, 0, 0);
+	for (unsigned r = 0; r < rounds; r++) {
+		uint64_t start = bench_rdtsc();
+		for (long i = 0; i < iterations; i++)
+			bench_syscall6(nr, i, 0, 0, 0, 0, 0);
+		uint64_t end = bench_rdtsc();
+		values[r] = bench_per_op(start, end, (uint64_t)iterations);
+		bench_round(metric, r, values[r]);
+	}
+	bench_report(metric, values, rounds);
 }

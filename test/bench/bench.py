@@ -7,10 +7,14 @@
 Metrics are counted in guest instructions (QEMU -icount shift=0: rdtsc in
 the guest counts instructions, see /work/shared/BENCH.md), except the
 wall-clock ones (disk IOPS and MB/s), whose boots run without -icount and one
-at a time, with no other QEMU of the run beside them. Prints the table
-`metric | Iris | Linux | Iris/Linux` and writes BUILD/bench.json. A side that
-cannot run (Iris before user mode, a failed boot) shows as `—` / null; a
-benchmark never fails the build. Serial logs go to BUILD/bench/logs/.
+at a time, with no other QEMU of the run beside them. Linux boots twice per
+machine: with mitigations=off (the headline `Linux` column: Iris has no
+speculation mitigations) and with its default ones (a second column). Prints
+the table `metric | Iris | Linux | Iris/Linux | Linux (default)`, with a
+ratio only for a row whose two sides do the same work, and writes
+BUILD/bench.json. A side that cannot run (Iris before user mode, a failed
+boot) shows as `—` / null; a benchmark never fails the build. Serial logs go
+to BUILD/bench/logs/.
 
 To add a metric, append a Metric to METRICS (and the guest programs it names:
 test/bench/linux/NAME.c, test/bench/iris/NAME.c); see test/bench/README.md.
@@ -46,6 +50,7 @@ BENCH_MACHINE = Machine("q35", "seabios", smp=1, mem="512M")
 SMP2_MACHINE = Machine("q35", "seabios", smp=2, mem="512M")  # the polling metrics
 SUCCESS = exit_status(linux_guest.DEBUG_EXIT_SUCCESS)  # 33, both sides
 CHILD = "/bench/bench_child"
+DEFAULT = "_default"  # bench.json: the suffix of Linux's figures with its default mitigations
 RING_ENTRIES = ("entries", "entries")  # system calls into the kernel per ring operation
 IPC_ENTRIES = ("entries", "entries")   # kernel entries per round trip (both processes)
 
@@ -109,6 +114,9 @@ class Metric:
     extras:        (x, unit) pairs: second figures the programs of both sides
                    print as `BENCH <name>.<x>`, shown as rows `<name>.<x>` and
                    in bench.json as `iris_<x>` / `linux_<x>` (null when absent).
+    unlike:        why the two figures are not like for like ("" when both
+                   sides do the same work and are counted alike): the table
+                   prints no ratio for the row, and says why.
     """
 
     name: str
@@ -124,6 +132,7 @@ class Metric:
     iris_qemu: tuple = ()
     icount: bool = True
     extras: tuple = ()
+    unlike: str = ""
     timeout: float = 600      # seconds for the whole boot (wall clock)
     idle_timeout: float = 60  # seconds without serial output
 
@@ -135,7 +144,9 @@ class Metric:
 METRICS = [
     Metric("boot_to_ready",
            linux_early=(("bench_boot", "boot_to_ready"),),
-           iris="bench_boot"),
+           iris="bench_boot",
+           unlike="different loaders: GRUB reads Iris from the ISO through the BIOS, QEMU's "
+                  "-kernel copies Linux in and it decompresses itself"),
     Metric("syscall_null",
            linux=(("bench_syscall", "syscall_null"),),
            iris="bench_syscall"),
@@ -143,7 +154,9 @@ METRICS = [
     Metric("process_spawn",
            linux=(("bench_spawn", "process_spawn", "posix_spawn", CHILD),
                   ("bench_spawn", "process_spawn.fork_exec", "fork", CHILD)),
-           iris="bench_spawn"),
+           iris="bench_spawn",
+           unlike="Iris starts an ELF image already in the parent's memory, Linux "
+                  "posix_spawns a file by path (until Iris spawns from files)"),
     *[Metric(f"ring_nop_b{batch}",
              linux=(("bench_ring", f"ring_nop_b{batch}", batch, "enter"),),
              iris=f"bench_ring+ring_nop_b{batch}+{batch}+enter",
@@ -153,10 +166,13 @@ METRICS = [
            linux=(("bench_ring", "ring_nop_sqpoll_b32", 32, "sqpoll"),),
            iris="bench_ring+ring_nop_sqpoll_b32+32+sqpoll",
            extras=(RING_ENTRIES,),
-           machine=SMP2_MACHINE),
-    # A round trip between two processes. Blocking, one CPU: a channel with a sleep and a
-    # wake-up each way (Linux: a one-byte pipe; a unix socket pair as `linux_unix`).
-    # Polling, two CPUs: both sides spin on the queues (Linux: shared-memory counters).
+           machine=SMP2_MACHINE,
+           unlike="under -icount Linux's SQ thread spins without pause and is counted until "
+                  "its time slice ends; Iris's polling thread pauses"),
+    # A round trip between two processes: an 8-byte message v, the answer v + 1, checked.
+    # Blocking, one CPU: a channel with a sleep and a wake-up each way (Linux: two pipes;
+    # a unix socket pair as `linux_unix`). Polling, two CPUs: both sides spin on the
+    # queues (Linux: one shared-memory cell each way, no queue).
     Metric("ipc_roundtrip_block",
            linux=(("bench_ipc", "ipc_roundtrip_block", "pipe"),
                   ("bench_ipc", "ipc_roundtrip_block.unix", "unix")),
@@ -166,7 +182,9 @@ METRICS = [
            linux=(("bench_ipc", "ipc_roundtrip_poll", "shm"),),
            iris="bench_ipc+ipc_roundtrip_poll+poll",
            extras=(IPC_ENTRIES,),
-           machine=SMP2_MACHINE),
+           machine=SMP2_MACHINE,
+           unlike="Linux has no shared-memory message queue: its side is one 8-byte cell "
+                  "each way, Iris's a channel (16 slots of 128 bytes, wake-up flags)"),
     # QEMU's edu device raises an MSI; init hands the program the bus handle (`!`).
     Metric("irq_to_driver", iris="!bench_irq", iris_qemu=("-device", "edu")),
     # Wall clock, one disk image on AHCI port 1: Iris's ring-3 AHCI driver (started by
@@ -201,7 +219,7 @@ FAIL_RE = re.compile(r"^BENCH-FAIL ")
 class Boot:
     """One QEMU run that measures some metrics on one side."""
 
-    side: str            # "iris", "linux" or "linux_mitigations_off"
+    side: str            # "iris", "linux" (mitigations=off) or "linux_default"
     label: str           # names the log file
     metrics: list
     command: list
@@ -252,19 +270,21 @@ def write_disk(build: str, disk: Disk, log=print) -> str:
 
 
 def linux_boots(metrics: list, kernel, initramfs: str, build: str) -> list:
-    """Two boots (default, mitigations=off) per machine the Linux metrics use."""
+    """Two boots per machine the Linux metrics use: mitigations=off (side "linux",
+    the headline column, like Iris, which has none) and the default (side
+    "linux_default")."""
     groups = {}
     for m in metrics:
         if m.has_linux:
             groups.setdefault((m.machine, m.icount, m.linux_qemu, m.disks), []).append(m)
     boots = []
     for n, ((machine, icount, extra, disks), group) in enumerate(groups.items()):
-        for off in (False, True):
+        for off in (True, False):
             cmdline = linux_guest.kernel_cmdline([m.name for m in group], off, machine.smp)
             command = machine_args(machine, icount, extra, disks, build) + [
                 "-kernel", kernel.image, "-initrd", initramfs, "-append", cmdline]
-            label = f"linux{n or ''}" + ("-mitigations-off" if off else "")
-            boots.append(Boot("linux" + ("_mitigations_off" if off else ""), label,
+            label = f"linux{n or ''}" + ("" if off else "-default")
+            boots.append(Boot("linux" + ("" if off else DEFAULT), label,
                               group, command, max(m.timeout for m in group),
                               max(m.idle_timeout for m in group), alone=not icount))
     return boots
@@ -382,15 +402,22 @@ def parse_values(output: str) -> dict:
 # --------------------------------------------------------------------------
 
 def collect(metrics: list, boots: list) -> list:
-    """The bench.json metric objects from the boots' values."""
+    """The bench.json metric objects from the boots' values.
+
+    `linux` (and `linux_<x>`) is the mitigations=off boot's figure, `linux_default`
+    (`linux_<x>_default`) the default boot's; `like_for_like` says whether the
+    Iris/Linux ratio means anything, `unlike` why not.
+    """
     results = []
     for metric in metrics:
         entry = {"name": metric.name, "unit": metric.unit, "iris": None, "linux": None}
+        if metric.has_linux:
+            entry["linux" + DEFAULT] = None
         for boot in boots:
             if metric not in boot.metrics:
                 continue
             side = "iris" if boot.side == "iris" else "linux"
-            suffix = boot.side[len(side):]  # "" or "_mitigations_off"
+            suffix = boot.side[len(side):]  # "" or DEFAULT
             for name, value in boot.values.items():
                 base, _, extra = name.partition(".")
                 if base == metric.name:
@@ -403,9 +430,11 @@ def collect(metrics: list, boots: list) -> list:
                 entry.setdefault("iris_" + extra, None)
             if metric.has_linux:
                 entry.setdefault("linux_" + extra, None)
-                entry.setdefault(f"linux_{extra}_mitigations_off", None)
-        if metric.has_linux:
-            entry.setdefault("linux_mitigations_off", None)
+                entry.setdefault(f"linux_{extra}{DEFAULT}", None)
+        if metric.iris and metric.has_linux:
+            entry["like_for_like"] = not metric.unlike
+            if metric.unlike:
+                entry["unlike"] = metric.unlike
         results.append(entry)
     return results
 
@@ -428,37 +457,54 @@ def ratio(iris, linux) -> str:
     return f"{iris / linux:.2f}"
 
 
+UNLIKE_MARK = "*"  # after a ratio the table leaves out: the row is not like for like
+
+
 def print_table(results: list, metrics: list):
-    """The table `metric | Iris | Linux | Iris/Linux` (a row per extra figure too),
-    then Linux's other figures."""
+    """The table `metric | Iris | Linux | Iris/Linux | Linux (default)` (a row per
+    extra figure too), the rows that are not like for like and why, then Linux's
+    other figures.
+
+    Linux is its mitigations=off boot; the ratio is taken against it alone, and
+    only where both sides do the same work.
+    """
     extras = {m.name: dict(m.extras) for m in metrics}
-    rows = [("metric", "Iris", "Linux", "Iris/Linux")]
+    unlike = {m.name: m.unlike for m in metrics if m.unlike and m.iris and m.has_linux}
+    rows = [("metric", "Iris", "Linux", "Iris/Linux", "Linux (default)")]
     for r in results:
-        rows.append((r["name"], format_value(r["iris"]), format_value(r["linux"]),
-                     ratio(r["iris"], r["linux"])))
-        for extra, unit in extras.get(r["name"], {}).items():
-            iris, linux = r.get("iris_" + extra), r.get("linux_" + extra)
-            rows.append((f"{r['name']}.{extra} ({unit})", format_value(iris),
-                         format_value(linux), ratio(iris, linux)))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        figures = [(r["name"], "iris", "linux")]
+        figures += [(f"{r['name']}.{x} ({unit})", "iris_" + x, "linux_" + x)
+                    for x, unit in extras.get(r["name"], {}).items()]
+        for label, iris_key, linux_key in figures:
+            iris, linux = r.get(iris_key), r.get(linux_key)
+            cell = UNLIKE_MARK if r["name"] in unlike else ratio(iris, linux)
+            rows.append((label, format_value(iris), format_value(linux), cell,
+                         format_value(r.get(linux_key + DEFAULT))))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
         cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
         print(" | ".join(cells))
         if n == 0:
             print("-|-".join("-" * w for w in widths))
+    print("Linux: booted with mitigations=off (Iris has no speculation mitigations); "
+          "Linux (default): its default mitigations.")
+    if unlike:
+        print(f"{UNLIKE_MARK} not like for like, no ratio:")
+        print("\n".join(f"  {name}: {why}" for name, why in unlike.items()))
     notes = []
     for r in results:
         for key, value in r.items():
-            figure = key[len("linux_"):]
-            if not key.startswith("linux_") or value is None or figure in extras[r["name"]]:
+            if not key.startswith("linux_") or value is None:
                 continue
-            unit = extras[r["name"]].get(figure.replace("_mitigations_off", ""))
-            if unit is None and r["unit"] != "instructions":
-                unit = r["unit"]  # disk_seqread_mbps mitigations_off: 546.5 (MB/s)
+            figure = key[len("linux_"):]
+            base = figure[:-len(DEFAULT)] if figure.endswith(DEFAULT) else figure
+            if base in ("", "default") or base in extras[r["name"]]:
+                continue  # in the table
+            unit = None if r["unit"] == "instructions" else r["unit"]
             notes.append(f"  {r['name']} {figure}: {format_value(value)}"
                          + (f" ({unit})" if unit else ""))
     if notes:
-        print("Linux, other figures (instructions unless marked):")
+        print("Linux, other figures (instructions unless marked; _default: default mitigations):")
         print("\n".join(notes))
 
 

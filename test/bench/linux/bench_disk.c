@@ -61,7 +61,7 @@ static int disk_reap(void *ctx, unsigned *slots, unsigned max)
 	if (uring_cq_tail(&d->u) == head || d->to_submit) {
 		int taken = uring_enter(&d->u, d->to_submit, 1, IORING_ENTER_GETEVENTS);
 		if (taken < 0)
-			return -errno;
+			return taken;
 		if ((unsigned)taken != d->to_submit)
 			return -EIO; /* it took fewer than it was given */
 		d->to_submit = 0;

@@ -1,12 +1,15 @@
 /*
  * Linux side of `ipc_roundtrip_block` and `ipc_roundtrip_poll`: a round trip
- * between two processes (fork), in guest instructions (see ../bench.h).
+ * between two processes (fork), in guest instructions (see ../bench.h). As on
+ * Iris, the parent sends an 8-byte message v, the child answers v + 1, and
+ * the parent checks the answer.
  *
  *   bench_ipc METRIC pipe|unix|shm [ROUNDTRIPS [ROUNDS]]
  *
- *   pipe: one byte there and back over two pipes (write, then a blocking read);
+ *   pipe: the 8 bytes there and back over two pipes (write, then a blocking
+ *         read, each an inline `syscall`: bench_syscall6);
  *   unix: the same over a unix stream socket pair;
- *   shm:  both processes spin (`pause` between looks) on two counters in a
+ *   shm:  both processes spin (`pause` between looks) on two 8-byte cells in a
  *         MAP_SHARED | MAP_ANONYMOUS page, on separate cache lines: no system
  *         call; with two CPUs online the parent runs on CPU 0, the child on CPU 1.
  *
@@ -44,27 +47,29 @@ static void pin(int cpu)
 	sched_setaffinity(0, sizeof(set), &set); /* best effort: one CPU online is fine */
 }
 
-static int xwrite(int fd)
+/* Sends the 8-byte message v; 0, or -1 if the write failed or was short. */
+static int xwrite(int fd, uint64_t v)
 {
-	char b = 1;
 	calls++;
-	return syscall(SYS_write, fd, &b, 1) == 1 ? 0 : -1;
+	return bench_syscall6(SYS_write, fd, (long)&v, sizeof(v), 0, 0, 0) == sizeof(v) ? 0 : -1;
 }
 
-static int xread(int fd)
+/* Receives an 8-byte message into *v; 0, or -1 at end of file, on failure or a short read. */
+static int xread(int fd, uint64_t *v)
 {
-	char b;
 	calls++;
-	return syscall(SYS_read, fd, &b, 1) == 1 ? 0 : -1;
+	return bench_syscall6(SYS_read, fd, (long)v, sizeof(*v), 0, 0, 0) == sizeof(*v) ? 0 : -1;
 }
 
-/* The child of pipe/unix: echoes a byte until end of file. */
+/* The child of pipe/unix: answers each message v with v + 1 until end of file. */
 static void echo_child(int in, int out)
 {
+	uint64_t v;
+
 	for (;;) {
-		if (xread(in) < 0)
+		if (xread(in, &v) < 0)
 			_exit(0);
-		if (xwrite(out) < 0)
+		if (xwrite(out, v + 1) < 0)
 			_exit(1);
 	}
 }
@@ -80,26 +85,33 @@ static void spin_child(struct shm *s)
 		if (v == UINT64_MAX)
 			_exit(0);
 		seen = v;
-		__atomic_store_n(&s->pong, v, __ATOMIC_RELEASE);
+		__atomic_store_n(&s->pong, v + 1, __ATOMIC_RELEASE);
 	}
 }
 
-static uint64_t next; /* the shm ping counter */
+static uint64_t next;   /* the last shm message: each one differs from the one before */
+static uint64_t answer; /* the last shm answer the parent saw */
 
+/* `n` round trips; returns 0, or -1 if a call failed or an answer was wrong. */
 static int roundtrips(const char *mode, long n, int wfd, int rfd, struct shm *s)
 {
 	if (strcmp(mode, "shm") == 0) {
 		for (long i = 0; i < n; i++) {
-			uint64_t v = ++next;
+			uint64_t v = ++next, got;
 			__atomic_store_n(&s->ping, v, __ATOMIC_RELEASE);
-			while (__atomic_load_n(&s->pong, __ATOMIC_ACQUIRE) != v)
+			while ((got = __atomic_load_n(&s->pong, __ATOMIC_ACQUIRE)) == answer)
 				__builtin_ia32_pause();
+			answer = got;
+			if (got != v + 1)
+				return -1;
 		}
 		return 0;
 	}
-	for (long i = 0; i < n; i++)
-		if (xwrite(wfd) < 0 || xread(rfd) < 0)
+	for (long i = 0; i < n; i++) {
+		uint64_t v = (uint64_t)i, got = 0;
+		if (xwrite(wfd, v) < 0 || xread(rfd, &got) < 0 || got != v + 1)
 			return -1;
+	}
 	return 0;
 }
 

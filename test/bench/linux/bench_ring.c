@@ -1,8 +1,8 @@
 /*
  * Linux side of `ring_nop_b1` ... `ring_nop_b256` and `ring_nop_sqpoll_b32`:
  * io_uring IORING_OP_NOP, in guest instructions per operation (../bench.h).
- * No liburing: a bare io_uring (uring.h), as Iris's bench_ring uses its own
- * rings.
+ * No liburing: a bare io_uring (uring.h, entered with an inline `syscall`),
+ * as Iris's bench_ring uses its own rings; the steps are the same as there.
  *
  *   bench_ring METRIC BATCH enter|sqpoll [OPS [ROUNDS]]
  *
@@ -78,7 +78,7 @@ static unsigned ring_reap(struct ring *r)
 	return n;
 }
 
-/* Submits `batch` NOPs and waits for all of them; returns 0, or -1 if a call failed. */
+/* Submits `batch` NOPs and waits for all of them; returns 0, or the failed call's -errno. */
 static int ring_step(struct ring *r, unsigned batch)
 {
 	unsigned tail = r->u.sq_local_tail;
@@ -91,36 +91,39 @@ static int ring_step(struct ring *r, unsigned batch)
 	uring_sq_publish(&r->u, tail);
 
 	unsigned done = 0;
+	int ret;
 	if (!r->sqpoll) {
-		int taken = ring_enter(r, batch, batch, IORING_ENTER_GETEVENTS);
-		if (taken != (int)batch) {
-			if (taken >= 0)
-				errno = EIO; /* it took fewer than it was given */
-			return -1;
-		}
+		ret = ring_enter(r, batch, batch, IORING_ENTER_GETEVENTS);
+		if (ret != (int)batch)
+			return ret < 0 ? ret : -EIO; /* -EIO: it took fewer than it was given */
 	} else {
 		/* The tail store must be visible before the flag is read (as liburing does). */
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (__atomic_load_n(r->u.sq_flags, __ATOMIC_RELAXED) & IORING_SQ_NEED_WAKEUP)
-			if (ring_enter(r, 0, 0, IORING_ENTER_SQ_WAKEUP) < 0)
-				return -1;
+		if (__atomic_load_n(r->u.sq_flags, __ATOMIC_RELAXED) & IORING_SQ_NEED_WAKEUP) {
+			ret = ring_enter(r, 0, 0, IORING_ENTER_SQ_WAKEUP);
+			if (ret < 0)
+				return ret;
+		}
 	}
 	for (;;) {
 		done += ring_reap(r);
 		if (done >= batch)
 			return 0;
-		if (ring_enter(r, 0, batch - done, IORING_ENTER_GETEVENTS) < 0)
-			return -1;
+		ret = ring_enter(r, 0, batch - done, IORING_ENTER_GETEVENTS);
+		if (ret < 0)
+			return ret;
 	}
 }
 
-/* Runs `ops` NOPs in steps of `batch`; returns 0, or -1 if anything failed. */
+/* Runs `ops` NOPs in steps of `batch`; returns 0, or -errno (-EIO: a NOP failed). */
 static int ring_run(struct ring *r, unsigned batch, long ops)
 {
-	for (long n = 0; n < ops; n += batch)
-		if (ring_step(r, batch) < 0)
-			return -1;
-	return r->bad ? -1 : 0;
+	for (long n = 0; n < ops; n += batch) {
+		int ret = ring_step(r, batch);
+		if (ret < 0)
+			return ret;
+	}
+	return r->bad ? -EIO : 0;
 }
 
 int main(int argc, char **argv)
@@ -156,14 +159,15 @@ int main(int argc, char **argv)
 	if (ring_setup(&r, sqpoll) < 0)
 		return 1;
 	long warmup = (ops / 10 + batch - 1) / batch * batch;
-	if (ring_run(&r, (unsigned)batch, warmup) < 0)
+	int err = ring_run(&r, (unsigned)batch, warmup);
+	if (err < 0)
 		goto failed;
 	r.entries = 0;
 	for (unsigned i = 0; i < rounds; i++) {
 		uint64_t start = bench_rdtsc();
-		int failed = ring_run(&r, (unsigned)batch, ops);
+		err = ring_run(&r, (unsigned)batch, ops);
 		uint64_t end = bench_rdtsc();
-		if (failed)
+		if (err < 0)
 			goto failed;
 		values[i] = bench_per_op(start, end, (uint64_t)ops);
 		bench_round(metric, i, values[i]);
@@ -178,6 +182,6 @@ failed:
 		fprintf(stderr, "bench_ring: %s: %llu NOPs completed with an error\n", metric,
 		        (unsigned long long)r.bad);
 	else
-		fprintf(stderr, "bench_ring: %s: io_uring_enter: %s\n", metric, strerror(errno));
+		fprintf(stderr, "bench_ring: %s: io_uring_enter: %s\n", metric, strerror(-err));
 	return 1;
 }

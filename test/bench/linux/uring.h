@@ -1,6 +1,7 @@
 /*
  * A bare io_uring for the Linux bench programs (bench_ring, bench_disk):
- * io_uring_setup and io_uring_enter through syscall(), the rings mapped with
+ * io_uring_setup and io_uring_enter through an inline `syscall`
+ * (bench_syscall6, as Iris's side enters its rings), the rings mapped with
  * mmap, no liburing. Slot i of the SQ index array names SQE i once and for
  * all, so a program writes SQE `tail & sq_mask` and publishes the new tail.
  */
@@ -13,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "../bench.h"
 
 struct uring {
 	int fd;
@@ -36,9 +39,9 @@ struct uring {
  */
 static inline int uring_setup(struct uring *u, unsigned entries, struct io_uring_params *p)
 {
-	u->fd = (int)syscall(__NR_io_uring_setup, entries, p);
+	u->fd = (int)bench_syscall6(__NR_io_uring_setup, entries, (long)p, 0, 0, 0, 0);
 	if (u->fd < 0)
-		return -errno;
+		return u->fd;
 
 	size_t sq_size = p->sq_off.array + p->sq_entries * sizeof(unsigned);
 	size_t cq_size = p->cq_off.cqes + p->cq_entries * sizeof(struct io_uring_cqe);
@@ -69,11 +72,12 @@ static inline int uring_setup(struct uring *u, unsigned entries, struct io_uring
 	return 0;
 }
 
-/* io_uring_enter without a signal mask: the SQEs it took, or -1 with errno set. */
+/* io_uring_enter without a signal mask: the SQEs it took, or -errno. */
 static inline int uring_enter(const struct uring *u, unsigned to_submit, unsigned min_complete,
                               unsigned flags)
 {
-	return (int)syscall(__NR_io_uring_enter, u->fd, to_submit, min_complete, flags, NULL, 0);
+	return (int)bench_syscall6(__NR_io_uring_enter, u->fd, to_submit, min_complete, flags, 0,
+	                           0);
 }
 
 /* Hands the kernel the SQEs written up to `tail` (the slots before it are filled in). */
