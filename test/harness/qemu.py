@@ -24,6 +24,7 @@ import selectors
 import shlex
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -77,9 +78,33 @@ def parse_size(size: str) -> int:
     return int(match.group(1)) * SIZE_SUFFIXES[match.group(2)]
 
 
+SECTOR = 512
+
+
+@dataclass(frozen=True)
+class Region:
+    """`count` sectors from `lba` holding the test pattern of `seed` (blk_pattern)."""
+
+    lba: int
+    count: int
+    seed: int
+
+    @property
+    def end(self) -> int:
+        """The first sector after the region."""
+        return self.lba + self.count
+
+    def describe(self) -> str:
+        """'sectors 100-107 (pattern 5)'."""
+        return f"sectors {self.lba}-{self.end - 1} (pattern {self.seed})"
+
+
+DISK_FORMATS = ("raw", "qcow2")
+
+
 @dataclass(frozen=True)
 class Disk:
-    """A raw disk image made for one boot: sparse, zero-filled, deleted after the run.
+    """A disk image made for one boot, deleted after the run.
 
     Disks go on an AHCI controller, in the order given from port 0: q35's
     built-in ich9-ahci at 00:1f.2 (ports 0-4: QEMU puts the boot CD on the
@@ -87,25 +112,61 @@ class Disk:
     So the n-th disk is blk/ahci0.<n> in the guest. `bad_sector` makes every read
     and write touching that sector fail with EIO (QEMU's blkdebug driver),
     which the guest sees as a device error.
+
+    A raw image is a sparse file of zeros, but for the `pattern` regions the
+    host writes before QEMU starts. A qcow2 image starts empty; QEMU runs it
+    with cache=writeback, so the guest's writes to new clusters are mapped only
+    in QEMU's memory (qcow2's L2 cache) until a FLUSH writes the mapping out:
+    after a hard kill of QEMU the image holds what the guest flushed, and
+    reads as zeros where it wrote without a flush.
     """
 
     size: str                          # "1M", "64M", "8G"
     bad_sector: Optional[int] = None
+    format: str = "raw"
+    pattern: tuple = ()                # Region's the host writes (raw only)
 
     def __post_init__(self):
         parse_size(self.size)
-        if self.bad_sector is not None and not 0 <= self.bad_sector < self.bytes // 512:
+        if self.bad_sector is not None and not 0 <= self.bad_sector < self.sectors:
             raise ValueError(f"bad sector {self.bad_sector} outside a {self.size} disk")
+        if self.format not in DISK_FORMATS:
+            raise ValueError(f"unknown disk format {self.format!r}")
+        if self.format != "raw" and (self.pattern or self.bad_sector is not None):
+            raise ValueError("only a raw disk has a pattern or a bad sector")
+        check_regions(self.pattern, self.sectors)
 
     @property
     def bytes(self) -> int:
         """The image's size in bytes."""
         return parse_size(self.size)
 
+    @property
+    def sectors(self) -> int:
+        """The disk's size in 512-byte sectors."""
+        return self.bytes // SECTOR
+
     def describe(self) -> str:
-        """'disk:64M', or 'disk:1M,bad=100'."""
-        bad = f",bad={self.bad_sector}" if self.bad_sector is not None else ""
-        return f"disk:{self.size}{bad}"
+        """'disk:64M', or 'disk:1M,bad=100', 'disk:64M,qcow2', 'disk:16M,pattern=3'."""
+        words = [f"disk:{self.size}"]
+        if self.bad_sector is not None:
+            words.append(f"bad={self.bad_sector}")
+        if self.format != "raw":
+            words.append(self.format)
+        if self.pattern:
+            words.append(f"pattern={len(self.pattern)}")
+        return ",".join(words)
+
+
+def check_regions(regions: tuple, sectors: int):
+    """Raise ValueError unless the regions lie inside `sectors` and apart."""
+    previous = None
+    for region in sorted(regions, key=lambda r: r.lba):
+        if region.count < 1 or region.lba < 0 or region.end > sectors:
+            raise ValueError(f"{region.describe()} outside a disk of {sectors} sectors")
+        if previous and previous.end > region.lba:
+            raise ValueError(f"{previous.describe()} and {region.describe()} overlap")
+        previous = region
 
 
 def is_q35(machine: str) -> bool:
@@ -153,17 +214,20 @@ class Machine:
 def disk_args(machine: Machine, directory: str) -> list:
     """Make the images of machine.disks in `directory`; the QEMU arguments that attach them.
 
-    An image is a sparse file (its size set with truncate: nothing is
-    written); a bad sector adds a blkdebug rule file beside it.
+    A raw image is a sparse file (its size set with truncate) with the
+    disk's pattern regions written in; a bad sector adds a blkdebug rule
+    file beside it. A qcow2 image is made empty (qcow2_create).
     """
     if not machine.disks:
         return []
     q35 = is_q35(machine.machine)
     args = [] if q35 else ["-device", "ahci,id=ahci"]
     for n, disk in enumerate(machine.disks):
-        image = os.path.join(directory, f"disk{n}.img")
-        with open(image, "wb") as file:
-            file.truncate(disk.bytes)
+        image = image_path(directory, n)
+        if disk.format == "qcow2":
+            qcow2_create(image, disk.bytes)
+        else:
+            raw_create(image, disk)
         source = image
         if disk.bad_sector is not None:
             rules = os.path.join(directory, f"disk{n}.blkdebug")
@@ -172,9 +236,179 @@ def disk_args(machine: Machine, directory: str) -> list:
                            f'sector = "{disk.bad_sector}"\n')
             source = f"blkdebug:{rules}:{image}"
         bus = f"ide.{n}" if q35 else f"ahci.{n}"
-        args += ["-drive", f"if=none,id=disk{n},format=raw,file={qemu_escape(source)}",
+        args += ["-drive", f"if=none,id=disk{n},format={disk.format},cache=writeback,"
+                           f"file={qemu_escape(source)}",
                  "-device", f"ide-hd,drive=disk{n},bus={bus}"]
     return args
+
+
+def image_path(directory: str, n: int) -> str:
+    """Where disk n's image is made."""
+    return os.path.join(directory, f"disk{n}.img")
+
+
+def raw_create(path: str, disk: Disk):
+    """Make disk's raw image: zeros (sparse), and its pattern regions."""
+    with open(path, "wb") as file:
+        file.truncate(disk.bytes)
+        for region in disk.pattern:
+            file.seek(region.lba * SECTOR)
+            file.write(blk_pattern(region.lba, region.count, region.seed))
+
+
+# --------------------------------------------------------------------------
+# Disk contents: the guest's test pattern, qcow2, images after a run
+# --------------------------------------------------------------------------
+
+MASK64 = (1 << 64) - 1
+
+
+def splitmix(x: int) -> int:
+    """libc's mix() (libc/src/blk/blk.c): splitmix64's finalizer after its increment."""
+    x = (x + 0x9E3779B97F4A7C15) & MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+    return x ^ (x >> 31)
+
+
+def blk_pattern(lba: int, count: int, seed: int) -> bytes:
+    """What `count` sectors from `lba` hold after a write of blk_pattern(seed)
+    (iris/blk.h): word i of sector s is mix(mix(seed ^ mix(s)) + i), little-endian."""
+    words = []
+    for sector in range(lba, lba + count):
+        base = splitmix((seed ^ splitmix(sector)) & MASK64)
+        words += [splitmix((base + i) & MASK64) for i in range(SECTOR // 8)]
+    return struct.pack(f"<{len(words)}Q", *words)
+
+
+QCOW2_MAGIC = 0x514649FB
+QCOW2_HEADER = struct.Struct(">IIQIIQIIQQIIQQQQII")  # version 3, without extensions
+QCOW2_CLUSTER_BITS = 16
+QCOW2_OFFSET_MASK = 0x00FFFFFFFFFFFE00
+QCOW2_COMPRESSED = 1 << 62
+QCOW2_ZERO = 1                                      # an L2 entry's "reads as zeros" bit
+
+
+def qcow2_create(path: str, size: int):
+    """Write an empty qcow2 (version 3) image of `size` bytes, as `qemu-img
+    create -f qcow2` lays it out: the header, the refcount table, one refcount
+    block, the L1 table, a 64 KiB cluster each."""
+    cluster = 1 << QCOW2_CLUSTER_BITS
+    l1_size = -(-size // (cluster * (cluster // 8)))
+    if l1_size * 8 > cluster or size > (cluster // 2) * cluster:
+        raise ValueError(f"a qcow2 image of {size} bytes is too large for qcow2_create")
+    header = QCOW2_HEADER.pack(
+        QCOW2_MAGIC, 3, 0, 0, QCOW2_CLUSTER_BITS, size, 0, l1_size,
+        3 * cluster,          # the L1 table
+        1 * cluster, 1,       # the refcount table, one cluster long
+        0, 0,                 # no snapshots
+        0, 0, 0,              # no feature bits
+        4, QCOW2_HEADER.size)  # 16-bit refcounts
+    with open(path, "wb") as file:
+        file.truncate(4 * cluster)
+        file.write(header)
+        file.seek(1 * cluster)
+        file.write(struct.pack(">Q", 2 * cluster))   # refcount block 0 is cluster 2
+        file.seek(2 * cluster)
+        file.write(struct.pack(">4H", 1, 1, 1, 1))   # clusters 0-3 are in use
+
+
+def qcow2_read(file, offset: int, length: int) -> bytes:
+    """`length` bytes from guest `offset` of the qcow2 image open as `file`,
+    through its L1 and L2 tables; unallocated clusters read as zeros. Images
+    with a backing file, encryption or compressed clusters are refused."""
+    file.seek(0)
+    raw = file.read(QCOW2_HEADER.size)
+    if len(raw) < 72:
+        raise ValueError("not a qcow2 image: too short")
+    (magic, version, backing, _, cluster_bits, size, crypt, l1_size,
+     l1_offset) = struct.unpack(">IIQIIQIIQ", raw[:48])
+    if magic != QCOW2_MAGIC or version not in (2, 3) or backing or crypt:
+        raise ValueError("not a plain qcow2 image (magic, version, backing file, encryption)")
+    if offset < 0 or offset + length > size:
+        raise ValueError(f"bytes {offset}..{offset + length} outside a {size}-byte image")
+    cluster = 1 << cluster_bits
+    l2_entries = cluster // 8
+    file.seek(l1_offset)
+    l1 = struct.unpack(f">{l1_size}Q", file.read(8 * l1_size))
+    out = bytearray()
+    while len(out) < length:
+        at = offset + len(out)
+        guest_cluster, within = divmod(at, cluster)
+        take = min(cluster - within, length - len(out))
+        l1_index, l2_index = divmod(guest_cluster, l2_entries)
+        l2_table = l1[l1_index] & QCOW2_OFFSET_MASK
+        entry = 0
+        if l2_table:
+            file.seek(l2_table + 8 * l2_index)
+            entry = struct.unpack(">Q", file.read(8))[0]
+        if entry & QCOW2_COMPRESSED:
+            raise ValueError(f"compressed cluster at byte {at}")
+        host = entry & QCOW2_OFFSET_MASK
+        if not host or (version == 3 and entry & QCOW2_ZERO):
+            out += bytes(take)
+        else:
+            file.seek(host + within)
+            out += file.read(take).ljust(take, b"\0")
+    return bytes(out)
+
+
+@dataclass(frozen=True)
+class Image:
+    """A disk's image file as the host finds it after a run (see boot's disk_check)."""
+
+    disk: Disk
+    path: str
+
+    def read(self, lba: int, count: int) -> bytes:
+        """`count` sectors from `lba`, as the guest would read them."""
+        if lba < 0 or lba + count > self.disk.sectors:
+            raise ValueError(f"sectors {lba}..{lba + count - 1} outside a {self.disk.size} disk")
+        with open(self.path, "rb") as file:
+            if self.disk.format == "qcow2":
+                return qcow2_read(file, lba * SECTOR, count * SECTOR)
+            file.seek(lba * SECTOR)
+            return file.read(count * SECTOR).ljust(count * SECTOR, b"\0")
+
+
+IMAGE_CHUNK = 2048  # sectors read at a time by image_problems
+
+
+def image_problems(image: Image, regions: tuple, most: int = 4) -> list:
+    """Where `image` differs from what it must hold: the pattern of each region,
+    zeros everywhere else. Up to `most` problems, each naming the first wrong
+    sector of a region or of a run of sectors that should be zeros."""
+    check_regions(regions, image.disk.sectors)
+    problems = []
+    for region in regions:
+        got = image.read(region.lba, region.count)
+        wrong = first_difference(got, blk_pattern(region.lba, region.count, region.seed))
+        if wrong is not None:
+            what = "zeros" if not any(got[wrong * SECTOR:(wrong + 1) * SECTOR]) \
+                else "other data"
+            problems.append(f"{region.describe()}: sector {region.lba + wrong} holds {what}")
+    lba = 0
+    for region in sorted(regions, key=lambda r: r.lba) + [Region(image.disk.sectors, 0, 0)]:
+        while lba < region.lba:
+            count = min(IMAGE_CHUNK, region.lba - lba)
+            wrong = first_difference(image.read(lba, count), bytes(count * SECTOR))
+            if wrong is not None:
+                problems.append(f"sector {lba + wrong} holds data where the disk must "
+                                "read as zeros")
+                break
+            lba += count
+        lba = region.end
+    return problems[:most]
+
+
+def first_difference(got: bytes, want: bytes) -> Optional[int]:
+    """The index of the first 512-byte sector where got and want differ, or None."""
+    if got == want:
+        return None
+    for sector in range(0, len(want), SECTOR):
+        if got[sector:sector + SECTOR] != want[sector:sector + SECTOR]:
+            return sector // SECTOR
+    return len(want) // SECTOR
 
 
 def qemu_command(iso: str, machine: Machine, cmdline: str = "",
@@ -236,6 +470,7 @@ class Run:
     stderr: str = ""         # QEMU's own messages
     steps: list = field(default_factory=list)  # a StepOutcome per step of the script
     stopped: str = ""        # why the harness ended QEMU early (see Script), if it did
+    disk_problems: Optional[list] = None  # what boot's disk_check found; None: no check
 
     def describe(self) -> str:
         """One phrase explaining how the run ended."""
@@ -935,7 +1170,8 @@ def boot(iso: str, machine: Machine, cmdline: str = "", timeout: float = 180,
          idle_timeout: float = 60, log_path: Optional[str] = None,
          echo: bool = False, screendump: Optional[Screendump] = None,
          steps: tuple = (), stop_at_end: bool = False,
-         kernel_elf: Optional[str] = None) -> Run:
+         kernel_elf: Optional[str] = None,
+         disk_check: Optional[Callable[[list], list]] = None) -> Run:
     """Boot `iso` on `machine` until the guest exits or a timeout fires.
 
     The serial console is written to `log_path` as it arrives (and to stdout
@@ -945,7 +1181,9 @@ def boot(iso: str, machine: Machine, cmdline: str = "", timeout: float = 180,
     (see Step and Script); with `stop_at_end` QEMU is stopped after the last
     one. The last screendump a step took is kept beside the log (NAME.ppm).
     With `kernel_elf` (the kernel the ISO boots), a timeout appends where
-    every CPU is (cpu_backtraces) to the output and the log.
+    every CPU is (cpu_backtraces) to the output and the log. With
+    `disk_check`, once QEMU has ended (whichever way), it is called with an
+    Image per disk and returns the problems it finds in them (run.disk_problems).
     """
     streams = [sys.stdout.buffer] if echo else []
     tmp_parent = os.path.dirname(os.path.abspath(log_path)) if log_path else None
@@ -964,8 +1202,15 @@ def boot(iso: str, machine: Machine, cmdline: str = "", timeout: float = 180,
             shot = os.path.splitext(log_path)[0] + ".ppm" if log_path else \
                 os.path.join(tmp, "screen.ppm")
             script = Script(steps, monitor, shot, stop_at_end)
-        return run_command(command, timeout, idle_timeout, tee(streams), on_line, script,
-                           on_stall)
+        run = run_command(command, timeout, idle_timeout, tee(streams), on_line, script,
+                          on_stall)
+        if disk_check:
+            images = [Image(disk, image_path(tmp, n)) for n, disk in enumerate(machine.disks)]
+            try:
+                run.disk_problems = disk_check(images)
+            except (OSError, ValueError, struct.error) as err:
+                run.disk_problems = [f"cannot read the disk images: {err}"]
+        return run
 
 
 def tee(streams: list) -> Callable[[bytes], None]:

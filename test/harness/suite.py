@@ -21,9 +21,10 @@ import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Callable, Optional
 
-from qemu import EXPECTED_STATUS, QEMU, SCRIPT_FINISHED, Disk, Machine, Run, Step, boot, \
-    parse_ktap
+from qemu import EXPECTED_STATUS, QEMU, SCRIPT_FINISHED, Disk, Machine, Region, Run, Step, \
+    boot, image_problems, parse_ktap
 
 MAX_JOBS = 2      # the host has two cores: never more than two QEMUs at once
 TAIL_LINES = 40   # lines of serial log shown when a test fails
@@ -41,6 +42,9 @@ class GuestTest:
     forbid: regexes that must not appear in it.
     script: qemu.Step's typed into the guest in order; each counts as a
             result of its own, named `name/step`.
+    disk_check: after QEMU has ended, called with a qemu.Image per disk
+            (machine.disks' order); returns the problems it finds. A result
+            of its own, named `name/disk images`.
     """
 
     name: str
@@ -54,6 +58,7 @@ class GuestTest:
     idle_timeout: float = 60
     iso: str = "iris.iso"   # in the build directory
     script: tuple = ()
+    disk_check: Optional[Callable[[list], list]] = None
 
     def __post_init__(self):
         if self.exit not in EXPECTED_STATUS and self.exit != STOPPED:
@@ -219,6 +224,35 @@ SHELL_SCREEN = (
 )
 
 
+# Block data checked from outside the driver (test/guest/test_blk_image.c).
+# blk-image: the host writes patterns into a raw image, the guest reads them;
+# the guest writes patterns, the host reads the image after QEMU exits. The
+# regions touch one another, so a transfer off by a sector shows.
+IMAGE_HOST = (Region(0, 8, 0x1201), Region(63, 2, 0x1202), Region(4096, 256, 0x1203),
+              Region(32760, 8, 0x1204))
+IMAGE_GUEST = (Region(8, 1, 0x1211), Region(1000, 256, 0x1212), Region(4352, 100, 0x1213),
+               Region(32759, 1, 0x1214))
+# blk-flush-kill: on a qcow2 disk (see qemu.Disk) the guest writes FLUSHED, flushes,
+# writes UNFLUSHED, and the harness kills QEMU. FLUSHED must be in the image:
+# FLUSH reached QEMU. UNFLUSHED must not: the kill does lose unflushed writes,
+# so the first check could fail.
+FLUSHED = Region(2048, 256, 0x1221)
+UNFLUSHED = Region(8192, 128, 0x1222)  # another 64 KiB cluster
+
+
+def image_cmdline(disk: str, *steps) -> str:
+    """The command line running test_blk_image on `disk` with `steps`: strings
+    ("flush", "hold") or (verb, Region) pairs, verb "read" or "write"."""
+    words = [step if isinstance(step, str) else
+             f"{step[0]}:{step[1].lba}:{step[1].count}:{step[1].seed}" for step in steps]
+    return "test=user run=@!devmgr," + "+".join(["test_blk_image", disk] + words)
+
+
+def disk_holds(regions: tuple) -> Callable[[list], list]:
+    """A disk_check: the first disk holds exactly `regions`' patterns, zeros elsewhere."""
+    return lambda images: image_problems(images[0], regions)
+
+
 TESTS = [
     GuestTest("kernel-q35-seabios-smp1", "test=kernel", ktap=True,
               machine=Machine("q35", "seabios", smp=1, mem="128M")),
@@ -297,6 +331,19 @@ TESTS = [
     GuestTest("blk-pc", "test=user run=@!devmgr,test_blk+ahci0.0:131072", ktap=True,
               machine=Machine("pc", "seabios", smp=2, mem="256M", disks=(Disk("64M"),)),
               timeout=120),
+    GuestTest("blk-image", image_cmdline("ahci0.0", *[("read", r) for r in IMAGE_HOST],
+                                         *[("write", r) for r in IMAGE_GUEST], "flush"),
+              ktap=True, machine=Machine("q35", "seabios", smp=2, mem="256M",
+                                         disks=(Disk("16M", pattern=IMAGE_HOST),)),
+              disk_check=disk_holds(IMAGE_HOST + IMAGE_GUEST), timeout=90),
+    GuestTest("blk-flush-kill", image_cmdline("ahci0.0", ("write", FLUSHED), "flush",
+                                              ("write", UNFLUSHED), "hold"),
+              ktap=True, exit=STOPPED,
+              machine=Machine("q35", "seabios", smp=2, mem="256M",
+                              disks=(Disk("64M", format="qcow2"),)),
+              script=(Step("written, flushed, written: kill QEMU",
+                           r"^# test_blk_image: holding$", timeout=60),),
+              disk_check=disk_holds((FLUSHED,)), timeout=90),
     # 50 crashes of the AHCI driver under a checksummed load with 32 requests in flight.
     GuestTest("blk-restart", "test=user run=@!devmgr,test_blk_restart+ahci0.0+ahci0+50",
               ktap=True, machine=Machine("q35", "seabios", smp=2, mem="256M",
@@ -409,6 +456,11 @@ def evaluate(test: GuestTest, run: Run) -> list:
         problems += ktap.problems
     results += [Result(f"{test.name}/{outcome.name}", outcome.ok, outcome.detail)
                 for outcome in run.steps]
+    if test.disk_check:
+        problems_found = run.disk_problems if run.disk_problems is not None else \
+            ["the disk images were not checked"]
+        results.append(Result(f"{test.name}/disk images", not problems_found,
+                              "; ".join(problems_found)))
     duration = f"{run.seconds:.1f} s"
     reason = "; ".join(problems + [duration]) if problems else duration
     return results + [Result(test.name, not problems, reason)]
@@ -493,7 +545,8 @@ def run_test(test: GuestTest, iso: str, log_dir: str) -> tuple:
     log_path = os.path.join(log_dir, f"{test.name}.log")
     kernel = os.path.join(os.path.dirname(iso), "kernel", "iris-kernel")
     run = boot(image, test.machine, test.cmdline, test.timeout, test.idle_timeout, log_path,
-               steps=test.script, stop_at_end=test.exit == STOPPED, kernel_elf=kernel)
+               steps=test.script, stop_at_end=test.exit == STOPPED, kernel_elf=kernel,
+               disk_check=test.disk_check)
     return evaluate(test, run), run
 
 

@@ -15,6 +15,7 @@ import textwrap
 import threading
 import time
 import unittest
+import unittest.mock
 
 import qemu
 import screen
@@ -255,6 +256,137 @@ class QemuCommandTest(unittest.TestCase):
     def test_exit_convention(self):
         self.assertEqual(qemu.EXPECTED_STATUS, {"success": 33, "panic": 37, "poweroff": 0})
         self.assertEqual(qemu.exit_status(qemu.EXIT_FAILURE), 35)
+
+
+class DiskImageTest(unittest.TestCase):
+    """Disk images the host writes before a run and reads after it."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.dir.name, name)
+
+    def test_pattern_is_libcs(self):
+        # Words of blk_pattern() as libc/src/blk/blk.c computes them.
+        sector = qemu.blk_pattern(5, 1, 7)
+        self.assertEqual(len(sector), 512)
+        self.assertEqual(sector[:8], (0x438126d8da08ce21).to_bytes(8, "little"))
+        self.assertEqual(sector[504:], (0xe79c54bc9c94c923).to_bytes(8, "little"))
+        self.assertEqual(qemu.blk_pattern(123456, 1, 0x1215)[8:16],
+                         (0x38300fabbb0e392b).to_bytes(8, "little"))
+        self.assertEqual(qemu.blk_pattern(4, 3, 7)[512:1024], sector)
+
+    def test_bad_disks_are_refused(self):
+        region = qemu.Region
+        for bad in (dict(format="vmdk"), dict(format="qcow2", pattern=(region(0, 1, 1),)),
+                    dict(format="qcow2", bad_sector=3), dict(pattern=(region(2047, 2, 1),)),
+                    dict(pattern=(region(0, 4, 1), region(3, 1, 2))),
+                    dict(pattern=(region(5, 0, 1),))):
+            with self.assertRaises(ValueError, msg=bad):
+                qemu.Disk("1M", **bad)
+        self.assertEqual(qemu.Disk("1M", pattern=(region(0, 4, 1), region(4, 1, 2))).describe(),
+                         "disk:1M,pattern=2")
+
+    def test_drive_arguments_and_host_written_regions(self):
+        regions = (qemu.Region(0, 2, 9), qemu.Region(100, 3, 10))
+        machine = Machine("pc", disks=(qemu.Disk("1M", pattern=regions),
+                                       qemu.Disk("4M", format="qcow2")))
+        argv = qemu.qemu_command("iris.iso", machine, disk_dir=self.dir.name)
+        drives = [argv[i + 1] for i, word in enumerate(argv) if word == "-drive"][1:]
+        self.assertEqual(drives, [
+            f"if=none,id=disk0,format=raw,cache=writeback,file={self.path('disk0.img')}",
+            f"if=none,id=disk1,format=qcow2,cache=writeback,file={self.path('disk1.img')}"])
+        raw = qemu.Image(machine.disks[0], self.path("disk0.img"))
+        self.assertEqual(os.path.getsize(raw.path), 1 << 20)
+        self.assertEqual(raw.read(100, 3), qemu.blk_pattern(100, 3, 10))
+        self.assertEqual(raw.read(2, 98), bytes(98 * 512))
+        self.assertEqual(qemu.image_problems(raw, regions), [])
+        empty = qemu.Image(machine.disks[1], self.path("disk1.img"))
+        self.assertEqual(empty.read(0, 8192), bytes(4 << 20))
+        self.assertEqual(qemu.image_problems(empty, ()), [])
+
+    def test_image_problems_name_the_first_wrong_sector(self):
+        disk = qemu.Disk("1M")
+        regions = (qemu.Region(10, 4, 1), qemu.Region(20, 2, 2), qemu.Region(30, 1, 3))
+        image = qemu.Image(disk, self.path("d.img"))
+        qemu.raw_create(image.path, qemu.Disk("1M", pattern=regions[:2]))
+        with open(image.path, "r+b") as file:
+            file.seek(12 * 512 + 7)       # a byte of region 10-13's third sector
+            file.write(b"\xff")
+            file.seek(1500 * 512)         # data where nothing was written
+            file.write(b"x")
+        self.assertEqual(qemu.image_problems(image, regions), [
+            "sectors 10-13 (pattern 1): sector 12 holds other data",
+            "sectors 30-30 (pattern 3): sector 30 holds zeros",
+            "sector 1500 holds data where the disk must read as zeros"])
+        self.assertEqual(len(qemu.image_problems(image, regions, most=1)), 1)
+
+    def test_qcow2_reads_through_its_tables(self):
+        cluster = 1 << 16
+        image = qemu.Image(qemu.Disk("64M", format="qcow2"), self.path("q.img"))
+        qemu.qcow2_create(image.path, 64 << 20)
+        with open(image.path, "r+b") as file:  # map guest clusters 1 and 2 by hand
+            file.seek(3 * cluster)
+            file.write((4 * cluster | 1 << 63).to_bytes(8, "big"))   # L1[0]: L2 at 4
+            file.seek(4 * cluster + 8)
+            file.write((5 * cluster | 1 << 63).to_bytes(8, "big"))   # L2[1]: data at 5
+            file.write((6 * cluster | 1 << 63 | 1).to_bytes(8, "big"))  # L2[2]: zeros
+            file.seek(5 * cluster)
+            file.write(b"\xab" * cluster)
+            file.write(b"\xcd" * cluster)
+        self.assertEqual(image.read(127, 2), bytes(512) + b"\xab" * 512)
+        self.assertEqual(image.read(255, 2), b"\xab" * 512 + bytes(512))
+        with self.assertRaises(ValueError):
+            image.read(131071, 2)
+
+    def test_boot_checks_the_images_after_qemu_exits(self):
+        # A fake QEMU that writes into its first disk's image, then exits.
+        fake = self.path("fake-qemu")
+        with open(fake, "w") as file:
+            file.write(f"#!{sys.executable}\n" + textwrap.dedent("""\
+                import re, sys
+                path = re.search(r"id=disk0,.*?file=([^, ]+)", " ".join(sys.argv)).group(1)
+                with open(path, "r+b") as image:
+                    image.seek(512)
+                    image.write(b"written by the guest")
+                """))
+        os.chmod(fake, 0o755)
+        machine = Machine(disks=(qemu.Disk("1M"),))
+        seen = []
+
+        def check(images):
+            seen.append(images[0].read(1, 1)[:20])
+            return ["a problem"]
+
+        with unittest.mock.patch.object(qemu, "QEMU", fake):
+            run = qemu.boot("iris.iso", machine, timeout=30, disk_check=check)
+        self.assertEqual(seen, [b"written by the guest"])
+        self.assertEqual(run.disk_problems, ["a problem"])
+        with unittest.mock.patch.object(qemu, "QEMU", fake):
+            run = qemu.boot("iris.iso", machine, timeout=30,
+                            disk_check=lambda images: images[0].read(5000, 1) and [])
+        self.assertIn("cannot read the disk images", run.disk_problems[0])
+
+    def test_disk_check_is_a_result_of_its_own(self):
+        test = GuestTest("disks", "test=user", disk_check=lambda images: [])
+        run = fake_run("")
+        run.disk_problems = []
+        self.assertIn("PASS disks/disk images", [r.line() for r in evaluate(test, run)])
+        run.disk_problems = ["sector 3 holds zeros", "sector 9 holds other data"]
+        self.assertIn("FAIL disks/disk images: sector 3 holds zeros; sector 9 holds other data",
+                      [r.line() for r in evaluate(test, run)])
+        run.disk_problems = None
+        self.assertIn("FAIL disks/disk images: the disk images were not checked",
+                      [r.line() for r in evaluate(test, run)])
+        self.assertNotIn("disk images", " ".join(
+            r.line() for r in evaluate(GuestTest("plain", "test=user"), fake_run(""))))
+
+    def test_image_command_line(self):
+        region = qemu.Region(8, 2, 0x10)
+        self.assertEqual(suite.image_cmdline("ahci0.1", ("read", region), "flush", "hold"),
+                         "test=user run=@!devmgr,test_blk_image+ahci0.1+read:8:2:16+flush+hold")
 
 
 class RunnerTest(unittest.TestCase):
