@@ -118,7 +118,7 @@ int main(int argc, char **argv)
 		return child();
 	if (iris_modules_init() < 0)
 		return 1;
-	ktap_plan(17);
+	ktap_plan(18);
 
 	struct iris_channel_info info;
 	ktap_check(sys_channel_create(IRIS_CHANNEL_SLOTS_MAX + 1, &info) == -EINVAL,
@@ -158,6 +158,29 @@ int main(int argc, char **argv)
 	ktap_check(sys_channel_send_handle(a.h, a.h, IRIS_RIGHTS_SAME) == -EINVAL &&
 	                   sys_channel_send_handle(a.h, b.h, IRIS_RIGHTS_SAME) == -EINVAL,
 	           "a channel cannot carry its own endpoints");
+
+	/* The handle queue holds IRIS_CHANNEL_HANDLES_MAX, no more; they come out in order. */
+	long sent[IRIS_CHANNEL_HANDLES_MAX];
+	int queued = 0, in_order = 0;
+	for (int i = 0; i < IRIS_CHANNEL_HANDLES_MAX; i++) {
+		sent[i] = sys_vmo_create(4096 * (uint64_t)(i + 1));
+		queued +=
+		        sys_channel_send_handle(a.h, (iris_handle_t)sent[i], IRIS_RIGHTS_SAME) == 0;
+	}
+	long extra = sys_vmo_create(4096);
+	bool full = sys_channel_send_handle(a.h, (iris_handle_t)extra, IRIS_RIGHTS_SAME) == -ENOSPC;
+	sys_handle_close((iris_handle_t)extra);
+	for (int i = 0; i < IRIS_CHANNEL_HANDLES_MAX; i++) {
+		long r = sys_channel_recv_handle(b.h);
+		in_order += r > 0 && sys_vmo_size((iris_handle_t)r) == 4096 * (i + 1);
+		if (r > 0)
+			sys_handle_close((iris_handle_t)r);
+	}
+	ktap_check(queued == IRIS_CHANNEL_HANDLES_MAX && full &&
+	                   in_order == IRIS_CHANNEL_HANDLES_MAX &&
+	                   sys_channel_recv_handle(b.h) == -EAGAIN,
+	           "%d handles in flight, then ENOSPC; all received in order (%d)",
+	           IRIS_CHANNEL_HANDLES_MAX, in_order);
 
 	/* Garbage in the shared indices: the kernel stays sane. */
 	q(&a, 0)->tail = 0xdeadbeef;

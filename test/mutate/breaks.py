@@ -47,6 +47,11 @@ BREAKS = [
           "if (pending > r->sq_entries) {",
           "if (pending > r->sq_entries + 64) {",
           ("user-rings-smp2",)),
+    Break("chan-handles-full", "a channel takes one handle more than its queue holds",
+          "kernel/generic/obj/channel.c",
+          "if (r == 0 && f->count == IRIS_CHANNEL_HANDLES_MAX)",
+          "if (r == 0 && f->count > IRIS_CHANNEL_HANDLES_MAX)",
+          ("user-channels-smp1",)),
     # -- drivers --
     Break("blkcheck-range", "a block request's count is not checked against the disk's end",
           "drivers/lib/src/blkcheck.c",
