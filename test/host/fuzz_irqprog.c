@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_REACHED_MIN 200
+#define FUZZ_REACHED_MIN 100
 #include "fuzz_reached.h"
 
 #define HEADER    (1 + 2 * IRIS_PCI_BARS)

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_REACHED_MIN 200
+#define FUZZ_REACHED_MIN 100
 #include "fuzz_reached.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
