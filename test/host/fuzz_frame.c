@@ -12,6 +12,9 @@
  */
 #define main test_frame_main
 #include "test_frame.c"
+
+#define FUZZ_REACHED_MIN 50
+#include "fuzz_reached.h"
 #undef main
 
 #define FUZZ_PFNS ((4 * GiB + 32 * MiB) / 4096)
@@ -135,5 +138,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		CHECK(madvise(host_ram + start, range_end(&usable[i]) - start, MADV_DONTNEED) == 0);
 	}
+	fuzz_reached();
 	return 0;
 }

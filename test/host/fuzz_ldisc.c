@@ -18,6 +18,9 @@
  *   -o /tmp/fuzz_ldisc && /tmp/fuzz_ldisc -max_total_time=60
  */
 #include "../../servers/console/ldisc.h"
+
+#define FUZZ_REACHED_MIN 1000
+#include "fuzz_reached.h"
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -130,5 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	expect(ld.q_len == 0);
 	if (conserve)
 		expect(typed == read_total + bell_total);
+	if (read_total > 0)
+		fuzz_reached();
 	return 0;
 }

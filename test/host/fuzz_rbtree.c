@@ -16,6 +16,9 @@
  */
 #define main test_rbtree_main
 #include "test_rbtree.c"
+
+#define FUZZ_REACHED_MIN 1000
+#include "fuzz_reached.h"
 #undef main
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -52,5 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		expect(tree_check(&m) >= 0);
 	}
 	expect(model_expire(&m, UINT64_MAX, &fired) && tree_check(&m) == 0 && m.armed == 0);
+	if (fired > 0)
+		fuzz_reached(); /* a timer was armed and fired */
 	return 0;
 }

@@ -15,6 +15,9 @@
 #include "../../bin/sh/ledit.h"
 #include <string.h>
 
+#define FUZZ_REACHED_MIN 1000
+#include "fuzz_reached.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct ledit ed;
@@ -52,9 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ledit_start(&ed, "$ ", cols);
 	for (size_t i = skip; i < size; i++) {
 		int r = ledit_feed(&ed, data[i]);
-		if (r == LEDIT_DONE)
+		if (r == LEDIT_DONE) {
 			for (size_t k = 0; k < ed.len; k++)
 				expect(ed.line[k] >= 0x20 && ed.line[k] < 0x7f);
+			fuzz_reached();
+		}
 		if (r != LEDIT_MORE)
 			ledit_start(&ed, "$ ", cols);
 		check_invariants();

@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#define FUZZ_REACHED_MIN 1000
+#include "fuzz_reached.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char huge[2 * SH_TEXT_MAX];
@@ -60,5 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		expect(z != NULL);
 		prev_end = z + 1;
 	}
+	if (cmd.argc > 0)
+		fuzz_reached();
 	return 0;
 }

@@ -15,6 +15,9 @@
 #include <iris/errno.h>
 #include <iris/syscall.h>
 #include <proc/spawnargs.h>
+
+#define FUZZ_REACHED_MIN 1000
+#include "fuzz_reached.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -93,5 +96,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = words * 8 + strings; i < stack; i++)
 		expect(buf[i] == 0);
 	free(buf);
+	fuzz_reached();
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * Host tests of multiboot2 parsing, the boot-information checks and the
  * command line: well-formed blocks, and hostile ones (truncated, bad tag
- * sizes, no memory map, modules overlapping the kernel, too little RAM).
+ * sizes, no memory map, modules overlapping the kernel, too little RAM),
+ * framebuffer tags of each type at the sizes GRUB gives them.
  */
 #include "check.h"
 #include <boot/cmdline.h>
@@ -228,11 +229,54 @@ static void test_cmdline(void)
 	CHECK(strcmp(line, "a=1 test=x") == 0);
 }
 
+/* A block with one framebuffer tag of `size` bytes and type `type`, 80x25 or 1024x768. */
+static int parse_with_framebuffer(uint32_t size, uint8_t type)
+{
+	struct builder b;
+	char err[160];
+
+	begin(&b);
+	add_mmap(&b, normal_map, 5);
+	uint32_t fb = tag(&b, 8, size);
+	put64(&b, fb + 8, type == 2 ? 0xb8000 : 0xfd000000);
+	put32(&b, fb + 16, type == 2 ? 160 : 4096);
+	put32(&b, fb + 20, type == 2 ? 80 : 1024);
+	put32(&b, fb + 24, type == 2 ? 25 : 768);
+	b.buf[fb + 28] = type == 2 ? 16 : 32;
+	b.buf[fb + 29] = type;
+	for (uint32_t i = 32; i < size; i++)
+		b.buf[fb + i] = (uint8_t)(0x10 + i); /* colour layout or palette */
+	finish(&b);
+	return mb2_parse(b.buf, sizeof(b.buf), &bi, err, sizeof(err));
+}
+
+static void test_framebuffer_tags(void)
+{
+	/* EGA text: GRUB's tag is the 32-byte common part alone. */
+	CHECK(parse_with_framebuffer(32, 2) == 0);
+	CHECK(bi.has_framebuffer && bi.fb.type == 2 && bi.fb.addr == 0xb8000);
+	CHECK(bi.fb.width == 80 && bi.fb.height == 25 && bi.fb.pitch == 160 && bi.fb.bpp == 16);
+	CHECK(bi.fb.red_size == 0 && bi.fb.green_size == 0 && bi.fb.blue_size == 0);
+	/* Direct RGB needs its 6 bytes of channel layout: 38 bytes. */
+	CHECK(parse_with_framebuffer(38, 1) == 0);
+	CHECK(bi.has_framebuffer && bi.fb.type == 1 && bi.fb.width == 1024);
+	CHECK(bi.fb.red_pos == 0x30 && bi.fb.red_size == 0x31 && bi.fb.blue_size == 0x35);
+	CHECK(parse_with_framebuffer(37, 1) == 0 && !bi.has_framebuffer);
+	CHECK(parse_with_framebuffer(32, 1) == 0 && !bi.has_framebuffer);
+	/* Indexed: the palette is not a channel layout. */
+	CHECK(parse_with_framebuffer(40, 0) == 0);
+	CHECK(bi.has_framebuffer && bi.fb.type == 0 && bi.fb.red_pos == 0 && bi.fb.red_size == 0);
+	/* Shorter than the common part, of any type: no framebuffer. */
+	CHECK(parse_with_framebuffer(31, 2) == 0 && !bi.has_framebuffer);
+	CHECK(parse_with_framebuffer(8, 1) == 0 && !bi.has_framebuffer);
+}
+
 int main(void)
 {
 	test_good_block();
 	test_hostile_blocks();
 	test_checks();
+	test_framebuffer_tags();
 	test_cmdline();
 	return check_done("multiboot2");
 }

@@ -34,11 +34,19 @@ struct boot_module {
 	char cmdline[BOOT_MODLINE_MAX];
 };
 
+/* Framebuffer types (the multiboot2 numbering). */
+enum boot_fb_type {
+	BOOT_FB_INDEXED = 0,
+	BOOT_FB_RGB = 1,
+	BOOT_FB_EGA_TEXT = 2,
+};
+
 struct boot_framebuffer {
 	uint64_t addr; /* physical */
 	uint32_t pitch, width, height;
 	uint8_t bpp;
-	uint8_t type; /* 0 indexed, 1 direct RGB, 2 EGA text */
+	uint8_t type; /* enum boot_fb_type */
+	/* The channel layout of a BOOT_FB_RGB framebuffer (0 for the other types). */
 	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
 };
 

@@ -19,6 +19,9 @@ enum {
 
 #define TAG_HEADER 8
 
+#define FB_COMMON_LEN 32 /* the framebuffer tag up to its colour information */
+#define FB_RGB_LEN    38 /* with a direct RGB framebuffer's channel layout */
+
 static uint32_t rd32(const uint8_t *p)
 {
 	uint32_t v;
@@ -96,23 +99,36 @@ static int parse_mmap(struct boot_info *bi, const uint8_t *t, uint32_t size, cha
 	return 0;
 }
 
+/*
+ * The framebuffer tag: a 32-byte common part (address, pitch, size, depth,
+ * type), then colour information that depends on the type. Only a direct RGB
+ * framebuffer carries its channel layout (6 bytes); an EGA text one has none
+ * (GRUB's tag is the common part alone), an indexed one a palette Iris does
+ * not use. A tag too short for its type is ignored.
+ */
 static void parse_framebuffer(struct boot_info *bi, const uint8_t *t, uint32_t size)
 {
-	if (size < 38)
+	if (size < FB_COMMON_LEN)
+		return;
+	uint8_t type = t[29];
+	if (type == BOOT_FB_RGB && size < FB_RGB_LEN)
 		return;
 	struct boot_framebuffer *fb = &bi->fb;
+	memset(fb, 0, sizeof(*fb));
 	fb->addr = rd64(t + 8);
 	fb->pitch = rd32(t + 16);
 	fb->width = rd32(t + 20);
 	fb->height = rd32(t + 24);
 	fb->bpp = t[28];
-	fb->type = t[29];
-	fb->red_pos = t[32];
-	fb->red_size = t[33];
-	fb->green_pos = t[34];
-	fb->green_size = t[35];
-	fb->blue_pos = t[36];
-	fb->blue_size = t[37];
+	fb->type = type;
+	if (type == BOOT_FB_RGB) {
+		fb->red_pos = t[32];
+		fb->red_size = t[33];
+		fb->green_pos = t[34];
+		fb->green_size = t[35];
+		fb->blue_pos = t[36];
+		fb->blue_size = t[37];
+	}
 	bi->has_framebuffer = true;
 }
 
