@@ -106,6 +106,7 @@ struct iris_process_info {
 	uint64_t pages;   /* memory pages mapped into its address space (resident) */
 	uint32_t handles; /* open */
 	uint32_t reserved;
+	uint64_t start_ns; /* IRIS_CLOCK_MONOTONIC when its spawn call was made */
 };
 
 /* Operations of SYS_POWER. */

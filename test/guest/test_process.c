@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 	bool poweroff = argc > 1 && strcmp(argv[1], "poweroff") == 0;
 	uint64_t me = (uint64_t)sys_process_self();
 
-	ktap_plan(9);
+	ktap_plan(10);
 	iris_modules_init();
 	long n = sys_process_list(list, 64, 0);
 	const struct iris_process_info *self = find(list, n, me);
@@ -44,13 +44,28 @@ int main(int argc, char **argv)
 	ktap_check(sys_process_list(list, 64, me + 1000) == 0, "nothing above the last pid");
 	ktap_check(sys_process_list((void *)8, 4, 0) == -EFAULT, "a bad buffer is refused");
 
-	/* A child of ours can be opened by pid; init (our parent) and ns cannot. */
+	/*
+	 * A child of ours starts within its spawn call and can be opened by
+	 * pid; init (our parent) and ns cannot.
+	 */
+	uint64_t init_start = find(list, n, 1) ? find(list, n, 1)->start_ns : UINT64_MAX;
+	uint64_t my_start = self ? self->start_ns : 0;
+	uint64_t before = (uint64_t)sys_clock_get(IRIS_CLOCK_MONOTONIC);
 	iris_handle_t child = iris_module_spawn("test_process", "test_process sleep");
+	uint64_t after = (uint64_t)sys_clock_get(IRIS_CLOCK_MONOTONIC);
 	long pid = -1;
+	uint64_t child_start = 0;
 	n = sys_process_list(list, 64, me + 1);
 	for (long i = 0; i < n; i++)
-		if (list[i].parent == me)
+		if (list[i].parent == me) {
 			pid = (long)list[i].pid;
+			child_start = list[i].start_ns;
+		}
+	ktap_check(init_start <= my_start && my_start <= before && before <= child_start &&
+	                   child_start <= after,
+	           "start times: init %lu ns, this process %lu, its child %lu in [%lu, %lu]",
+	           (unsigned long)init_start, (unsigned long)my_start, (unsigned long)child_start,
+	           (unsigned long)before, (unsigned long)after);
 	long h = pid > 0 ? sys_process_open((uint64_t)pid) : -1;
 	ktap_check(child >= 0 && h >= 0 && sys_kill((iris_handle_t)h) == 0,
 	           "a child opened by pid %ld and killed", pid);

@@ -23,6 +23,7 @@ struct process {
 	uint64_t pid;
 	uint64_t parent; /* pid of the process that spawned it; 0: the kernel did (init) */
 	char name[32];
+	uint64_t start_ns; /* time_ns() when it was asked for: the spawn call's entry */
 	struct vm_space vm;
 	struct handle_table handles;
 
