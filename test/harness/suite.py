@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from measure import check_banner, check_mem, check_restarts
 from qemu import EXPECTED_STATUS, QEMU, SCRIPT_FINISHED, Disk, Machine, Region, Run, Step, \
     boot, image_problems, parse_ktap
 
@@ -45,6 +46,8 @@ class GuestTest:
     disk_check: after QEMU has ended, called with a qemu.Image per disk
             (machine.disks' order); returns the problems it finds. A result
             of its own, named `name/disk images`.
+    checks: functions of (output, machine, iso path) returning a list of
+            problems: checks of the numbers the guest printed (measure.py).
     """
 
     name: str
@@ -59,6 +62,7 @@ class GuestTest:
     iso: str = "iris.iso"   # in the build directory
     script: tuple = ()
     disk_check: Optional[Callable[[list], list]] = None
+    checks: tuple = ()
 
     def __post_init__(self):
         if self.exit not in EXPECTED_STATUS and self.exit != STOPPED:
@@ -276,9 +280,12 @@ TESTS = [
     GuestTest("low-memory", "test=boot", exit="panic",
               machine=Machine("q35", "seabios", smp=1, mem="24M"),
               expect=("32 MiB",)),
+    # The banner's numbers against -smp, -m and the ISO's grub.cfg (measure.check_banner).
     GuestTest("boot-banner", "test=boot",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
-              expect=("Iris", "CPUs?: 2", "memory", "modules?")),
+              expect=(r"^Iris \S+ ready\. CPUs: 2 online, memory: \d+ MiB usable",
+                      r"^  module 0: init \(\d+ KiB\)$"),
+              checks=(check_banner,)),
     # User mode: init runs one guest test program (test/guest/) that prints KTAP.
     GuestTest("user-syscalls", "test=user run=test_syscalls", ktap=True,
               machine=Machine("q35", "seabios", smp=2, mem="256M")),
@@ -318,9 +325,13 @@ TESTS = [
     GuestTest("poweroff-pc-ovmf", "test=user run=test_process+poweroff", ktap=True,
               exit="poweroff", machine=Machine("pc", "ovmf", smp=1, mem="256M"),
               expect=(r"power: S5 through ACPI",), timeout=300, idle_timeout=120),
-    GuestTest("devmgr-ahci", "test=user run=@!devmgr,test_devmgr+ahci0", ktap=True,
+    # loglevel=debug: the kernel logs each process's start and end, so that
+    # measure.check_restarts measures the back-off devmgr and init announce.
+    GuestTest("devmgr-ahci", "loglevel=debug test=user run=@!devmgr,test_devmgr+ahci0",
+              ktap=True,
               machine=Machine("q35", "seabios", smp=2, mem="256M", disks=(Disk("1M"),)),
-              forbid=(r"crashed on request.*restart \d+ in (?!10 ms)",)),
+              forbid=(r"crashed on request.*restart \d+ in (?!10 ms)",),
+              checks=(check_restarts(12),)),
     # Block devices: devmgr starts the AHCI driver; test_blk gets each disk as NAME:SECTORS[:BAD].
     GuestTest("blk-q35", "test=user run=@!devmgr,test_blk+ahci0.0:2048+ahci0.1:131072"
               "+ahci0.2:16777216+ahci0.3:8192:1000", ktap=True,
@@ -354,7 +365,7 @@ TESTS = [
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=("hello from hello, built against the sysroot", "thread says 42")),
     # A driver built outside the tree (test/sysroot/edu.c) found by its manifest, restarted.
-    GuestTest("sysroot-edu-driver", "test=user run=@!devmgr,test_edu", ktap=True,
+    GuestTest("sysroot-edu-driver", "loglevel=debug test=user run=@!devmgr,test_edu", ktap=True,
               iso="iris-sysroot.iso",
               machine=Machine("q35", "seabios", smp=2, mem="128M", args=("-device", "edu")),
               expect=(r"devmgr: edu0: started edu for 1234:11e8",
@@ -366,17 +377,20 @@ TESTS = [
                       r"restart 4 in 40 ms",
                       r"devmgr: edu0 (?:\(pid \d+\) )?killed by CPU exception 14 at rip 0x[0-9a-f]+; "
                       r"restart 5 in 80 ms"),
-              timeout=240),
-    GuestTest("devmgr-supervision", "test=user run=@!devmgr,test_devmgr+edu0", ktap=True,
-              iso="iris-sysroot.iso",
+              checks=(check_restarts(5),), timeout=240),
+    GuestTest("devmgr-supervision", "loglevel=debug test=user run=@!devmgr,test_devmgr+edu0",
+              ktap=True, iso="iris-sysroot.iso",
               machine=Machine("q35", "seabios", smp=2, mem="128M", args=("-device", "edu")),
-              forbid=(r"crashed on request.*restart \d+ in (?!10 ms)",), timeout=240),
-    GuestTest("init-services", "test=user run=@test_devmgr+exit+3,test_devmgr+sleep+4000",
+              forbid=(r"crashed on request.*restart \d+ in (?!10 ms)",),
+              checks=(check_restarts(12),), timeout=240),
+    GuestTest("init-services",
+              "loglevel=debug test=user run=@test_devmgr+exit+3,test_devmgr+sleep+4000",
               iso="iris-sysroot.iso", machine=Machine("q35", "seabios", smp=2, mem="128M"),
               expect=(r"init: test_devmgr exited with status 3; restart 1 in 10 ms",
                       r"init: test_devmgr exited with status 3; restart 7 in 640 ms",
                       r"init: test_devmgr exited with status 3; given up after 8 quick ends",
-                      r"init: test_devmgr exited with status 0")),
+                      r"init: test_devmgr exited with status 0"),
+              checks=(check_restarts(7),)),
     GuestTest("init-starts", "test=user",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=("init: Iris init", "init: nothing to run", "init exited with status 0")),
@@ -394,7 +408,7 @@ TESTS = [
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               # The kernel's own line: the program's may still sit in the UART driver.
               expect=(r"power: turning the machine off",), forbid=SHELL_FORBID,
-              script=SHELL_SESSION),
+              script=SHELL_SESSION, checks=(check_mem,)),
     # libc's terminal from a program sh started: isatty, O_NONBLOCK, poll, a line read.
     GuestTest("shell-terminal", SHELL_CMDLINE, exit=STOPPED,
               machine=Machine("q35", "seabios", smp=2, mem="256M"), forbid=SHELL_FORBID,
@@ -442,13 +456,16 @@ class Result:
 # Judging a run
 # --------------------------------------------------------------------------
 
-def evaluate(test: GuestTest, run: Run) -> list:
-    """The results of `run`: one per KTAP test point, then one for the run.
+def evaluate(test: GuestTest, run: Run, iso: str = "") -> list:
+    """The results of `run` (of the ISO `iso`): one per KTAP test point, then one for the run.
 
     The run's own result checks the exit status, the expect and forbid
-    patterns and, for KTAP tests, that the KTAP output is well formed.
+    patterns, the test's checks and, for KTAP tests, that the KTAP output is
+    well formed.
     """
     problems = check_exit(test, run) + check_patterns(test, run.output)
+    for check in test.checks:
+        problems += check(run.output, test.machine, iso)
     results = []
     if test.ktap:
         ktap = parse_ktap(run.output)
@@ -547,7 +564,7 @@ def run_test(test: GuestTest, iso: str, log_dir: str) -> tuple:
     run = boot(image, test.machine, test.cmdline, test.timeout, test.idle_timeout, log_path,
                steps=test.script, stop_at_end=test.exit == STOPPED, kernel_elf=kernel,
                disk_check=test.disk_check)
-    return evaluate(test, run), run
+    return evaluate(test, run, image), run
 
 
 def print_failure_details(test: GuestTest, run: Run, log_dir: str):

@@ -17,6 +17,7 @@ import time
 import unittest
 import unittest.mock
 
+import measure
 import qemu
 import screen
 import suite
@@ -977,6 +978,104 @@ class ShellTestsTest(unittest.TestCase):
         self.assertFalse(set(data) & set(b"\r\n\x03\x04"))
         self.assertGreater(len(set(data)), 200)
         self.assertEqual(data, suite.garbage(2000, 7))
+
+
+# init restarts a service after 10 ms, devmgr a driver (instance ps20 of ps2) after 20 ms.
+SUPERVISED = """\
+proc: pid 3 (svc) started at 100.000 ms\r
+proc: pid 4 (ps2) started at 101.500 ms
+proc: pid 3 (svc) ended at 150.250 ms
+init: svc exited with status 3; restart 1 in 10 ms
+proc: pid 5 (svc) started at 161.000 ms
+proc: pid 4 (ps2) ended at 200.000 ms
+devmgr: ps20 (pid 4) crashed on request: CPU exception 14; restart 1 in 20 ms
+proc: pid 6 (ps2) started at 220.100 ms
+"""
+
+BANNER = """\
+\x1b[5;3H*Iris      \x1b[m
+  Booting `Iris'
+frame: 243 MiB in 4 regions, 8 KiB of bitmaps at 0xffdd000
+Iris 0.1.0 ready. CPUs: 2 online, memory: 255 MiB usable (242 MiB free), modules: 2
+  module 0: init (218 KiB)
+  module 1: ns (192 KiB)
+"""
+
+MEM = """\
+frame: 243 MiB in 4 regions, 8 KiB of bitmaps at 0xffdd000
+iris$ mem\r
+   total KiB     used KiB     free KiB\r
+      249440        13068       236372\r
+3267 of 62360 pages (4 KiB) in use, 5%\r
+"""
+
+
+class MeasureTest(unittest.TestCase):
+    MACHINE = Machine("q35", "seabios", smp=2, mem="256M")
+
+    def test_honest_restarts_are_measured(self):
+        measured, problems = measure.restart_delays(SUPERVISED)
+        self.assertEqual(problems, [])
+        self.assertEqual([(announced, round(delay, 3)) for _, announced, delay in measured],
+                         [(10.0, 10.75), (20.0, 20.1)])
+        self.assertEqual(measure.check_restarts(2)(SUPERVISED, self.MACHINE, ""), [])
+
+    def test_a_restart_at_once_is_caught(self):
+        early = SUPERVISED.replace("161.000", "151.000")
+        problems = measure.check_restarts(2)(early, self.MACHINE, "")
+        self.assertEqual(len(problems), 1)
+        self.assertIn("pid 5 started 0.750 ms after pid 3 ended, not 10", problems[0])
+
+    def test_a_restart_far_too_late_is_caught(self):
+        late = SUPERVISED.replace("220.100", "5000.000")
+        self.assertIn("far more than 20", measure.restart_delays(late)[1][0])
+
+    def test_a_restart_without_an_end_is_caught(self):
+        problems = measure.restart_delays(SUPERVISED.replace("(pid 4)", "(pid 9)"))[1]
+        self.assertEqual(len(problems), 1)
+        self.assertIn("no process end", problems[0])
+
+    def test_too_few_restarts_measured(self):
+        pending = SUPERVISED.rsplit("proc:", 1)[0]  # the run ends before ps2 starts again
+        self.assertEqual(len(measure.restart_delays(pending)[0]), 1)
+        self.assertIn("1 restarts measured",
+                      measure.check_restarts(2)(pending, self.MACHINE, "")[0])
+        self.assertIn("0 restarts measured", measure.check_restarts(1)("", self.MACHINE, "")[0])
+
+    def test_banner_numbers(self):
+        modules = ("init", "ns")
+        self.assertEqual(measure.banner_problems(BANNER, self.MACHINE, modules), [])
+        self.assertEqual(measure.banner_problems(
+            BANNER, Machine("q35", "seabios", smp=4, mem="1G"), modules),
+            ["the banner says 2 CPUs online, QEMU has -smp 4",
+             "the banner says 255 MiB usable, QEMU has -m 1G"])
+        zero = BANNER.replace("255 MiB usable", "0 MiB usable").replace("modules: 2",
+                                                                        "modules: 0")
+        self.assertEqual(len(measure.banner_problems(zero, self.MACHINE, modules)), 3)
+        self.assertIn("first difference at 1: [(1, 'ns')] against [(1, 'vfs')]",
+                      measure.banner_problems(BANNER, self.MACHINE, ("init", "vfs"))[0])
+
+    def test_grub_menu_is_not_a_banner(self):
+        menu = BANNER.split("frame:")[0]
+        self.assertIn("0 lines", measure.banner_problems(menu, self.MACHINE, ())[0])
+
+    def test_mem_numbers(self):
+        self.assertEqual(measure.check_mem(MEM, self.MACHINE, ""), [])
+        free_as_used = MEM.replace("13068", "236372").replace("3267 of", "59093 of")
+        self.assertEqual(measure.check_mem(free_as_used, self.MACHINE, ""), [
+            "mem: 236372 KiB used + 236372 KiB free != 249440 KiB",
+            "mem: 59093 of 62360 pages is not 5%",
+            "mem: 59093 of 62360 pages in use on a freshly booted machine"])
+        self.assertIn("the frame allocator has 100 MiB",
+                      measure.check_mem(MEM.replace("243 MiB", "100 MiB"), self.MACHINE, "")[0])
+        self.assertIn("no output of mem", measure.check_mem("", self.MACHINE, "")[0])
+
+    def test_checks_join_the_runs_problems(self):
+        test = GuestTest("init-services", "loglevel=debug", exit="success",
+                         checks=(measure.check_restarts(3),))
+        results = evaluate(test, fake_run(SUPERVISED))
+        self.assertFalse(results[-1].passed)
+        self.assertIn("2 restarts measured", results[-1].reason)
 
 
 if __name__ == "__main__":
