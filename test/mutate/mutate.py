@@ -4,7 +4,7 @@
     python3 test/mutate/mutate.py [--scratch DIR] [--docs docs/testing.md] [ID ...]
     ./iris mutate [ID ...]
 
-Each break in breaks.py replaces one exact piece of text in one file. The
+Each break in breaks.py replaces exact pieces of text in one file. The
 script copies the tree's tracked files (as they are in the working tree) to
 a scratch directory (default build/mutate/src) and builds it there once.
 Then, for every break: apply it, rebuild, run the tests the break names
@@ -97,15 +97,18 @@ def run_tests(src: str, tests: tuple, log_path: str) -> list:
     return failed
 
 
-def apply(path: str, before: str, after: str) -> str:
-    """Replace the one occurrence of `before` in `path`; returns the original text."""
+def apply(path: str, edits: tuple) -> str:
+    """Make every (before, after) edit in `path`; returns the original text."""
     with open(path) as f:
-        text = f.read()
-    if text.count(before) != 1:
-        raise ValueError(f"found {text.count(before)} times")
+        original = f.read()
+    text = original
+    for before, after in edits:
+        if text.count(before) != 1:
+            raise ValueError(f"{before!r} found {text.count(before)} times")
+        text = text.replace(before, after)
     with open(path, "w") as f:
-        f.write(text.replace(before, after))
-    return text
+        f.write(text)
+    return original
 
 
 def table(rows: list) -> str:
@@ -152,7 +155,7 @@ def main(argv: list) -> int:
         start = time.monotonic()
         path = os.path.join(src, brk.file)
         try:
-            original = apply(path, brk.before, brk.after)
+            original = apply(path, brk.edits)
         except (OSError, ValueError) as err:
             result = f"**does not apply** ({err})"
         else:
