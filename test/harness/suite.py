@@ -356,6 +356,9 @@ TESTS = [
                       r"init: test_devmgr exited with status 3; restart 7 in 640 ms",
                       r"init: test_devmgr exited with status 3; given up after 8 quick ends",
                       r"init: test_devmgr exited with status 0")),
+    # The console server alone (docs/console.md): the test is its terminal, input and output.
+    GuestTest("console-server", "test=user run=@console,test_console", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="256M")),
     GuestTest("init-starts", "test=user",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=("init: Iris init", "init: nothing to run", "init exited with status 0")),
