@@ -21,6 +21,15 @@ void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt
 	t->failures++;
 }
 
+void ktest_skip(struct ktest_ctx *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(t->skip, sizeof(t->skip), fmt, ap);
+	va_end(ap);
+}
+
 /*
  * Tests named exception_* end the kernel on purpose (the harness checks the
  * crash report), so only a prefix that names them runs them.
@@ -34,7 +43,7 @@ static bool matches(const struct ktest *k, const char *prefix)
 
 bool ktest_run_all(const char *prefix)
 {
-	unsigned planned = 0, n = 0, failed = 0;
+	unsigned planned = 0, n = 0, failed = 0, skipped = 0;
 
 	for (const struct ktest *k = __ktests_start; k < __ktests_end; k++)
 		planned += matches(k, prefix);
@@ -42,13 +51,19 @@ bool ktest_run_all(const char *prefix)
 	for (const struct ktest *k = __ktests_start; k < __ktests_end; k++) {
 		if (!matches(k, prefix))
 			continue;
-		struct ktest_ctx ctx = { .name = k->name, .failures = 0 };
+		struct ktest_ctx ctx = { .name = k->name, .failures = 0, .skip = "" };
 		k->fn(&ctx);
 		n++;
-		if (ctx.failures)
+		if (ctx.failures) {
 			failed++;
-		kprintf("%s %u %s\n", ctx.failures ? "not ok" : "ok", n, k->name);
+			kprintf("not ok %u %s\n", n, k->name);
+		} else if (ctx.skip[0]) {
+			skipped++;
+			kprintf("ok %u %s # SKIP %s\n", n, k->name, ctx.skip);
+		} else {
+			kprintf("ok %u %s\n", n, k->name);
+		}
 	}
-	kprintf("# %u passed, %u failed\n", n - failed, failed);
+	kprintf("# %u passed, %u failed, %u skipped\n", n - failed - skipped, failed, skipped);
 	return failed == 0;
 }

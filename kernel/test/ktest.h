@@ -10,6 +10,11 @@
  *		KT_EXPECT(t, (p & 0xfff) == 0);
  *		frame_free(p);
  *	}
+ *
+ * A test with nothing to check on this machine (no memory above 4 GiB, one
+ * CPU) says so with ktest_skip() and returns: it is reported
+ * `ok N name # SKIP reason`, which the harness counts as skipped, never as
+ * passed.
  */
 #pragma once
 
@@ -18,6 +23,7 @@
 struct ktest_ctx {
 	const char *name;
 	unsigned failures;
+	char skip[96]; /* why the test checked nothing here; "" if it ran */
 };
 
 struct ktest {
@@ -35,6 +41,12 @@ struct ktest {
 
 void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
+
+/*
+ * Marks the running test skipped, for the reason `fmt` formats; the caller
+ * returns at once. A test that also recorded a failure is reported failed.
+ */
+void ktest_skip(struct ktest_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Records a failure and carries on. */
 #define KT_EXPECT(t, cond)                                                         \

@@ -1,7 +1,8 @@
 /*
  * KTAP output for guest test programs: ktap_plan(n), then one ktap_check()
- * per test point, then ktap_done() as the exit status. The QEMU harness
- * reads the plan, so a point that never runs counts as a failure.
+ * (or ktap_skip()) per test point, then ktap_done() as the exit status. The
+ * QEMU harness reads the plan, so a point that never runs counts as a
+ * failure, and a skipped one as skipped, never as passed.
  */
 #pragma once
 
@@ -9,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-static int ktap_number, ktap_failed;
+static int ktap_number, ktap_failed, ktap_skipped;
 
 static inline void ktap_plan(int n)
 {
@@ -29,9 +30,26 @@ __attribute__((format(printf, 2, 3))) static inline bool ktap_check(bool ok, con
 	return ok;
 }
 
+/*
+ * Reports one test point that has nothing to check on this machine, for
+ * `reason`: `ok N name # SKIP reason`.
+ */
+__attribute__((format(printf, 2, 3))) static inline void ktap_skip(const char *reason,
+                                                                   const char *fmt, ...)
+{
+	va_list ap;
+	printf("ok %d ", ++ktap_number);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" # SKIP %s\n", reason);
+	ktap_skipped++;
+}
+
 static inline int ktap_done(void)
 {
-	printf("# %d passed, %d failed\n", ktap_number - ktap_failed, ktap_failed);
+	printf("# %d passed, %d failed, %d skipped\n", ktap_number - ktap_failed - ktap_skipped,
+	       ktap_failed, ktap_skipped);
 	fflush(stdout);
 	return ktap_failed ? 1 : 0;
 }

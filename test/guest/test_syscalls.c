@@ -1,5 +1,8 @@
 /*
- * Every system call with valid and invalid arguments (KTAP). Run by init:
+ * System calls 0-20 (SYS_ECHO to SYS_VMO_SIZE) with valid and invalid
+ * arguments, through both entries, and unknown numbers (KTAP); the later
+ * calls have the tests of their subsystems (test_ring, test_channel,
+ * test_device, test_process). Run by init:
  * `test=user run=test_syscalls`. Also runs as its own child
  * (`test_syscalls child MODE`) for the calls that need a second process.
  */

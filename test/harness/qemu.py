@@ -857,6 +857,11 @@ class Step:
              it is interrupted, say); what later steps type waits too.
     timeout: seconds the step may take, counted from the moment the previous
              step's text has been typed (for the first step, QEMU's start).
+    check:   whether the step checks something of its own (a pattern of the
+             guest's answer, the screen, a time limit), so that the suite
+             counts it as a test; False for a step that only waits (for the
+             shell's prompt, or not at all) before typing. A failing step
+             fails its run either way.
     """
 
     name: str
@@ -868,6 +873,7 @@ class Step:
     quiet: float = 0
     delay: float = 0
     timeout: float = 60
+    check: bool = True
 
     def __post_init__(self):
         if self.via not in VIAS:
@@ -1241,8 +1247,16 @@ class TestPoint:
 
     @property
     def skipped(self) -> bool:
-        """Whether the test point carries a SKIP directive."""
-        return self.comment.upper().startswith("SKIP")
+        """Whether the point is `ok` with a SKIP directive: it checked nothing.
+
+        A `not ok` point is a failure whatever its comment says.
+        """
+        return self.ok and self.comment.upper().startswith("SKIP")
+
+    @property
+    def skip_reason(self) -> str:
+        """The text after SKIP: why the point checked nothing."""
+        return self.comment[4:].strip() if self.skipped else ""
 
 
 @dataclass
@@ -1310,12 +1324,13 @@ def check_in_plan(ktap: Ktap, point: TestPoint):
 
 
 def ktap_summary(ktap: Ktap) -> str:
-    """One line such as 'KTAP: 5 planned, 4 passed, 1 failed (paging_map)'."""
+    """One line such as 'KTAP: 5 planned, 3 passed, 1 failed, 1 skipped (paging_map)'."""
     failed = [p.name for p in ktap.points if not p.ok]
     failed += [f"missing test {n}" for n in ktap.missing()]
-    passed = sum(p.ok for p in ktap.points)
+    skipped = sum(p.skipped for p in ktap.points)
+    passed = sum(p.ok for p in ktap.points) - skipped
     planned = "no plan" if ktap.plan is None else f"{ktap.plan} planned"
-    summary = f"KTAP: {planned}, {passed} passed, {len(failed)} failed"
+    summary = f"KTAP: {planned}, {passed} passed, {len(failed)} failed, {skipped} skipped"
     details = failed + ktap.problems
     return summary + (f" ({'; '.join(details)})" if details else "")
 

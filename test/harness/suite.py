@@ -5,9 +5,16 @@
     python3 test/harness/suite.py --list
 
 Each test boots build/iris.iso on one machine and prints one line per result:
-`PASS name` or `FAIL name: reason`. The last line is `N passed, M failed`, and
-the exit status is 0 only if nothing failed. To add a test, append a GuestTest
-to TESTS.
+`PASS name`, `FAIL name: reason` or `SKIP name: reason` (a point with nothing
+to check on that machine). What counts as one test (see evaluate, merge_points
+and docs/testing.md): each KTAP point and each script step that checks something;
+a run only if it has no such points, or if it failed (a crash, a timeout, the
+wrong exit status, a missing pattern); a point that several machines run
+(points=) once, passed only if it passed on each machine that did not skip it.
+Lines that are not counted start with RUN (a run whose points are counted) or
+WAIT (a step that only waits). The last line is `N passed, M failed, K skipped`,
+and the exit status is 0 only if nothing failed. To add a test, append a
+GuestTest to TESTS.
 """
 
 import argparse
@@ -39,10 +46,15 @@ class GuestTest:
             qemu.EXPECTED_STATUS), or "stopped": the harness stops QEMU once
             the script's last step is done (the guest is still running).
     ktap:   count every KTAP test point as a result of its own, named `name/point`.
+    points: for KTAP tests that run the same program on several machines: the
+            shared name their points are counted under (`points/point`), each
+            point once for all those machines; "" counts them under `name`.
     expect: regexes that must all appear in the serial output.
     forbid: regexes that must not appear in it.
-    script: qemu.Step's typed into the guest in order; each counts as a
-            result of its own, named `name/step`.
+    script: qemu.Step's typed into the guest in order; each one that checks
+            something (Step.check) counts as a result of its own, named
+            `name/step`. A step with no pattern and no screen text checks
+            nothing and must say check=False.
     disk_check: after QEMU has ended, called with a qemu.Image per disk
             (machine.disks' order); returns the problems it finds. A result
             of its own, named `name/disk images`.
@@ -61,6 +73,7 @@ class GuestTest:
     idle_timeout: float = 60
     iso: str = "iris.iso"   # in the build directory
     script: tuple = ()
+    points: str = ""
     disk_check: Optional[Callable[[list], list]] = None
     checks: tuple = ()
 
@@ -72,6 +85,12 @@ class GuestTest:
         names = [step.name for step in self.script]
         if len(names) != len(set(names)):
             raise ValueError(f"{self.name}: two steps share a name")
+        for step in self.script:
+            if step.check and not step.pattern and not step.screen:
+                raise ValueError(f"{self.name}: step {step.name!r} checks nothing: "
+                                 "say check=False")
+        if self.points and not self.ktap:
+            raise ValueError(f"{self.name}: points= shares KTAP points; the test has none")
 
     def describe(self) -> str:
         """The machine, command line and expected outcome on one line."""
@@ -107,9 +126,14 @@ def iris_run_cmdline(script: str = IRIS) -> str:
     return match.group(1)
 
 
-def prompt(name: str, text: str = "", **kwargs) -> Step:
-    """A step that waits for the shell's prompt, then types `text`."""
-    return Step(name, PROMPT, text, **kwargs)
+def prompt(name: str, text: str = "", check: bool = False, **kwargs) -> Step:
+    """A step that waits for the shell's prompt, then types `text`.
+
+    The prompt alone proves little (the step after it checks the answer), so
+    such a step is a wait, not a test, unless it looks at the screen or says
+    check=True (a prompt within a time limit, say).
+    """
+    return Step(name, PROMPT, text, check=check or bool(kwargs.get("screen")), **kwargs)
 
 
 def garbage(size: int, seed: int) -> bytes:
@@ -190,12 +214,12 @@ SHELL_BAD_INPUT = (
     Step("shell answers after the long line", r"^alive2$"),
     # An escape sequence cut in half: ESC now, "[A" (Up: the history) later.
     prompt("prompt before the half escape", "\x1b", via="burst"),
-    Step("rest of the escape sequence", "", "[A", via="burst", delay=1),
+    Step("rest of the escape sequence", "", "[A", via="burst", delay=1, check=False),
     Step("Up recalls the last line", r"echo alive2", "\n"),
     Step("the recalled line runs", r"^alive2$"),
     # A sequence never finished ("~" ends it), then Ctrl-C.
     prompt("prompt before the dangling escape", "\x1b[12;", via="burst"),
-    Step("dangling escape ended", "", "~\x03", delay=1),
+    Step("dangling escape ended", "", "~\x03", delay=1, check=False),
     Step("Ctrl-C after the dangling escape", r"\^C\n" + PROMPT, "echo alive3\n"),
     Step("shell answers after the dangling escape", r"^alive3$"),
     # Ten commands at once: type-ahead reaches the shell in order. What
@@ -258,11 +282,11 @@ def disk_holds(regions: tuple) -> Callable[[list], list]:
 
 
 TESTS = [
-    GuestTest("kernel-q35-seabios-smp1", "test=kernel", ktap=True,
+    GuestTest("kernel-q35-seabios-smp1", "test=kernel", ktap=True, points="kernel",
               machine=Machine("q35", "seabios", smp=1, mem="128M")),
-    GuestTest("kernel-pc-seabios-smp4-6g", "test=kernel", ktap=True,
+    GuestTest("kernel-pc-seabios-smp4-6g", "test=kernel", ktap=True, points="kernel",
               machine=Machine("pc", "seabios", smp=4, mem="6G")),
-    GuestTest("kernel-q35-ovmf-smp2", "test=kernel", ktap=True,
+    GuestTest("kernel-q35-ovmf-smp2", "test=kernel", ktap=True, points="kernel",
               machine=Machine("q35", "ovmf", smp=2, mem="1G"),
               timeout=300, idle_timeout=120),
     GuestTest("exception", "test=exception", exit="panic",
@@ -316,14 +340,16 @@ TESTS = [
               machine=Machine("q35", "seabios", smp=2, mem="128M", args=("-device", "edu"))),
     GuestTest("device-edu-intx", "test=user run=!test_device+intx", ktap=True,
               machine=Machine("pc", "seabios", smp=1, mem="128M", args=("-device", "edu"))),
-    GuestTest("process-list", "test=user run=test_process", ktap=True,
+    GuestTest("process-list", "test=user run=test_process", ktap=True, points="test_process",
               machine=Machine("q35", "seabios", smp=2, mem="128M")),
     # SYS_POWER: ACPI S5 through the FADT and the DSDT's \_S5 (QEMU exits 0, not by debug-exit).
     GuestTest("poweroff-q35", "test=user run=test_process+poweroff", ktap=True, exit="poweroff",
+              points="test_process",
               machine=Machine("q35", "seabios", smp=2, mem="128M"),
               expect=(r"power: S5 through ACPI", r"power: turning the machine off")),
     GuestTest("poweroff-pc-ovmf", "test=user run=test_process+poweroff", ktap=True,
-              exit="poweroff", machine=Machine("pc", "ovmf", smp=1, mem="256M"),
+              exit="poweroff", points="test_process",
+              machine=Machine("pc", "ovmf", smp=1, mem="256M"),
               expect=(r"power: S5 through ACPI",), timeout=300, idle_timeout=120),
     # loglevel=debug: the kernel logs each process's start and end, so that
     # measure.check_restarts measures the back-off devmgr and init announce.
@@ -391,6 +417,9 @@ TESTS = [
                       r"init: test_devmgr exited with status 3; given up after 8 quick ends",
                       r"init: test_devmgr exited with status 0"),
               checks=(check_restarts(7),)),
+    # The console server alone (docs/console.md): the test is its terminal, input and output.
+    GuestTest("console-server", "test=user run=@console,test_console", ktap=True,
+              machine=Machine("q35", "seabios", smp=2, mem="256M")),
     GuestTest("init-starts", "test=user",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=("init: Iris init", "init: nothing to run", "init exited with status 0")),
@@ -401,7 +430,7 @@ TESTS = [
                               disks=(Disk("64M"), Disk("64M"))),
               exit=STOPPED, forbid=SHELL_FORBID,
               expect=(r"(?i)help", r"Ctrl-A X"),
-              script=(prompt("prompt within 15 s", "help\n", timeout=15),
+              script=(prompt("prompt within 15 s", "help\n", timeout=15, check=True),
                       Step("help", r"Built-ins:"),
                       prompt("prompt on the screen", screen="iris$ ", screen_last=1))),
     GuestTest("shell-session", SHELL_CMDLINE, exit="poweroff",
@@ -439,14 +468,40 @@ TESTS = [
 
 @dataclass(frozen=True)
 class Result:
-    """One counted result: a whole run, or one KTAP test point."""
+    """One line of the report: a KTAP test point, a script step or a whole run.
+
+    passed:  it checked what it should and found it right.
+    skipped: it had nothing to check on its machine (KTAP `# SKIP reason`):
+             counted as skipped, never as passed.
+    tag:     "" for a test of its own, counted in the totals; "RUN" for a run
+             whose points are counted instead (and that did not fail), "WAIT"
+             for a step that only waits. Those lines are shown, not counted.
+    point:   the KTAP number of a test point (0 for anything else): the
+             points of tests that share `points=` are matched by it.
+    """
 
     name: str
     passed: bool
     reason: str = ""
+    skipped: bool = False
+    tag: str = ""
+    point: int = 0
+
+    @property
+    def failed(self) -> bool:
+        """Whether it checked something and found it wrong."""
+        return not self.passed and not self.skipped
 
     def line(self) -> str:
-        """'PASS name', 'PASS name (reason)' or 'FAIL name: reason'."""
+        """'PASS name (reason)', 'FAIL name: reason', 'SKIP name: reason', or the same
+        with RUN or WAIT for a line that is not counted."""
+        if self.skipped:
+            return f"SKIP {self.name}: {self.reason or 'skipped'}"
+        if self.tag:
+            status = f"{self.tag:<4} {self.name}"
+            if self.passed:
+                return status + (f" ({self.reason})" if self.reason else "")
+            return f"{status}: failed: {self.reason or 'failed'}"
         if self.passed:
             return f"PASS {self.name}" + (f" ({self.reason})" if self.reason else "")
         return f"FAIL {self.name}: {self.reason or 'failed'}"
@@ -457,11 +512,14 @@ class Result:
 # --------------------------------------------------------------------------
 
 def evaluate(test: GuestTest, run: Run, iso: str = "") -> list:
-    """The results of `run` (of the ISO `iso`): one per KTAP test point, then one for the run.
+    """The results of `run` (of the ISO `iso`): one per KTAP point and script step, then the run's.
 
     The run's own result checks the exit status, the expect and forbid
     patterns, the test's checks and, for KTAP tests, that the KTAP output is
-    well formed.
+    well formed. It is a test of its own when the run has no counted points
+    (KTAP points or steps that check something), or when it failed: a crash
+    or a timeout is one failure beside the points it cut short. Otherwise it
+    is shown as RUN.
     """
     problems = check_exit(test, run) + check_patterns(test, run.output)
     for check in test.checks:
@@ -469,9 +527,11 @@ def evaluate(test: GuestTest, run: Run, iso: str = "") -> list:
     results = []
     if test.ktap:
         ktap = parse_ktap(run.output)
-        results += ktap_results(test.name, ktap)
+        results += ktap_results(test.points or test.name, ktap)
         problems += ktap.problems
-    results += [Result(f"{test.name}/{outcome.name}", outcome.ok, outcome.detail)
+    checks = {step.name: step.check for step in test.script}
+    results += [Result(f"{test.name}/{outcome.name}", outcome.ok, outcome.detail,
+                       tag="" if checks.get(outcome.name, True) else "WAIT")
                 for outcome in run.steps]
     if test.disk_check:
         problems_found = run.disk_problems if run.disk_problems is not None else \
@@ -479,8 +539,10 @@ def evaluate(test: GuestTest, run: Run, iso: str = "") -> list:
         results.append(Result(f"{test.name}/disk images", not problems_found,
                               "; ".join(problems_found)))
     duration = f"{run.seconds:.1f} s"
-    reason = "; ".join(problems + [duration]) if problems else duration
-    return results + [Result(test.name, not problems, reason)]
+    if problems:
+        return results + [Result(test.name, False, "; ".join(problems + [duration]))]
+    has_points = any(not result.tag for result in results)
+    return results + [Result(test.name, True, duration, tag="RUN" if has_points else "")]
 
 
 def check_exit(test: GuestTest, run: Run) -> list:
@@ -521,13 +583,46 @@ def ktap_results(prefix: str, ktap) -> list:
     results = []
     for point in ktap.points:
         name = f"{prefix}/{point.name}"
-        if point.ok:
-            results.append(Result(name, True, point.comment if point.skipped else ""))
+        if point.skipped:
+            results.append(Result(name, False, point.skip_reason, skipped=True,
+                                  point=point.number))
+        elif point.ok:
+            results.append(Result(name, True, point=point.number))
         else:
-            results.append(Result(name, False, point.comment or "not ok"))
-    results += [Result(f"{prefix}/missing test {number}", False, "never reported")
+            results.append(Result(name, False, point.comment or "not ok", point=point.number))
+    results += [Result(f"{prefix}/missing test {number}", False, "never reported",
+                       point=number)
                 for number in ktap.missing()]
     return results
+
+
+def merge_points(runs: list) -> list:
+    """One result per point of tests sharing `points=`, from `runs`: (test name,
+    its point results) in suite order.
+
+    A point fails if it failed on any machine (each one named), passes if it
+    passed on at least one and failed on none, and is skipped only if every
+    machine skipped it; the machines that skipped it are named either way.
+    """
+    outcomes = {}
+    for machine, results in runs:
+        for result in results:
+            outcomes.setdefault(result.point, []).append((machine, result))
+    merged = []
+    for number in sorted(outcomes):
+        seen = outcomes[number]
+        name = seen[0][1].name
+        failed = "; ".join(f"on {machine}: {r.reason}" for machine, r in seen if r.failed)
+        skips = "; ".join(f"on {machine}: {r.reason}" for machine, r in seen if r.skipped)
+        passed = ", ".join(machine for machine, r in seen if r.passed)
+        if failed:
+            merged.append(Result(name, False, failed))
+        elif passed:
+            merged.append(Result(name, True, f"passed on {passed}; skipped {skips}"
+                                 if skips else ""))
+        else:
+            merged.append(Result(name, False, skips, skipped=True))
+    return merged
 
 
 # --------------------------------------------------------------------------
@@ -536,22 +631,27 @@ def ktap_results(prefix: str, ktap) -> list:
 
 @dataclass
 class Tally:
-    """Running totals of passed and failed results."""
+    """Running totals of passed, failed and skipped results."""
 
     passed: int = 0
     failed: int = 0
+    skipped: int = 0
 
     def add(self, result: Result):
-        """Count `result` and print its line."""
+        """Print `result`'s line and count it, unless it is not a test of its own."""
         print(result.line(), flush=True)
-        if result.passed:
+        if result.tag:
+            return
+        if result.skipped:
+            self.skipped += 1
+        elif result.passed:
             self.passed += 1
         else:
             self.failed += 1
 
     def summary(self) -> str:
-        """The final line, 'N passed, M failed'."""
-        return f"{self.passed} passed, {self.failed} failed"
+        """The final line, 'N passed, M failed, K skipped'."""
+        return f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped"
 
 
 def run_test(test: GuestTest, iso: str, log_dir: str) -> tuple:
@@ -579,8 +679,17 @@ def print_failure_details(test: GuestTest, run: Run, log_dir: str):
 
 
 def run_tests(tests: list, iso: str, log_dir: str, jobs: int, tally: Tally):
-    """Run `tests`, at most `jobs` at a time, printing results as they finish."""
+    """Run `tests`, at most `jobs` at a time, printing results as they finish.
+
+    The points of tests that share `points=` are held until the last of them
+    has run, then counted once each (merge_points).
+    """
     os.makedirs(log_dir, exist_ok=True)
+    pending = {}  # shared points name -> names of its tests still running
+    for test in tests:
+        if test.points:
+            pending.setdefault(test.points, set()).add(test.name)
+    held = {}     # shared points name -> [(index in tests, test name, point results)]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(run_test, test, iso, log_dir): test for test in tests}
         for future in as_completed(futures):
@@ -588,25 +697,35 @@ def run_tests(tests: list, iso: str, log_dir: str, jobs: int, tally: Tally):
             try:
                 results, run = future.result()
             except Exception as err:  # a harness bug must not hide the totals
-                tally.add(Result(test.name, False, f"harness error: {err!r}"))
-                continue
+                results, run = [Result(test.name, False, f"harness error: {err!r}")], None
+            shared = [result for result in results if result.point] if test.points else []
             for result in results:
-                tally.add(result)
-            if run and not all(result.passed for result in results):
+                if not result.point or not test.points:
+                    tally.add(result)
+            if run and any(result.failed for result in results):
                 print_failure_details(test, run, log_dir)
+            if test.points:
+                held.setdefault(test.points, []).append((tests.index(test), test.name, shared))
+                pending[test.points].discard(test.name)
+                if not pending[test.points]:
+                    runs = [(name, points) for _, name, points in sorted(held.pop(test.points))]
+                    for result in merge_points(runs):
+                        tally.add(result)
 
 
 def add_extra_results(path: str, tally: Tally):
-    """Add the totals another stage wrote as {"passed": N, "failed": M, "failures": [...]}."""
+    """Add the totals another stage wrote as {"passed": N, "failed": M[, "skipped": K]}."""
     try:
         with open(path) as file:
             extra = json.load(file)
         passed, failed = int(extra["passed"]), int(extra["failed"])
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        skipped = int(extra.get("skipped", 0))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         tally.add(Result(path, False, f"cannot read extra results: {err}"))
         return
     tally.passed += passed
     tally.failed += failed
+    tally.skipped += skipped
 
 
 def select_tests(patterns: list) -> list:

@@ -3,11 +3,15 @@ The documentation's copies of the code's limits: wherever docs/ or the
 README writes a constant's name with a number beside it — `` `NAME` (64) ``,
 `` `NAME` (8 MiB) ``, `` `x > NAME`, 64 KiB `` or a table row
 `` | what (`NAME`) | 96 | `` — the number must be the value of that
-#define in the tree's headers. Run by `./iris test` (python3 -m unittest).
+#define in the tree's headers. And docs/testing.md's table of QEMU tests
+names every test of test/harness/suite.py, and no other. Run by
+`./iris test` (python3 -m unittest).
 """
 import pathlib
 import re
 import unittest
+
+import suite
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 HEADER_DIRS = ("include", "kernel", "libc", "servers", "drivers", "common")
@@ -69,6 +73,30 @@ class DocLimitsTest(unittest.TestCase):
         for name in ("IRIS_SPAWN_HANDLES_MAX", "BOOT_MAX_MODULES", "IRIS_HANDLES_MAX",
                      "IRIS_IMAGE_MAX", "IRIS_CHANNEL_HANDLES_MAX"):
             self.assertIn(name, checked)
+
+
+def matrix_names() -> list:
+    """The test names in the first column of docs/testing.md's "The QEMU matrix" table."""
+    text = (ROOT / "docs" / "testing.md").read_text()
+    section = text.split("## The QEMU matrix", 1)[1].split("\n## ", 1)[0]
+    names = []
+    for line in section.splitlines():
+        cells = line.split("|")
+        if len(cells) > 2 and line.startswith("|") and not set(cells[1].strip()) <= {"-"}:
+            names += re.findall(r"`([^`]+)`", cells[1])
+    return names
+
+
+class DocMatrixTest(unittest.TestCase):
+    def test_the_matrix_names_every_suite_test_once(self):
+        names = matrix_names()
+        self.assertEqual(sorted(n for n in set(names) if names.count(n) > 1), [],
+                         "docs/testing.md names these tests twice")
+        suite_names = {test.name for test in suite.TESTS}
+        self.assertEqual(sorted(suite_names - set(names)), [],
+                         "tests of suite.py missing from docs/testing.md's QEMU matrix")
+        self.assertEqual(sorted(set(names) - suite_names), [],
+                         "docs/testing.md's QEMU matrix names tests suite.py does not have")
 
 
 if __name__ == "__main__":

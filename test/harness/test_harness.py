@@ -63,6 +63,8 @@ class KtapParserTest(unittest.TestCase):
         self.assertTrue(all(p.ok for p in ktap.points))
         self.assertTrue(ktap.points[2].skipped)
         self.assertEqual(ktap.points[2].comment, "SKIP no HPET")
+        self.assertEqual(ktap.points[2].skip_reason, "no HPET")
+        self.assertFalse(ktap.points[1].skipped)
         self.assertEqual(ktap.problems, [])
         self.assertEqual(ktap.missing(), [])
 
@@ -103,9 +105,14 @@ class KtapParserTest(unittest.TestCase):
         ktap = parse_ktap("1..2\nok 1 - dashed name\nnot ok 2\n")
         self.assertEqual([p.name for p in ktap.points], ["dashed name", "test 2"])
 
+    def test_not_ok_with_skip_is_a_failure(self):
+        point = parse_ktap("1..1\nnot ok 1 a # SKIP no disk\n").points[0]
+        self.assertFalse(point.ok)
+        self.assertFalse(point.skipped)
+
     def test_summary(self):
         self.assertEqual(qemu.ktap_summary(parse_ktap(FAILING_TRANSCRIPT)),
-                         "KTAP: 5 planned, 2 passed, 3 failed "
+                         "KTAP: 5 planned, 1 passed, 3 failed, 1 skipped "
                          "(paging_map; missing test 4; missing test 5)")
 
 
@@ -115,20 +122,32 @@ class EvaluateTest(unittest.TestCase):
     def lines(self, test: GuestTest, run: Run) -> list:
         return [result.line() for result in evaluate(test, run)]
 
-    def test_ktap_success_counts_every_point_and_the_run(self):
-        self.assertEqual(self.lines(self.KTAP_TEST, fake_run(PASSING_TRANSCRIPT)), [
+    def test_ktap_success_counts_the_points_not_the_run(self):
+        results = evaluate(self.KTAP_TEST, fake_run(PASSING_TRANSCRIPT))
+        self.assertEqual([result.line() for result in results], [
             "PASS kernel/frame_alloc_free",
             "PASS kernel/paging_map",
-            "PASS kernel/heap_sizes (SKIP no HPET)",
-            "PASS kernel (1.5 s)",
+            "SKIP kernel/heap_sizes: no HPET",
+            "RUN  kernel (1.5 s)",
         ])
+        tally = suite.Tally()
+        with contextlib.redirect_stdout(io.StringIO()):
+            for result in results:
+                tally.add(result)
+        self.assertEqual(tally.summary(), "2 passed, 0 failed, 1 skipped")
+
+    def test_a_run_without_points_counts_once(self):
+        test = GuestTest("boot", "test=boot", expect=("Iris",))
+        self.assertEqual(self.lines(test, fake_run("Iris\n")), ["PASS boot (1.5 s)"])
+        empty = GuestTest("empty", "test=user", ktap=True)
+        self.assertEqual(self.lines(empty, fake_run("1..0\n")), ["PASS empty (1.5 s)"])
 
     def test_ktap_failures_and_missing_points(self):
         run = fake_run(FAILING_TRANSCRIPT, status=qemu.exit_status(qemu.EXIT_FAILURE))
         self.assertEqual(self.lines(self.KTAP_TEST, run), [
             "PASS kernel/frame_alloc_free",
             "FAIL kernel/paging_map: paging.c:40: expected x",
-            "PASS kernel/heap_sizes (SKIP no HPET)",
+            "SKIP kernel/heap_sizes: no HPET",
             "FAIL kernel/missing test 4: never reported",
             "FAIL kernel/missing test 5: never reported",
             "FAIL kernel: expected success (status 33), "
@@ -410,7 +429,14 @@ class RunnerTest(unittest.TestCase):
             status, lines = self.main("--build", build, "--extra-results", extra)
         self.assertEqual(status, 1)
         self.assertIn("iris.iso not found", lines[0])
-        self.assertEqual(lines[-1], "12 passed, 2 failed")
+        self.assertEqual(lines[-1], "12 passed, 2 failed, 0 skipped")
+
+    def test_extra_results_may_count_skips(self):
+        with tempfile.TemporaryDirectory() as build:
+            extra = self.write_json(build, "host.json",
+                                    {"passed": 3, "failed": 0, "skipped": 2})
+            status, lines = self.main("--build", build, "--extra-results", extra)
+        self.assertEqual(lines[-1], "3 passed, 1 failed, 2 skipped")  # the ISO is missing
 
     def test_unreadable_extra_results_count_as_failure(self):
         with tempfile.TemporaryDirectory() as build:
@@ -418,7 +444,7 @@ class RunnerTest(unittest.TestCase):
             status, lines = self.main("--build", build, "--extra-results", bad)
         self.assertEqual(status, 1)
         self.assertTrue(lines[0].startswith(f"FAIL {bad}: cannot read extra results"))
-        self.assertEqual(lines[-1], "0 passed, 2 failed")
+        self.assertEqual(lines[-1], "0 passed, 2 failed, 0 skipped")
 
     def test_list_and_only(self):
         status, lines = self.main("--list", "--only", "kernel-*")
@@ -433,6 +459,78 @@ class RunnerTest(unittest.TestCase):
     def test_test_names_are_unique(self):
         names = [test.name for test in suite.TESTS]
         self.assertEqual(len(names), len(set(names)))
+
+
+def ktap_output(*points: str) -> str:
+    """KTAP with a plan and one line per point ("ok 1 a", "not ok 2 b # why")."""
+    return f"KTAP version 1\n1..{len(points)}\n" + "".join(f"{p}\n" for p in points)
+
+
+class SharedPointsTest(unittest.TestCase):
+    """The same points on several machines (points=) count once each."""
+
+    def point(self, machine: str, output: str) -> tuple:
+        test = GuestTest(machine, "test=kernel", ktap=True, points="kernel")
+        return machine, [r for r in evaluate(test, fake_run(output)) if r.point]
+
+    def test_a_point_passes_only_if_no_machine_failed_it(self):
+        runs = [self.point("m1", ktap_output("ok 1 a", "ok 2 b", "ok 3 c # SKIP one CPU")),
+                self.point("m2", ktap_output("ok 1 a", "not ok 2 b # x.c:9: expected y",
+                                             "ok 3 c"))]
+        self.assertEqual([r.line() for r in suite.merge_points(runs)], [
+            "PASS kernel/a",
+            "FAIL kernel/b: on m2: x.c:9: expected y",
+            "PASS kernel/c (passed on m2; skipped on m1: one CPU)",
+        ])
+
+    def test_a_point_every_machine_skipped_is_skipped(self):
+        runs = [self.point("m1", ktap_output("ok 1 high # SKIP 128 MiB")),
+                self.point("m2", ktap_output("ok 1 high # SKIP 1024 MiB"))]
+        merged = suite.merge_points(runs)
+        self.assertEqual([r.line() for r in merged],
+                         ["SKIP kernel/high: on m1: 128 MiB; on m2: 1024 MiB"])
+        self.assertTrue(merged[0].skipped and not merged[0].passed)
+
+    def test_points_are_matched_by_number_and_missing_ones_fail(self):
+        runs = [self.point("m1", ktap_output("ok 1 list (5 processes)", "ok 2 b")),
+                self.point("m2", "1..2\nok 1 list (7 processes)\n")]
+        self.assertEqual([r.line() for r in suite.merge_points(runs)], [
+            "PASS kernel/list (5 processes)",
+            "FAIL kernel/b: on m2: never reported",
+        ])
+
+    def test_the_runner_counts_shared_points_once(self):
+        tests = [GuestTest(f"k{n}", "test=kernel", ktap=True, points="kernel")
+                 for n in (1, 2, 3)] + [GuestTest("boot", "test=boot")]
+        outputs = {"k1": ktap_output("ok 1 a", "ok 2 smp # SKIP one CPU"),
+                   "k2": ktap_output("ok 1 a", "ok 2 smp"),
+                   "k3": ktap_output("ok 1 a", "ok 2 smp"),
+                   "boot": ""}
+
+        def fake_run_test(test, iso, log_dir):
+            return evaluate(test, fake_run(outputs[test.name])), None
+
+        tally = suite.Tally()
+        out = io.StringIO()
+        with tempfile.TemporaryDirectory() as logs, contextlib.redirect_stdout(out), \
+                unittest.mock.patch.object(suite, "run_test", fake_run_test):
+            suite.run_tests(tests, "iris.iso", logs, 2, tally)
+        lines = out.getvalue().splitlines()
+        self.assertEqual(tally.summary(), "3 passed, 0 failed, 0 skipped")
+        self.assertEqual(sorted(line for line in lines if line.startswith("RUN")),
+                         ["RUN  k1 (1.5 s)", "RUN  k2 (1.5 s)", "RUN  k3 (1.5 s)"])
+        self.assertIn("PASS kernel/smp (passed on k2, k3; skipped on k1: one CPU)", lines)
+        self.assertIn("PASS kernel/a", lines)
+        self.assertIn("PASS boot (1.5 s)", lines)
+
+    def test_suite_groups_run_one_program(self):
+        groups = {}
+        for test in suite.TESTS:
+            if test.points:
+                groups.setdefault(test.points, set()).add(test.cmdline.replace("+poweroff", ""))
+        self.assertEqual(set(groups), {"kernel", "test_process"})
+        for cmdlines in groups.values():
+            self.assertEqual(len(cmdlines), 1)
 
 
 # --------------------------------------------------------------------------
@@ -923,16 +1021,25 @@ class ScreenTest(unittest.TestCase):
 
 
 class ScriptEvaluateTest(unittest.TestCase):
-    STEPS = (Step("prompt", r"\$ "), Step("echo", "hi"))
+    STEPS = (Step("prompt", r"\$ ", check=False), Step("echo", "hi"))
 
-    def test_steps_count_as_results(self):
+    def test_checking_steps_count_waits_and_the_run_do_not(self):
         test = GuestTest("sh", "run=@sh", exit="stopped", script=self.STEPS)
         run = fake_run("$ hi\n", status=None)
         run.stopped = qemu.SCRIPT_FINISHED
         run.steps = [StepOutcome("prompt", True, "at 9.3 s"),
                      StepOutcome("echo", True, "at 9.9 s")]
+        results = evaluate(test, run)
+        self.assertEqual([r.line() for r in results], [
+            "WAIT sh/prompt (at 9.3 s)", "PASS sh/echo (at 9.9 s)", "RUN  sh (1.5 s)"])
+        self.assertEqual([r.tag for r in results], ["WAIT", "", "RUN"])
+
+    def test_a_script_of_waits_counts_the_run(self):
+        test = GuestTest("sh", "run=@sh", exit="poweroff", script=self.STEPS[:1])
+        run = fake_run("$ ", status=0)
+        run.steps = [StepOutcome("prompt", True, "at 9.3 s")]
         self.assertEqual([r.line() for r in evaluate(test, run)], [
-            "PASS sh/prompt (at 9.3 s)", "PASS sh/echo (at 9.9 s)", "PASS sh (1.5 s)"])
+            "WAIT sh/prompt (at 9.3 s)", "PASS sh (1.5 s)"])
 
     def test_a_failed_step_fails_the_run(self):
         test = GuestTest("sh", "run=@sh", exit="poweroff", script=self.STEPS)
@@ -941,8 +1048,32 @@ class ScriptEvaluateTest(unittest.TestCase):
         run.steps = [StepOutcome("prompt", True, "at 1.0 s"),
                      StepOutcome("echo", False, "/hi/ not seen within 60 s")]
         self.assertEqual([r.line() for r in evaluate(test, run)], [
-            "PASS sh/prompt (at 1.0 s)", "FAIL sh/echo: /hi/ not seen within 60 s",
+            "WAIT sh/prompt (at 1.0 s)", "FAIL sh/echo: /hi/ not seen within 60 s",
             "FAIL sh: stopped by the harness: step 'echo' failed; 1.5 s"])
+
+    def test_a_failed_wait_is_shown_and_fails_the_run(self):
+        test = GuestTest("sh", "run=@sh", exit="poweroff", script=self.STEPS)
+        run = fake_run("", status=None)
+        run.stopped = "step 'prompt' failed"
+        run.steps = [StepOutcome("prompt", False, "/\\$ / not seen within 60 s"),
+                     StepOutcome("echo", False, "not reached (step 'prompt' failed)")]
+        results = evaluate(test, run)
+        self.assertEqual([r.line() for r in results], [
+            "WAIT sh/prompt: failed: /\\$ / not seen within 60 s",
+            "FAIL sh/echo: not reached (step 'prompt' failed)",
+            "FAIL sh: stopped by the harness: step 'prompt' failed; 1.5 s"])
+        self.assertEqual([r.tag for r in results], ["WAIT", "", ""])
+
+    def test_a_step_that_checks_nothing_must_say_so(self):
+        with self.assertRaises(ValueError):
+            GuestTest("sh", "run=@sh", exit="stopped", script=(Step("type", "", "x"),))
+        GuestTest("sh", "run=@sh", exit="stopped", script=(Step("type", "", "x", check=False),))
+        GuestTest("sh", "run=@sh", exit="stopped", script=(Step("look", "", screen="$ "),))
+
+    def test_prompt_steps_are_waits_unless_they_check(self):
+        self.assertFalse(suite.prompt("p", "ls\n").check)
+        self.assertTrue(suite.prompt("p", screen="$ ").check)
+        self.assertTrue(suite.prompt("p", timeout=15, check=True).check)
 
     def test_stopped_expects_the_guest_to_run_on(self):
         test = GuestTest("sh", "run=@sh", exit="stopped", script=self.STEPS)
