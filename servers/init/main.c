@@ -3,9 +3,10 @@
  * the boot modules, starts them, reports how each one ended, and keeps its
  * services running.
  *
- * What to run: the words after `run=` on the kernel command line (comma
- * separated, for tests and benchmarks), else init's own arguments from its
- * GRUB module line. Each program gets the same boot-module handles and
+ * What to run: the words after the last `run=` on the kernel command line
+ * (comma separated; the ISO's menu entries say `run=@!devmgr,@sh`, tests and
+ * benchmarks add their own through fw_cfg), else init's own arguments from
+ * its GRUB module line. Each program gets the same boot-module handles and
  * environment init got, so it can start programs of its own. Two prefixes
  * change how a program runs:
  *   @name  a service: started in the background, not waited for; restarted
@@ -334,6 +335,20 @@ static void stop_services(struct program *ps, size_t n)
 	}
 }
 
+/*
+ * The last `run=` word of the kernel command line, or NULL: the ISO's menu
+ * entry has one, and words added after it (QEMU's fw_cfg) replace it.
+ */
+static const char *last_run_word(const char *cmdline)
+{
+	const char *last = NULL;
+	for (const char *p = cmdline; p && (p = strstr(p, "run=")); p += 4) {
+		if (p == cmdline || p[-1] == ' ')
+			last = p;
+	}
+	return last;
+}
+
 int main(int argc, char **argv)
 {
 	static char runbuf[1024];
@@ -349,8 +364,8 @@ int main(int argc, char **argv)
 	       iris_module_count());
 	bus = iris_handle_from_env("IRIS_BUS");
 	const char *cmdline = getenv("IRIS_CMDLINE");
-	const char *run = cmdline ? strstr(cmdline, "run=") : NULL;
-	if (run && (run == cmdline || run[-1] == ' ')) {
+	const char *run = last_run_word(cmdline);
+	if (run) {
 		size_t len = strcspn(run + 4, " ");
 		if (len >= sizeof(runbuf))
 			len = sizeof(runbuf) - 1;

@@ -143,7 +143,10 @@ def firmware_reserve_mib(total_mib: int) -> int:
 
 @functools.lru_cache(maxsize=None)
 def iso_modules(iso: str) -> tuple:
-    """The modules (their command lines' first words) of the ISO's /boot/grub/grub.cfg."""
+    """The modules (their command lines' first words) of the ISO's /boot/grub/grub.cfg.
+
+    Those of its first menu entry: the default one, which the tests boot.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         cfg = os.path.join(tmp, "grub.cfg")
         done = subprocess.run(["xorriso", "-osirrox", "on", "-indev", iso,
@@ -152,7 +155,14 @@ def iso_modules(iso: str) -> tuple:
         if done.returncode != 0 or not os.path.isfile(cfg):
             raise OSError(f"cannot read grub.cfg from {iso}: {done.stderr.strip()[-200:]}")
         with open(cfg) as file:
-            return tuple(GRUB_MODULE_RE.findall(file.read()))
+            return grub_modules(file.read())
+
+
+def grub_modules(cfg: str) -> tuple:
+    """The modules of the first menu entry of the GRUB configuration `cfg`."""
+    start = cfg.find("menuentry ")
+    end = cfg.find("\n}", start)
+    return tuple(GRUB_MODULE_RE.findall(cfg[start:end if end >= 0 else len(cfg)]))
 
 
 def banner_problems(output: str, machine: Machine, modules: tuple) -> list:

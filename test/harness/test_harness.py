@@ -1090,19 +1090,6 @@ class ScriptEvaluateTest(unittest.TestCase):
 
 
 class ShellTestsTest(unittest.TestCase):
-    def test_iris_run_cmdline_is_read_from_do_run(self):
-        self.assertRegex(suite.iris_run_cmdline(), r"^run=")
-        with tempfile.NamedTemporaryFile("w", suffix=".sh") as script:
-            script.write('do_run() {\n\tif [ x ]; then\n\t\textra=("run=@!devmgr,@sh")\n'
-                         '\tfi\n}\n')
-            script.flush()
-            self.assertEqual(suite.iris_run_cmdline(script.name), "run=@!devmgr,@sh")
-        with tempfile.NamedTemporaryFile("w", suffix=".sh") as script:
-            script.write('extra=("$@")\n')
-            script.flush()
-            with self.assertRaises(ValueError):
-                suite.iris_run_cmdline(script.name)
-
     def test_garbage_never_ends_the_line_or_the_shell(self):
         data = suite.garbage(2000, 7)
         self.assertEqual(len(data), 2000)
