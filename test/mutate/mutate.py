@@ -34,6 +34,7 @@ from breaks import BREAKS  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BEGIN, END = "<!-- mutate:begin -->", "<!-- mutate:end -->"
 FAIL_RE = re.compile(r"^FAIL ([^:\s]+)", re.MULTILINE)
+NOT_RUN = "not found (an earlier stage failed)"  # suite.py: an ISO is missing
 
 
 def copy_tree(dest: str):
@@ -67,11 +68,11 @@ def run(cmd: list, cwd: str, log) -> int:
 
 
 def build(src: str, log) -> bool:
-    """Build the scratch tree incrementally; True on success."""
-    return run(["./iris", "build"], src, log) == 0
+    """Build the scratch tree incrementally, both ISOs included; True on success."""
+    return run(["./iris", "sysroot-iso"], src, log) == 0
 
 
-def run_tests(src: str, tests: tuple, log_path: str) -> list:
+def run_tests(src: str, tests: tuple, log_path: str, lock: str = "") -> list:
     """Run `tests` (host:NAME or QEMU test names); the names of those that failed."""
     host = [t.split(":", 1)[1] for t in tests if t.startswith("host:")]
     guest = [t for t in tests if not t.startswith("host:")]
@@ -82,7 +83,8 @@ def run_tests(src: str, tests: tuple, log_path: str) -> list:
                    src, log) != 0:
                 failed.append(f"host:{name}")
         if guest:
-            cmd = ["python3", "test/harness/suite.py", "--build", "build"]
+            cmd = (["flock", lock] if lock else []) + \
+                ["python3", "test/harness/suite.py", "--build", "build"]
             for name in guest:
                 cmd += ["--only", name]
             start = log.tell()
@@ -91,6 +93,8 @@ def run_tests(src: str, tests: tuple, log_path: str) -> list:
             with open(log_path) as f:
                 f.seek(start)
                 text = f.read()
+            if NOT_RUN in text:
+                raise RuntimeError("a QEMU test could not run: " + NOT_RUN)
             names = sorted({m.split("/")[0] for m in FAIL_RE.findall(text)})
             if status != 0:
                 failed += names or guest
@@ -135,6 +139,8 @@ def main(argv: list) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scratch", default=os.path.join(ROOT, "build", "mutate", "src"))
     parser.add_argument("--docs", help="also write the table into this file's mutate section")
+    parser.add_argument("--lock", default="",
+                        help="run the QEMU tests under `flock FILE` (shared with other QEMU users)")
     parser.add_argument("ids", nargs="*", help="the breaks to try (default: all)")
     args = parser.parse_args(argv)
 
@@ -153,6 +159,7 @@ def main(argv: list) -> int:
     rows, caught = [], 0
     for brk in chosen:
         start = time.monotonic()
+        result = ""
         path = os.path.join(src, brk.file)
         try:
             original = apply(path, brk.edits)
@@ -165,11 +172,15 @@ def main(argv: list) -> int:
                 if not built:
                     result = "**does not build**"
                 else:
-                    failed = run_tests(src, brk.tests, os.path.join(logs, f"{brk.id}.log"))
+                    try:
+                        failed = run_tests(src, brk.tests, os.path.join(logs, f"{brk.id}.log"),
+                                           args.lock)
+                    except RuntimeError as err:
+                        failed, result = [], f"**not run** ({err})"
                     if failed:
                         caught += 1
                         result = "caught by " + ", ".join(f"`{t}`" for t in failed)
-                    else:
+                    elif not result:
                         result = "**not caught**"
             finally:
                 with open(path, "w") as f:
