@@ -112,9 +112,7 @@ static long sys_spawn_thread(const struct args *a)
 		thread_discard(t);
 		return refusal;
 	}
-	iris_handle_t h = handle_commit(&p->handles, slot, &t->obj,
-	                                IRIS_RIGHT_READ | IRIS_RIGHT_MANAGE | IRIS_RIGHT_DUPLICATE |
-	                                        IRIS_RIGHT_TRANSFER);
+	iris_handle_t h = handle_commit(&p->handles, slot, &t->obj, IRIS_DEFAULT_RIGHTS_THREAD);
 	sched_start(t);
 	kobject_put(&t->obj);
 	return h;
@@ -203,9 +201,7 @@ static long sys_process_spawn(const struct args *a)
 		handle_unreserve(&p->handles, slot);
 		goto out;
 	}
-	r = handle_commit(&p->handles, slot, &child->obj,
-	                  IRIS_RIGHT_READ | IRIS_RIGHT_MANAGE | IRIS_RIGHT_DUPLICATE |
-	                          IRIS_RIGHT_TRANSFER);
+	r = handle_commit(&p->handles, slot, &child->obj, IRIS_DEFAULT_RIGHTS_PROCESS);
 	child->start_ns = asked;
 	process_start(child);
 	kobject_put(&child->obj);
@@ -244,17 +240,6 @@ static long sys_nop(const struct args *a)
 	return 0;
 }
 
-/* SYS_CANCEL and SYS_LINK_TIMEOUT only mean something inside a ring. */
-static long sys_ring_only(const struct args *a)
-{
-	(void)a;
-	return -EINVAL;
-}
-
-#define ENDPOINT_RIGHTS                                                               \
-	(IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP | IRIS_RIGHT_DUPLICATE | \
-	 IRIS_RIGHT_TRANSFER)
-
 static long sys_channel_create(const struct args *a)
 {
 	uint64_t slots = a->a[0];
@@ -279,8 +264,10 @@ static long sys_channel_create(const struct args *a)
 			handle_unreserve(&p->handles, s1);
 		return s1 < 0 ? s1 : -ENOMEM;
 	}
-	iris_handle_t h0 = handle_commit(&p->handles, s0, &ch->ep[0].obj, ENDPOINT_RIGHTS);
-	iris_handle_t h1 = handle_commit(&p->handles, s1, &ch->ep[1].obj, ENDPOINT_RIGHTS);
+	iris_handle_t h0 =
+	        handle_commit(&p->handles, s0, &ch->ep[0].obj, IRIS_DEFAULT_RIGHTS_CHANNEL);
+	iris_handle_t h1 =
+	        handle_commit(&p->handles, s1, &ch->ep[1].obj, IRIS_DEFAULT_RIGHTS_CHANNEL);
 	kobject_put(&ch->ep[0].obj); /* the handles hold the endpoints now */
 	kobject_put(&ch->ep[1].obj);
 	channel_info(&ch->ep[0], &info);
@@ -297,7 +284,7 @@ static long sys_channel_create(const struct args *a)
 static long get_endpoint(uint64_t arg, uint32_t need, struct endpoint **ep)
 {
 	struct kobject *obj;
-	int r = handle_get(&self()->handles, handle_arg(arg), KOBJ_CHANNEL, need, &obj, NULL);
+	int r = arg_handle_get(arg, KOBJ_CHANNEL, need, &obj, NULL);
 	if (r < 0)
 		return r;
 	*ep = endpoint_from(obj);
@@ -419,11 +406,9 @@ static long sys_ring_setup(const struct args *a)
 		handle_unreserve(&p->handles, vmo_slot);
 		return err;
 	}
-	params.vmo = handle_commit(&p->handles, vmo_slot, &r->vmo->obj,
-	                           IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP);
-	iris_handle_t h = handle_commit(&p->handles, ring_slot, &r->obj,
-	                                IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MANAGE |
-	                                        IRIS_RIGHT_DUPLICATE | IRIS_RIGHT_TRANSFER);
+	params.vmo =
+	        handle_commit(&p->handles, vmo_slot, &r->vmo->obj, IRIS_DEFAULT_RIGHTS_RING_VMO);
+	iris_handle_t h = handle_commit(&p->handles, ring_slot, &r->obj, IRIS_DEFAULT_RIGHTS_RING);
 	kobject_put(&r->obj);
 	if (copy_to_user(params_u, &params, sizeof(params)) < 0) {
 		handle_close(&p->handles, h);
@@ -441,7 +426,7 @@ static long sys_ring_enter(const struct args *a)
 	if (flags & ~(uint64_t)(IRIS_ENTER_GETEVENTS | IRIS_ENTER_SQ_WAKEUP) ||
 	    to_submit > UINT32_MAX || min_complete > UINT32_MAX || ns > INT64_MAX)
 		return -EINVAL;
-	int err = handle_get(&self()->handles, handle_arg(a->a[0]), KOBJ_RING, IRIS_RIGHT_WRITE,
+	int err = arg_handle_get(a->a[0], KOBJ_RING, IRIS_RIGHT_WRITE,
 	                     &obj, NULL);
 	if (err < 0)
 		return err;
@@ -456,7 +441,7 @@ static long sys_ring_enter(const struct args *a)
 static long sys_kill(const struct args *a)
 {
 	struct kobject *obj;
-	int r = handle_get(&self()->handles, handle_arg(a->a[0]), 0, IRIS_RIGHT_MANAGE, &obj, NULL);
+	int r = arg_handle_get(a->a[0], 0, IRIS_RIGHT_MANAGE, &obj, NULL);
 	if (r < 0)
 		return r;
 	struct iris_exit_info killed = { .reason = IRIS_EXIT_KILLED };
@@ -588,7 +573,7 @@ static long sys_vmo_create(const struct args *a)
 	struct vmo *vmo = vmo_create(size);
 	if (!vmo)
 		return -ENOMEM;
-	iris_handle_t h = handle_install(&self()->handles, &vmo->obj, IRIS_RIGHTS_ALL);
+	iris_handle_t h = handle_install(&self()->handles, &vmo->obj, IRIS_DEFAULT_RIGHTS_VMO);
 	kobject_put(&vmo->obj);
 	return h;
 }
@@ -596,7 +581,7 @@ static long sys_vmo_create(const struct args *a)
 static long sys_vmo_size(const struct args *a)
 {
 	struct kobject *obj;
-	int r = handle_get(&self()->handles, handle_arg(a->a[0]), KOBJ_VMO, IRIS_RIGHT_READ, &obj,
+	int r = arg_handle_get(a->a[0], KOBJ_VMO, IRIS_RIGHT_READ, &obj,
 	                   NULL);
 	if (r < 0)
 		return r;
@@ -642,15 +627,12 @@ static long sys_process_self(const struct args *a)
 }
 
 /* Devices (iris/device.h, docs/devices.md). */
-#define DEVICE_HANDLE_RIGHTS                                                               \
-	(IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_DUPLICATE | IRIS_RIGHT_TRANSFER | \
-	 IRIS_RIGHT_MANAGE | IRIS_RIGHTS_DEVICE)
 
 /* The device named by a handle argument with `need` rights (a reference), or an error. */
 static long get_device(uint64_t arg, uint32_t need, struct device **d)
 {
 	struct kobject *obj;
-	int r = handle_get(&self()->handles, handle_arg(arg), KOBJ_DEVICE, need, &obj, NULL);
+	int r = arg_handle_get(arg, KOBJ_DEVICE, need, &obj, NULL);
 	if (r < 0)
 		return r;
 	*d = device_from(obj);
@@ -670,7 +652,7 @@ static long sys_device_open(const struct args *a)
 		return -EINVAL;
 	if (info_u && !user_range_ok(info_u, sizeof(info)))
 		return -EFAULT;
-	int r = handle_get(&p->handles, handle_arg(a->a[0]), KOBJ_BUS, IRIS_RIGHT_READ, &bus, NULL);
+	int r = arg_handle_get(a->a[0], KOBJ_BUS, IRIS_RIGHT_READ, &bus, NULL);
 	if (r < 0)
 		return r;
 	kobject_put(bus);
@@ -689,7 +671,7 @@ static long sys_device_open(const struct args *a)
 		handle_unreserve(&p->handles, slot);
 		return r;
 	}
-	iris_handle_t h = handle_commit(&p->handles, slot, &d->obj, DEVICE_HANDLE_RIGHTS);
+	iris_handle_t h = handle_commit(&p->handles, slot, &d->obj, IRIS_DEFAULT_RIGHTS_DEVICE);
 	kobject_put(&d->obj);
 	device_info(d, &info);
 	if (info_u && copy_to_user(info_u, &info, sizeof(info)) < 0) {
@@ -724,7 +706,7 @@ static long sys_device_bar(const struct args *a)
 		return -EINVAL;
 	struct kobject *obj;
 	uint32_t rights;
-	long r = handle_get(&p->handles, handle_arg(a->a[0]), KOBJ_DEVICE, 0, &obj, &rights);
+	long r = arg_handle_get(a->a[0], KOBJ_DEVICE, 0, &obj, &rights);
 	if (r < 0)
 		return r;
 	d = device_from(obj);
@@ -742,9 +724,7 @@ static long sys_device_bar(const struct args *a)
 		goto out;
 	}
 	if (vmo) {
-		r = handle_commit(&p->handles, slot, &vmo->obj,
-		                  IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP |
-		                          IRIS_RIGHT_DUPLICATE);
+		r = handle_commit(&p->handles, slot, &vmo->obj, IRIS_DEFAULT_RIGHTS_BAR);
 		kobject_put(&vmo->obj);
 	}
 out:
@@ -815,9 +795,7 @@ static long sys_dma_create(const struct args *a)
 		goto out;
 	}
 	uint64_t phys = vmo->phys;
-	r = handle_commit(&p->handles, slot, &vmo->obj,
-	                  IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP |
-	                          IRIS_RIGHT_DUPLICATE | IRIS_RIGHT_TRANSFER);
+	r = handle_commit(&p->handles, slot, &vmo->obj, IRIS_DEFAULT_RIGHTS_DMA);
 	kobject_put(&vmo->obj);
 	if (copy_to_user(phys_u, &phys, sizeof(phys)) < 0) {
 		handle_close(&p->handles, (iris_handle_t)r);
@@ -866,9 +844,7 @@ static long sys_irq_bind(const struct args *a)
 			r = -EFAULT;
 		goto out;
 	}
-	r = handle_commit(&p->handles, slot, &irq->obj,
-	                  IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP | IRIS_RIGHT_MANAGE |
-	                          IRIS_RIGHT_DUPLICATE);
+	r = handle_commit(&p->handles, slot, &irq->obj, IRIS_DEFAULT_RIGHTS_IRQ);
 	kobject_put(&irq->obj);
 	bind.error = IRIS_IRQ_OK;
 	bind.error_at = 0;
@@ -887,7 +863,7 @@ static long sys_irq_control(const struct args *a)
 	struct kobject *obj;
 	if (a->a[1] != IRIS_IRQ_MASK && a->a[1] != IRIS_IRQ_UNMASK)
 		return -EINVAL;
-	int r = handle_get(&self()->handles, handle_arg(a->a[0]), KOBJ_IRQ, IRIS_RIGHT_MANAGE, &obj,
+	int r = arg_handle_get(a->a[0], KOBJ_IRQ, IRIS_RIGHT_MANAGE, &obj,
 	                   NULL);
 	if (r < 0)
 		return r;
@@ -927,9 +903,8 @@ static long sys_process_open(const struct args *a)
 		handle_unreserve(&p->handles, slot);
 		return -ESRCH;
 	}
-	iris_handle_t h = handle_commit(&p->handles, slot, &target->obj,
-	                                IRIS_RIGHT_READ | IRIS_RIGHT_MANAGE | IRIS_RIGHT_DUPLICATE |
-	                                        IRIS_RIGHT_TRANSFER);
+	iris_handle_t h =
+	        handle_commit(&p->handles, slot, &target->obj, IRIS_DEFAULT_RIGHTS_PROCESS);
 	kobject_put(&target->obj);
 	return h;
 }
@@ -943,58 +918,60 @@ static long sys_power(const struct args *a)
 	return -EINVAL;
 }
 
-static const syscall_fn table[SYS_COUNT] = {
-	[SYS_ECHO] = sys_echo,
-	[SYS_YIELD] = sys_yield,
-	[SYS_SPAWN_THREAD] = sys_spawn_thread,
-	[SYS_THREAD_EXIT] = sys_thread_exit,
-	[SYS_PROCESS_SPAWN] = sys_process_spawn,
-	[SYS_PROCESS_EXIT] = sys_process_exit,
-	[SYS_WAIT] = sys_wait,
-	[SYS_KILL] = sys_kill,
-	[SYS_CLOCK_GET] = sys_clock_get,
-	[SYS_SLEEP] = sys_sleep,
-	[SYS_MAP] = sys_map,
-	[SYS_UNMAP] = sys_unmap,
-	[SYS_PROTECT] = sys_protect,
-	[SYS_DEBUG_WRITE] = sys_debug_write,
-	[SYS_HANDLE_CLOSE] = sys_handle_close,
-	[SYS_HANDLE_DUPLICATE] = sys_handle_duplicate,
-	[SYS_VMO_CREATE] = sys_vmo_create,
-	[SYS_STAT] = sys_stat,
-	[SYS_THREAD_SELF] = sys_thread_self,
-	[SYS_PROCESS_SELF] = sys_process_self,
-	[SYS_VMO_SIZE] = sys_vmo_size,
-	[SYS_RING_SETUP] = sys_ring_setup,
-	[SYS_RING_ENTER] = sys_ring_enter,
-	[SYS_NOP] = sys_nop,
-	[SYS_TIMEOUT] = sys_timeout,
-	[SYS_CANCEL] = sys_ring_only,
-	[SYS_POLL] = sys_poll,
-	[SYS_LINK_TIMEOUT] = sys_ring_only,
-	[SYS_CHANNEL_CREATE] = sys_channel_create,
-	[SYS_CHANNEL_INFO] = sys_channel_info,
-	[SYS_CHANNEL_NOTIFY] = sys_channel_notify,
-	[SYS_CHANNEL_SEND_HANDLE] = sys_channel_send_handle,
-	[SYS_CHANNEL_RECV_HANDLE] = sys_channel_recv_handle,
-	[SYS_DEVICE_OPEN] = sys_device_open,
-	[SYS_DEVICE_INFO] = sys_device_info,
-	[SYS_DEVICE_BAR] = sys_device_bar,
-	[SYS_DEVICE_CONFIG_READ] = sys_device_config_read,
-	[SYS_DEVICE_CONFIG_WRITE] = sys_device_config_write,
-	[SYS_DEVICE_BUSMASTER] = sys_device_busmaster,
-	[SYS_DMA_CREATE] = sys_dma_create,
-	[SYS_IRQ_BIND] = sys_irq_bind,
-	[SYS_IRQ_CONTROL] = sys_irq_control,
-	[SYS_PROCESS_LIST] = sys_process_list,
-	[SYS_PROCESS_OPEN] = sys_process_open,
-	[SYS_POWER] = sys_power,
+/* What the table records of each call (the columns of iris/abi/syscalls.def). */
+#define CALL_GATE     (1u << 0)
+#define CALL_RING     (1u << 1)
+#define CALL_BLOCKS   (1u << 2)
+#define CALL_ANYWHERE (1u << 3)
+
+/* A call with gate 0 has no handler: it only means something inside a ring. */
+#define HANDLER_1(name) sys_##name
+#define HANDLER_0(name) NULL
+
+static const struct {
+	syscall_fn fn;
+	uint32_t flags;
+} table[SYS_COUNT] = {
+#define SYSCALL(nr, NAME, name, gate, ring, blocks, anywhere)                \
+	[nr] = { HANDLER_##gate(name), (gate)*CALL_GATE | (ring)*CALL_RING | \
+		                               (blocks)*CALL_BLOCKS | (anywhere)*CALL_ANYWHERE },
+#include <iris/abi/syscalls.def>
+#undef SYSCALL
 };
+
+/* The numbers run from 0 without a gap: every one below SYS_COUNT is a call. */
+#define SYSCALL(nr, NAME, name, gate, ring, blocks, anywhere) \
+	_Static_assert((nr) < SYS_COUNT, "SYS_" #NAME " is past SYS_COUNT");
+#include <iris/abi/syscalls.def>
+#undef SYSCALL
+
+static uint32_t call_flags(uint64_t nr)
+{
+	return nr < SYS_COUNT ? table[nr].flags : 0;
+}
+
+bool syscall_gate_only(uint64_t nr)
+{
+	return (call_flags(nr) & (CALL_GATE | CALL_RING)) == CALL_GATE;
+}
+
+bool syscall_is_operation(uint64_t nr)
+{
+	uint32_t f = call_flags(nr);
+	return (f & CALL_BLOCKS) || (f & (CALL_GATE | CALL_RING)) == CALL_RING;
+}
+
+bool syscall_anywhere(uint64_t nr)
+{
+	return call_flags(nr) & CALL_ANYWHERE;
+}
 
 long syscall_invoke(uint64_t nr, const uint64_t args[6])
 {
 	const struct args *a = (const struct args *)args;
-	return nr < SYS_COUNT && table[nr] ? table[nr](a) : -ENOSYS;
+	if (nr >= SYS_COUNT)
+		return -ENOSYS;
+	return table[nr].fn ? table[nr].fn(a) : -EINVAL; /* a ring-only call, through the gate */
 }
 
 void syscall_dispatch(struct trap_frame *tf)
