@@ -12,57 +12,22 @@
 
 #include <stdint.h>
 
-/* Numbers. Never reuse or renumber one: programs are built against them. */
-#define SYS_ECHO         0 /* (value) -> value */
-#define SYS_YIELD        1 /* () -> 0 */
-#define SYS_SPAWN_THREAD 2 /* (bootstrap, fn, arg, stack_size) -> thread handle */
-#define SYS_THREAD_EXIT  3 /* (code) -> does not return */
-#define SYS_PROCESS_SPAWN \
-	4 /* (image, image_len, args, args_len, handles, nhandles) -> process handle */
-#define SYS_PROCESS_EXIT     5  /* (code) -> does not return */
-#define SYS_WAIT             6  /* (handle, struct iris_exit_info *, flags) -> 0 */
-#define SYS_KILL             7  /* (handle) -> 0 */
-#define SYS_CLOCK_GET        8  /* (clock) -> nanoseconds */
-#define SYS_SLEEP            9  /* (nanoseconds) -> 0 */
-#define SYS_MAP              10 /* (addr, len, prot, flags, vmo handle or -1, offset) -> address */
-#define SYS_UNMAP            11 /* (addr, len) -> 0 */
-#define SYS_PROTECT          12 /* (addr, len, prot) -> 0 */
-#define SYS_DEBUG_WRITE      13 /* (buf, len) -> bytes written */
-#define SYS_HANDLE_CLOSE     14 /* (handle) -> 0 */
-#define SYS_HANDLE_DUPLICATE 15 /* (handle, rights) -> new handle */
-#define SYS_VMO_CREATE       16 /* (size) -> memory object handle */
-#define SYS_STAT             17 /* (what) -> counter (IRIS_STAT_*) */
-#define SYS_THREAD_SELF      18 /* () -> thread id */
-#define SYS_PROCESS_SELF     19 /* () -> process id */
-#define SYS_VMO_SIZE         20 /* (vmo handle) -> size in bytes */
-#define SYS_RING_SETUP \
-	21 /* (sq_entries, cq_entries, flags, struct iris_ring_params *) -> ring handle */
-#define SYS_RING_ENTER                                                             \
-	22 /* (ring, to_submit, min_complete, flags, timeout ns or 0) -> submitted \
-	    */
-#define SYS_NOP                 23 /* () -> 0 */
-#define SYS_TIMEOUT             24 /* (ns, flags) -> -ETIMEDOUT when it fires */
-#define SYS_CANCEL              25 /* ring only: (user_data) -> 0, or -ENOENT if nothing matched */
-#define SYS_POLL                26 /* (handle, events, flags) -> the events that are ready */
-#define SYS_LINK_TIMEOUT        27 /* ring only: (ns, flags) cancels the entry linked before it */
-#define SYS_CHANNEL_CREATE      28 /* (slots, struct iris_channel_info *) -> endpoint handle */
-#define SYS_CHANNEL_INFO        29 /* (endpoint, struct iris_channel_info *) -> 0 */
-#define SYS_CHANNEL_NOTIFY      30 /* (endpoint, events) -> 0: tells the peer (IN: data, OUT: space) */
-#define SYS_CHANNEL_SEND_HANDLE 31 /* (endpoint, handle, rights) -> 0: moves it to the peer */
-#define SYS_CHANNEL_RECV_HANDLE 32 /* (endpoint) -> a new handle, or -EAGAIN */
-#define SYS_DEVICE_OPEN         33 /* (bus, index, struct iris_device_info *, flags) -> device handle */
-#define SYS_DEVICE_INFO         34 /* (device, struct iris_device_info *) -> 0 */
-#define SYS_DEVICE_BAR          35 /* (device, bar) -> MMIO: memory object handle; ports: 0 */
-#define SYS_DEVICE_CONFIG_READ  36 /* (device, offset, width) -> value */
-#define SYS_DEVICE_CONFIG_WRITE 37 /* (device, offset, width, value) -> 0 */
-#define SYS_DEVICE_BUSMASTER    38 /* (device, on) -> 0 */
-#define SYS_DMA_CREATE          39 /* (device, size, flags, uint64_t *phys) -> memory object */
-#define SYS_IRQ_BIND            40 /* (device, struct iris_irq_bind *) -> IRQ handle */
-#define SYS_IRQ_CONTROL         41 /* (irq, IRIS_IRQ_MASK or IRIS_IRQ_UNMASK) -> 0 */
-#define SYS_PROCESS_LIST        42 /* (struct iris_process_info *, max, first pid) -> entries filled */
-#define SYS_PROCESS_OPEN        43 /* (pid) -> process handle (READ, MANAGE) */
-#define SYS_POWER               44 /* (IRIS_POWER_OFF or IRIS_POWER_REBOOT) -> does not return */
-#define SYS_COUNT               45
+/*
+ * The numbers, SYS_ECHO to SYS_POWER, from the one table of the calls
+ * (iris/abi/syscalls.def: each call's signature and where it may run).
+ * SYS_COUNT is one past the last.
+ */
+enum {
+#define SYSCALL(nr, NAME, name, gate, ring, blocks, anywhere) SYS_##NAME = nr,
+#include <iris/abi/syscalls.def>
+#undef SYSCALL
+};
+enum {
+	SYS_COUNT = 0
+#define SYSCALL(nr, NAME, name, gate, ring, blocks, anywhere) +1
+#include <iris/abi/syscalls.def>
+#undef SYSCALL
+};
 
 /* The two ways in. */
 #define IRIS_INT_SYSCALL 0x80

@@ -118,13 +118,20 @@ int main(int argc, char **argv)
 		return child();
 	if (iris_modules_init() < 0)
 		return 1;
-	ktap_plan(18);
+	ktap_plan(19);
 
 	struct iris_channel_info info;
 	ktap_check(sys_channel_create(IRIS_CHANNEL_SLOTS_MAX + 1, &info) == -EINVAL,
 	           "create with too many slots: EINVAL");
 	ktap_check(sys_channel_create(4, (void *)0xffff800000000000ull) == -EFAULT,
 	           "create into kernel memory: EFAULT");
+	/* The channel is made before the copy-out faults: neither endpoint may be left open. */
+	long ro = sys_map(NULL, 4096, IRIS_PROT_READ, 0, IRIS_HANDLE_INVALID, 0);
+	long handles = sys_stat(IRIS_STAT_HANDLES);
+	ktap_check(ro > 0 && sys_channel_create(4, (void *)ro) == -EFAULT &&
+	                   sys_stat(IRIS_STAT_HANDLES) == handles &&
+	                   sys_unmap((void *)ro, 4096) == 0,
+	           "create into read-only memory: EFAULT, no handle left");
 	long h0 = sys_channel_create(5, &info);
 	struct end a, b;
 	ktap_check(h0 > 0 && info.peer > 0 && info.slots == 8 && info.side == 0,

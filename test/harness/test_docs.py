@@ -4,8 +4,9 @@ README writes a constant's name with a number beside it — `` `NAME` (64) ``,
 `` `NAME` (8 MiB) ``, `` `x > NAME`, 64 KiB `` or a table row
 `` | what (`NAME`) | 96 | `` — the number must be the value of that
 #define in the tree's headers. And docs/testing.md's table of QEMU tests
-names every test of test/harness/suite.py, and no other. Run by
-`./iris test` (python3 -m unittest).
+names every test of test/harness/suite.py, and no other; docs/syscalls.md's
+table of the calls lists every call of include/iris/abi/syscalls.def, with
+its number, and no other. Run by `./iris test` (python3 -m unittest).
 """
 import pathlib
 import re
@@ -97,6 +98,42 @@ class DocMatrixTest(unittest.TestCase):
                          "tests of suite.py missing from docs/testing.md's QEMU matrix")
         self.assertEqual(sorted(set(names) - suite_names), [],
                          "docs/testing.md's QEMU matrix names tests suite.py does not have")
+
+
+SYSCALL_ENTRY = re.compile(r"^SYSCALL\(\s*(\d+),\s*([A-Z0-9_]+),", re.M)
+
+
+def defined_syscalls() -> dict:
+    """SYS_NAME -> number for every entry of include/iris/abi/syscalls.def."""
+    text = (ROOT / "include" / "iris" / "abi" / "syscalls.def").read_text()
+    return {"SYS_" + name: int(nr) for nr, name in SYSCALL_ENTRY.findall(text)}
+
+
+def documented_syscalls() -> list:
+    """(number, SYS_NAME) of each row of docs/syscalls.md's "The calls" table."""
+    text = (ROOT / "docs" / "syscalls.md").read_text()
+    section = text.split("## The calls", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\|\s*(\d+)\s*\|\s*`(SYS_[A-Z0-9_]+)`\s*\|", section, re.M)
+    return [(int(nr), name) for nr, name in rows]
+
+
+class DocSyscallsTest(unittest.TestCase):
+    def test_the_table_of_calls_matches_syscalls_def(self):
+        defined = defined_syscalls()
+        self.assertGreater(len(defined), 40, "syscalls.def was not parsed")
+        self.assertEqual(sorted(defined.values()), list(range(len(defined))),
+                         "syscalls.def numbers do not run from 0 without a gap")
+        rows = documented_syscalls()
+        names = [name for _, name in rows]
+        self.assertEqual(sorted(n for n in set(names) if names.count(n) > 1), [],
+                         "docs/syscalls.md lists these calls twice")
+        self.assertEqual(sorted(set(defined) - set(names)), [],
+                         "calls of syscalls.def missing from docs/syscalls.md")
+        self.assertEqual(sorted(set(names) - set(defined)), [],
+                         "docs/syscalls.md lists calls syscalls.def does not have")
+        for nr, name in rows:
+            with self.subTest(name=name):
+                self.assertEqual(nr, defined[name], f"docs/syscalls.md numbers {name} {nr}")
 
 
 if __name__ == "__main__":

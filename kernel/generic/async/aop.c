@@ -82,22 +82,6 @@ struct aop *aop_create(struct ring *r, uint32_t nr, uint32_t flags, uint64_t use
 	return op;
 }
 
-bool aop_is_async(uint32_t nr)
-{
-	switch (nr) {
-	case SYS_NOP:
-	case SYS_SLEEP:
-	case SYS_TIMEOUT:
-	case SYS_LINK_TIMEOUT:
-	case SYS_CANCEL:
-	case SYS_WAIT:
-	case SYS_POLL:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /*
  * Stops whatever could still complete `op` (its timer, its subscription).
  * Both finish() and the path that armed or subscribed call it (whichever
@@ -382,8 +366,6 @@ static int64_t dispatch(struct aop *op, bool *pending)
 	int64_t r;
 	*pending = false;
 	switch (op->nr) {
-	case SYS_NOP:
-		return 0;
 	case SYS_SLEEP:
 	case SYS_TIMEOUT:
 		r = arm_timer(op, op->args[0], op->nr == SYS_TIMEOUT ? op->args[1] : 0);
@@ -398,34 +380,21 @@ static int64_t dispatch(struct aop *op, bool *pending)
 	case SYS_POLL:
 		r = start_poll(op);
 		break;
-	case SYS_THREAD_EXIT:
-	case SYS_PROCESS_EXIT:
-	case SYS_RING_ENTER:
-		return -EINVAL;
 	default:
-		return syscall_invoke(op->nr, op->args);
+		return syscall_gate_only(op->nr) ? -EINVAL : syscall_invoke(op->nr, op->args);
 	}
 	*pending = r == PENDING;
 	return r;
 }
 
 /*
- * Whether `op` may start here. Timers, NOP and CANCEL start anywhere; the
- * rest need a thread of the ring's owner at a safe point (`safe`: a
- * submission or the deferred list, not a completion).
+ * Whether `op` may start here. The calls the table marks `anywhere` (timers,
+ * NOP, CANCEL) start anywhere; the rest need a thread of the ring's owner at
+ * a safe point (`safe`: a submission or the deferred list, not a completion).
  */
 static bool may_start_here(struct aop *op, bool safe)
 {
-	switch (op->nr) {
-	case SYS_NOP:
-	case SYS_SLEEP:
-	case SYS_TIMEOUT:
-	case SYS_LINK_TIMEOUT:
-	case SYS_CANCEL:
-		return true;
-	default:
-		return safe && process_current() == op->ring->owner;
-	}
+	return syscall_anywhere(op->nr) || (safe && process_current() == op->ring->owner);
 }
 
 /*

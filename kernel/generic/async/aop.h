@@ -105,8 +105,5 @@ long aop_run_sync(uint32_t nr, const uint64_t args[6]);
  */
 long aop_wait_object(struct kobject *obj);
 
-/* Whether `nr` is run by the operation engine (it may block) rather than at once. */
-bool aop_is_async(uint32_t nr);
-
 /* Cancels every operation of `r` (its owner is going away). */
 void aop_cancel_all(struct ring *r);

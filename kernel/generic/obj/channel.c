@@ -54,9 +54,9 @@ static struct kobject *fifo_take(struct handle_fifo *f, uint32_t *rights)
 
 /*
  * Lets go of an object taken out of a handle FIFO unreceived. An object in
- * flight counts as one handle (channel_push_handle's caller opens it, the
- * receiver's new handle replaces it), so an endpoint travelling over a
- * channel is not closed on the way.
+ * flight counts as one handle (channel_push_handle opens it, the receiver's
+ * new handle replaces it), so an endpoint travelling over a channel is not
+ * closed on the way.
  */
 static void fifo_drop(struct kobject *o)
 {
@@ -157,6 +157,9 @@ int channel_push_handle(struct endpoint *ep, struct kobject *obj, uint32_t right
 	struct endpoint *sent = obj->type == KOBJ_CHANNEL ? endpoint_from(obj) : NULL;
 	int r = 0;
 	bool tirq = false;
+	if (obj == &ep->obj || obj == &peer->obj)
+		return -EINVAL;     /* a channel cannot carry its own endpoints */
+	kobject_handle_opened(obj); /* in flight, it still counts as a handle */
 	if (sent) {
 		tirq = spin_lock_irqsave(&transfer_lock);
 		if (__atomic_load_n(&sent->ch->fifo[1 - sent->side].endpoints, __ATOMIC_ACQUIRE) ||
@@ -181,19 +184,25 @@ int channel_push_handle(struct endpoint *ep, struct kobject *obj, uint32_t right
 	spin_unlock_irqrestore(&ch->lock, irq);
 	if (sent)
 		spin_unlock_irqrestore(&transfer_lock, tirq);
+	if (r < 0)
+		kobject_handle_closed(obj); /* the sender's handle is still open: never the last */
 	return r;
 }
 
-int channel_pop_handle(struct endpoint *ep, struct kobject **obj, uint32_t *rights)
+iris_handle_t channel_pop_handle(struct endpoint *ep, struct handle_table *t, int slot)
 {
 	struct channel *ch = ep->ch;
-	int r = -EAGAIN;
+	struct kobject *obj = NULL;
+	uint32_t rights;
 	bool irq = spin_lock_irqsave(&ch->lock);
 	struct handle_fifo *f = &ch->fifo[1 - ep->side];
-	if (f->count) {
-		*obj = fifo_take(f, rights);
-		r = 0;
-	}
+	if (f->count)
+		obj = fifo_take(f, &rights);
 	spin_unlock_irqrestore(&ch->lock, irq);
-	return r;
+	if (!obj)
+		return -EAGAIN;
+	iris_handle_t h = handle_commit(t, slot, obj, rights);
+	kobject_handle_closed(obj); /* the new handle replaces the one in flight */
+	kobject_put(obj);
+	return h;
 }

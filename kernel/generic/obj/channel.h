@@ -7,6 +7,7 @@
 #pragma once
 
 #include <iris/channel.h>
+#include <obj/handle.h>
 #include <obj/object.h>
 #include <obj/vmo.h>
 #include <obj/waitable.h>
@@ -56,10 +57,11 @@ void channel_info(struct endpoint *ep, struct iris_channel_info *info);
 void channel_notify(struct endpoint *ep, uint32_t events);
 
 /*
- * Moves `obj` (a reference the caller gives up) toward the peer of `ep`.
- * The caller counts it as an open handle while it is in flight
- * (kobject_handle_opened before, kobject_handle_closed once it is received
- * or on failure): an endpoint on its way is not closed.
+ * Moves `obj` toward the peer of `ep`, with `rights`. On success the FIFO
+ * takes the caller's reference, and the object counts as one open handle
+ * while it is in flight (channel_pop_handle's new handle replaces that one),
+ * so an endpoint on its way is not closed; the caller then closes its own
+ * handle. On failure the caller keeps its reference.
  *
  * So that endpoints in flight can never hold each other alive in a cycle no
  * process can reach (A's end travelling in B, B's in A), an endpoint in a
@@ -67,10 +69,15 @@ void channel_notify(struct endpoint *ep, uint32_t events);
  * received cannot be sent, and endpoints cannot be sent toward one that is
  * on its way (docs/channels.md).
  *
- * Returns 0, -ENOSPC (too many in flight), -EPIPE (peer closed), -EBUSY
- * (an endpoint that would break that rule).
+ * Returns 0, -EINVAL (one of this channel's own endpoints), -ENOSPC (too
+ * many in flight), -EPIPE (peer closed), -EBUSY (an endpoint that would
+ * break that rule).
  */
 int channel_push_handle(struct endpoint *ep, struct kobject *obj, uint32_t rights);
 
-/* Takes the oldest handle sent to `ep`: its object (a reference) and rights; -EAGAIN if none. */
-int channel_pop_handle(struct endpoint *ep, struct kobject **obj, uint32_t *rights);
+/*
+ * Takes the oldest handle sent to `ep` and publishes it, with the rights it
+ * was sent with, in `slot` of table `t` (reserved by the caller). Returns
+ * the new handle, or -EAGAIN if none waits (the slot is still reserved).
+ */
+iris_handle_t channel_pop_handle(struct endpoint *ep, struct handle_table *t, int slot);

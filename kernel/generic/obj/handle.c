@@ -120,6 +120,14 @@ void handle_unreserve(struct handle_table *t, int slot)
 	spin_unlock_irqrestore(&t->lock, irq);
 }
 
+iris_handle_t handle_peek(struct handle_table *t, int slot)
+{
+	bool irq = spin_lock_irqsave(&t->lock);
+	iris_handle_t h = encode((uint32_t)slot, t->slots[slot].generation);
+	spin_unlock_irqrestore(&t->lock, irq);
+	return h;
+}
+
 iris_handle_t handle_install(struct handle_table *t, struct kobject *obj, uint32_t rights)
 {
 	kobject_get(obj);

@@ -45,6 +45,12 @@ iris_handle_t handle_commit(struct handle_table *t, int slot, struct kobject *ob
 void handle_unreserve(struct handle_table *t, int slot);
 
 /*
+ * The handle that handle_commit() will return for reserved `slot`, so a call
+ * can copy it out to its caller before the handle is published.
+ */
+iris_handle_t handle_peek(struct handle_table *t, int slot);
+
+/*
  * Looks `h` up. Returns 0 with a new reference in *obj and the rights in
  * *rights (if not NULL), or -EBADF if h is not open, -EBADF if its object is
  * not of `type` (0 accepts any), -EPERM if it lacks any of `need`.

@@ -355,6 +355,18 @@ void process_worker_done(struct process *p)
 		process_end(p);
 }
 
+int process_thread_add(struct process *p, struct thread *t)
+{
+	bool irq = spin_lock_irqsave(&p->lock);
+	int r = p->exiting ? -ESRCH : p->threads_alive >= IRIS_THREADS_MAX ? -EAGAIN : 0;
+	if (r == 0) {
+		list_add_tail(&t->proc_link, &p->threads);
+		p->threads_alive++;
+	}
+	spin_unlock_irqrestore(&p->lock, irq);
+	return r;
+}
+
 void process_thread_died(struct process *p, struct thread *t)
 {
 	bool irq = spin_lock_irqsave(&p->lock);

@@ -89,6 +89,12 @@ void process_worker_done(struct process *p);
 /* The calling thread's process (NULL for kernel threads). */
 struct process *process_current(void);
 
+/*
+ * Counts `t` (a new thread of p, not started yet) among p's threads.
+ * Returns 0, -ESRCH (p is ending) or -EAGAIN (IRIS_THREADS_MAX alive).
+ */
+int process_thread_add(struct process *p, struct thread *t);
+
 uint64_t process_count_alive(void);
 
 /* Called by the thread code when one of p's threads has died. */

@@ -203,21 +203,12 @@ static bool reserve_slot(struct ring *r)
 /* Entries run at once, without an operation: no link, no flags, a call that never waits. */
 static bool sqe_immediate(const struct iris_sqe *s, const struct aop *link_from)
 {
-	return !link_from && s->flags == 0 && (s->nr == SYS_NOP || !aop_is_async(s->nr));
+	return !link_from && s->flags == 0 && !syscall_is_operation(s->nr);
 }
 
 static int64_t run_immediate(const struct iris_sqe *s)
 {
-	switch (s->nr) {
-	case SYS_NOP:
-		return 0;
-	case SYS_THREAD_EXIT:
-	case SYS_PROCESS_EXIT:
-	case SYS_RING_ENTER:
-		return -EINVAL;
-	default:
-		return syscall_invoke(s->nr, s->args);
-	}
+	return syscall_gate_only(s->nr) ? -EINVAL : syscall_invoke(s->nr, s->args);
 }
 
 /*

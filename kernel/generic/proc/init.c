@@ -87,7 +87,7 @@ void init_start(void)
 	fmt_snprintf(cmdline_env, sizeof(cmdline_env), "IRIS_CMDLINE=%s", boot_info.cmdline);
 	/* After the modules: the bus handle, which opens devices (init gives it to devmgr). */
 	objs[n] = device_bus();
-	rights[n] = IRIS_RIGHT_READ | IRIS_RIGHT_DUPLICATE | IRIS_RIGHT_TRANSFER;
+	rights[n] = IRIS_DEFAULT_RIGHTS_BUS;
 	fmt_snprintf(bus_env, sizeof(bus_env), "IRIS_BUS=%zu", n);
 	n++;
 	const char *env[] = { cmdline_env, modules_env, bus_env };

@@ -1,5 +1,10 @@
+/*
+ * The system-call layer: the gate's entry and the table of the calls,
+ * generated from iris/abi/syscalls.def (docs/syscalls.md).
+ */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct trap_frame;
@@ -11,5 +16,26 @@ struct trap_frame;
  */
 void syscall_dispatch(struct trap_frame *tf);
 
-/* Runs system call `nr` with `args` in the calling thread's context; returns its result. */
+/*
+ * Runs system call `nr` with `args` in the calling thread's context; returns
+ * its result: -ENOSYS for a number that is no call, -EINVAL for a call that
+ * only means something inside a ring (SYS_CANCEL, SYS_LINK_TIMEOUT).
+ */
 long syscall_invoke(uint64_t nr, const uint64_t args[6]);
+
+/*
+ * Where a call may run (the columns of iris/abi/syscalls.def); a number that
+ * is no call is none of these, and syscall_invoke() refuses it.
+ */
+
+/* A call a ring refuses with -EINVAL: it ends or enters the caller (exits, SYS_RING_ENTER). */
+bool syscall_gate_only(uint64_t nr);
+
+/*
+ * A call the async engine runs as an operation (async/aop.c), never through
+ * syscall_invoke() from a ring: it may wait, or it acts on its ring.
+ */
+bool syscall_is_operation(uint64_t nr);
+
+/* A call that needs no thread of the caller's process: a ring may start it from a completion. */
+bool syscall_anywhere(uint64_t nr);

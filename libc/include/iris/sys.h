@@ -374,8 +374,8 @@ static inline long sys_process_list(struct iris_process_info *info, size_t max, 
 }
 
 /*
- * A handle (READ, MANAGE) to process `pid`, which must descend from the
- * caller or from the caller's parent (a shell's other children); -ESRCH.
+ * A handle (IRIS_DEFAULT_RIGHTS_PROCESS) to process `pid`, which must descend
+ * from the caller or from the caller's parent (a shell's other children); -ESRCH.
  */
 static inline long sys_process_open(uint64_t pid)
 {
@@ -391,4 +391,16 @@ static inline long sys_power(unsigned op)
 /*
  * SYS_CANCEL and SYS_LINK_TIMEOUT act on other entries of a ring, so they
  * only make sense as submissions (iris/ringbuf.h); they have no wrapper here.
+ * Every other call of iris/abi/syscalls.def has one: this fails to compile
+ * when a call the gate takes (gate 1) has no sys_ function above.
  */
+#define IRIS_SYS_WRAPPER_1(name) (void)sys_##name;
+#define IRIS_SYS_WRAPPER_0(name)
+static inline void iris_sys_wrappers_exist(void)
+{
+#define SYSCALL(nr, NAME, name, gate, ring, blocks, anywhere) IRIS_SYS_WRAPPER_##gate(name)
+#include <iris/abi/syscalls.def>
+#undef SYSCALL
+}
+#undef IRIS_SYS_WRAPPER_1
+#undef IRIS_SYS_WRAPPER_0

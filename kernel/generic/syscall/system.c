@@ -1,0 +1,119 @@
+/*
+ * System calls about the system and the caller's own time: the null calls,
+ * clocks and waits, the debug console, counters, power.
+ */
+#include <async/aop.h>
+#include <console/log.h>
+#include <iris/errno.h>
+#include <iris/syscall.h>
+#include <mm/frame.h>
+#include <mm/heap.h>
+#include <mm/usercopy.h>
+#include <sched/sched.h>
+#include <sched/thread.h>
+#include <syscall/args.h>
+#include <time.h>
+#include <x86_64/power.h>
+#include <x86_64/smp.h>
+
+#define DEBUG_WRITE_MAX 4096
+
+long sys_echo(const struct syscall_args *a)
+{
+	return (long)a->a[0];
+}
+
+long sys_yield(const struct syscall_args *a)
+{
+	(void)a;
+	sched_yield();
+	return 0;
+}
+
+long sys_nop(const struct syscall_args *a)
+{
+	(void)a;
+	return 0;
+}
+
+long sys_clock_get(const struct syscall_args *a)
+{
+	if (a->a[0] != IRIS_CLOCK_MONOTONIC)
+		return -EINVAL;
+	return (long)time_ns();
+}
+
+/*
+ * The calls that may block are operations of the caller's private ring
+ * (async/aop.c): a submission and a wait for it.
+ */
+long sys_sleep(const struct syscall_args *a)
+{
+	if (a->a[0] == 0)
+		return 0;
+	long r = aop_run_sync(SYS_SLEEP, a->a);
+	return r == -ECANCELED ? -EINTR : r;
+}
+
+long sys_timeout(const struct syscall_args *a)
+{
+	return aop_run_sync(SYS_TIMEOUT, a->a);
+}
+
+long sys_poll(const struct syscall_args *a)
+{
+	return aop_run_sync(SYS_POLL, a->a);
+}
+
+long sys_debug_write(const struct syscall_args *a)
+{
+	uintptr_t buf = a->a[0];
+	size_t len = a->a[1];
+	char chunk[256];
+
+	if (len > DEBUG_WRITE_MAX)
+		len = DEBUG_WRITE_MAX;
+	if (!user_range_ok(buf, len))
+		return -EFAULT;
+	for (size_t done = 0; done < len;) {
+		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+		if (copy_from_user(chunk, buf + done, n) < 0)
+			return done ? (long)done : -EFAULT;
+		log_write(chunk, n);
+		done += n;
+	}
+	return (long)len;
+}
+
+long sys_stat(const struct syscall_args *a)
+{
+	switch (a->a[0]) {
+	case IRIS_STAT_FRAMES_FREE:
+		return (long)frame_count_free();
+	case IRIS_STAT_FRAMES_TOTAL:
+		return (long)frame_count_total();
+	case IRIS_STAT_HANDLES:
+		return (long)self()->handles.count;
+	case IRIS_STAT_PROCESSES:
+		return (long)process_count_alive();
+	case IRIS_STAT_THREADS:
+		return (long)thread_count_alive();
+	case IRIS_STAT_CPUS:
+		return (long)smp_online_count();
+	case IRIS_STAT_HEAP_BYTES:
+		return (long)heap_bytes_in_use();
+	case IRIS_STAT_OBJECTS:
+		return (long)__atomic_load_n(&kobject_live, __ATOMIC_RELAXED);
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_power(const struct syscall_args *a)
+{
+	if (a->a[0] == IRIS_POWER_OFF)
+		power_off(self()->pid);
+	if (a->a[0] == IRIS_POWER_REBOOT)
+		power_reboot(self()->pid);
+	return -EINVAL;
+}
