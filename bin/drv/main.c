@@ -8,6 +8,7 @@
  *   drv restart NAME   kill the instance and start it again
  *   drv crash NAME     make the instance fault on purpose (devmgr restarts it)
  */
+#include <args.h>
 #include <errno.h>
 #include <iris/devmgr.h>
 #include <iris/ns.h>
@@ -65,8 +66,7 @@ static int drv_list(struct iris_rpc_client *cl)
 
 static int usage(void)
 {
-	printf("usage: drv list | drv restart NAME | drv crash NAME\n");
-	return 2;
+	return args_usage("drv list | drv restart NAME | drv crash NAME\n");
 }
 
 int main(int argc, char **argv)
@@ -87,11 +87,7 @@ int main(int argc, char **argv)
 	}
 
 	/* devmgr may be starting right now (init starts services and programs together). */
-	int r = iris_ns_connect("devmgr", &chan);
-	for (int tries = 0; r == -ENOENT && tries < 50; tries++) {
-		sys_sleep(100000000);
-		r = iris_ns_connect("devmgr", &chan);
-	}
+	int r = iris_ns_connect_wait("devmgr", TIMEOUT_NS, &chan);
 	if (r < 0) {
 		printf("drv: cannot reach devmgr: %s\n", strerror(-r));
 		return 1;
