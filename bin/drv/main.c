@@ -2,9 +2,10 @@
  * drv: the drivers devmgr runs, through its management service "devmgr"
  * (iris/devmgr.h).
  *
- *   drv list           one line per driver instance: name, driver, PCI
- *                      address, vendor:device, state, restarts, pid, and
- *                      how it last ended
+ *   drv list           one line per driver instance: name, driver, the
+ *                      device (a platform device's name, or the PCI address
+ *                      and vendor:device), state, restarts, pid, and how it
+ *                      last ended
  *   drv restart NAME   kill the instance and start it again
  *   drv crash NAME     make the instance fault on purpose (devmgr restarts it)
  */
@@ -39,7 +40,7 @@ static const char *state_name(uint8_t state)
 /* Prints every instance; returns 0 or a negative errno. */
 static int drv_list(struct iris_rpc_client *cl)
 {
-	printf("%-10s %-8s %-8s %-9s %-8s %8s %5s  %s\n", "INSTANCE", "DRIVER", "PCI", "ID",
+	printf("%-10s %-8s %-11s %-9s %-8s %8s %5s  %s\n", "INSTANCE", "DRIVER", "DEVICE", "ID",
 	       "STATE", "RESTARTS", "PID", "LAST EXIT");
 	for (uint32_t i = 0;; i++) {
 		struct devmgr_driver_info info;
@@ -53,13 +54,20 @@ static int drv_list(struct iris_rpc_client *cl)
 		/* The reply may stop after last_exit's NUL: terminate every string here. */
 		info.instance[sizeof(info.instance) - 1] = '\0';
 		info.driver[sizeof(info.driver) - 1] = '\0';
+		info.platform[sizeof(info.platform) - 1] = '\0';
 		info.last_exit[sizeof(info.last_exit) - 1] = '\0';
-		char pid[16] = "-";
+		char pid[16] = "-", where[16], id[16] = "-";
 		if (info.pid >= 0)
 			snprintf(pid, sizeof(pid), "%d", info.pid);
-		printf("%-10s %-8s %02x:%02x.%x  %04x:%04x %-8s %8u %5s  %s\n", info.instance,
-		       info.driver, info.bus, info.dev, info.fn, info.vendor, info.device_id,
-		       state_name(info.state), info.restarts, pid,
+		if (info.platform[0]) {
+			snprintf(where, sizeof(where), "%s", info.platform);
+		} else {
+			snprintf(where, sizeof(where), "pci %02x:%02x.%x", info.bus, info.dev,
+			         info.fn);
+			snprintf(id, sizeof(id), "%04x:%04x", info.vendor, info.device_id);
+		}
+		printf("%-10s %-8s %-11s %-9s %-8s %8u %5s  %s\n", info.instance, info.driver,
+		       where, id, state_name(info.state), info.restarts, pid,
 		       info.last_exit[0] ? info.last_exit : "-");
 	}
 }
