@@ -14,9 +14,8 @@
  * drivers), which the shell refuses to start: a second init or console
  * server started by a typing slip would take the terminal with it.
  * $? is the last exit status: the program's exit code; 127 no such
- * program; 126 it could not be started; 130 it was killed (Ctrl-C, kill);
- * 139 a CPU exception ended it; 2 a bad command line (126 too for a
- * system program).
+ * program; 126 it could not be started, or is a system program; 130 it was
+ * killed (Ctrl-C, kill); 139 a CPU exception ended it; 2 a bad command line.
  *
  * A shell started without a terminal (IRIS_CONSOLE) connects to the console
  * server by name (CONSOLE_NAME), waiting for it to start.
