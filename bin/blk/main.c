@@ -1,16 +1,19 @@
 /*
  * blk: block devices from the console and the tests (iris/blk.h).
  *
- *   blk info NAME                     size, sector size, model
- *   blk write NAME LBA COUNT SEED     writes the test pattern of SEED
- *   blk read NAME LBA COUNT           reads, prints a checksum and the first bytes
- *   blk verify NAME LBA COUNT SEED    reads and checks the pattern of SEED
+ *   blk [-w] info NAME                     size, sector size, model
+ *   blk [-w] write NAME LBA COUNT SEED     writes the test pattern of SEED
+ *   blk [-w] read NAME LBA COUNT           reads, prints a checksum and the first bytes
+ *   blk [-w] verify NAME LBA COUNT SEED    reads and checks the pattern of SEED
  *
  * NAME is a block device's name (blk/ahci0.1); a name without "blk/" gets
+ * it. A name nobody has registered fails at once; with -w blk waits up to
+ * BLK_RECONNECT_NS for a driver that is starting or restarting to register
  * it. The pattern of a sector depends only on SEED and its LBA, so verify
  * checks what write wrote whatever the transfer sizes. The exit status is 0
  * only when everything worked (and verified).
  */
+#include <args.h>
 #include <errno.h>
 #include <iris/blk.h>
 #include <iris/ns.h>
@@ -23,24 +26,14 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: blk info NAME\n"
-	                "       blk write NAME LBA COUNT SEED\n"
-	                "       blk read NAME LBA COUNT\n"
-	                "       blk verify NAME LBA COUNT SEED\n");
-	return 2;
+	return args_usage("blk [-w] info NAME\n"
+	                  "       blk [-w] write NAME LBA COUNT SEED\n"
+	                  "       blk [-w] read NAME LBA COUNT\n"
+	                  "       blk [-w] verify NAME LBA COUNT SEED\n"
+	                  "  -w: wait up to 10 s for a driver to register NAME\n");
 }
 
-/* Parses a whole unsigned number (decimal, or hex with 0x); false if it is not one. */
-static bool number(const char *s, uint64_t *out)
-{
-	char *end;
-	if (!s || !*s || *s == '-')
-		return false;
-	*out = strtoull(s, &end, 0);
-	return *end == '\0';
-}
-
-static int open_disk(const char *arg, struct blk_dev **b)
+static int open_disk(const char *arg, uint64_t wait_ns, struct blk_dev **b)
 {
 	char name[IRIS_NS_NAME_MAX];
 	const char *prefix =
@@ -49,7 +42,7 @@ static int open_disk(const char *arg, struct blk_dev **b)
 		fprintf(stderr, "blk: %s: name too long\n", arg);
 		return -EINVAL;
 	}
-	int r = blk_open(name, CHUNK_BYTES, b);
+	int r = blk_open(name, CHUNK_BYTES, wait_ns, b);
 	if (r < 0)
 		fprintf(stderr, "blk: %s: %s\n", name, strerror(-r));
 	return r;
@@ -138,6 +131,12 @@ static int cmd_io(struct blk_dev *b, const char *what, uint64_t lba, uint64_t co
 
 int main(int argc, char **argv)
 {
+	uint64_t wait_ns = 0;
+	if (argc > 1 && strcmp(argv[1], "-w") == 0) {
+		wait_ns = BLK_RECONNECT_NS;
+		argc--;
+		argv++;
+	}
 	if (argc < 3)
 		return usage();
 	const char *cmd = argv[1];
@@ -146,13 +145,14 @@ int main(int argc, char **argv)
 	bool seeded = strcmp(cmd, "read") != 0;
 	if (!io && strcmp(cmd, "info"))
 		return usage();
-	if (io && (argc != (seeded ? 6 : 5) || !number(argv[3], &lba) || !number(argv[4], &count) ||
-	           (seeded && !number(argv[5], &seed)) || count == 0))
+	if (io && (argc != (seeded ? 6 : 5) || !args_number(argv[3], UINT64_MAX, &lba) ||
+	           !args_number(argv[4], UINT64_MAX, &count) ||
+	           (seeded && !args_number(argv[5], UINT64_MAX, &seed)) || count == 0))
 		return usage();
 	if (!io && argc != 3)
 		return usage();
 	struct blk_dev *b;
-	if (open_disk(argv[2], &b) < 0)
+	if (open_disk(argv[2], wait_ns, &b) < 0)
 		return 1;
 	int status = io ? cmd_io(b, cmd, lba, count, seed) : cmd_info(b, argv[2]);
 	blk_close(b);

@@ -2,12 +2,14 @@
  * drv: the drivers devmgr runs, through its management service "devmgr"
  * (iris/devmgr.h).
  *
- *   drv list           one line per driver instance: name, driver, PCI
- *                      address, vendor:device, state, restarts, pid, and
- *                      how it last ended
+ *   drv list           one line per driver instance: name, driver, the
+ *                      device (a platform device's name, or the PCI address
+ *                      and vendor:device), state, restarts, pid, and how it
+ *                      last ended
  *   drv restart NAME   kill the instance and start it again
  *   drv crash NAME     make the instance fault on purpose (devmgr restarts it)
  */
+#include <args.h>
 #include <errno.h>
 #include <iris/devmgr.h>
 #include <iris/ns.h>
@@ -38,7 +40,7 @@ static const char *state_name(uint8_t state)
 /* Prints every instance; returns 0 or a negative errno. */
 static int drv_list(struct iris_rpc_client *cl)
 {
-	printf("%-10s %-8s %-8s %-9s %-8s %8s %5s  %s\n", "INSTANCE", "DRIVER", "PCI", "ID",
+	printf("%-10s %-8s %-11s %-9s %-8s %8s %5s  %s\n", "INSTANCE", "DRIVER", "DEVICE", "ID",
 	       "STATE", "RESTARTS", "PID", "LAST EXIT");
 	for (uint32_t i = 0;; i++) {
 		struct devmgr_driver_info info;
@@ -52,21 +54,27 @@ static int drv_list(struct iris_rpc_client *cl)
 		/* The reply may stop after last_exit's NUL: terminate every string here. */
 		info.instance[sizeof(info.instance) - 1] = '\0';
 		info.driver[sizeof(info.driver) - 1] = '\0';
+		info.platform[sizeof(info.platform) - 1] = '\0';
 		info.last_exit[sizeof(info.last_exit) - 1] = '\0';
-		char pid[16] = "-";
+		char pid[16] = "-", where[16], id[16] = "-";
 		if (info.pid >= 0)
 			snprintf(pid, sizeof(pid), "%d", info.pid);
-		printf("%-10s %-8s %02x:%02x.%x  %04x:%04x %-8s %8u %5s  %s\n", info.instance,
-		       info.driver, info.bus, info.dev, info.fn, info.vendor, info.device_id,
-		       state_name(info.state), info.restarts, pid,
+		if (info.platform[0]) {
+			snprintf(where, sizeof(where), "%s", info.platform);
+		} else {
+			snprintf(where, sizeof(where), "pci %02x:%02x.%x", info.bus, info.dev,
+			         info.fn);
+			snprintf(id, sizeof(id), "%04x:%04x", info.vendor, info.device_id);
+		}
+		printf("%-10s %-8s %-11s %-9s %-8s %8u %5s  %s\n", info.instance, info.driver,
+		       where, id, state_name(info.state), info.restarts, pid,
 		       info.last_exit[0] ? info.last_exit : "-");
 	}
 }
 
 static int usage(void)
 {
-	printf("usage: drv list | drv restart NAME | drv crash NAME\n");
-	return 2;
+	return args_usage("drv list | drv restart NAME | drv crash NAME\n");
 }
 
 int main(int argc, char **argv)
@@ -87,11 +95,7 @@ int main(int argc, char **argv)
 	}
 
 	/* devmgr may be starting right now (init starts services and programs together). */
-	int r = iris_ns_connect("devmgr", &chan);
-	for (int tries = 0; r == -ENOENT && tries < 50; tries++) {
-		sys_sleep(100000000);
-		r = iris_ns_connect("devmgr", &chan);
-	}
+	int r = iris_ns_connect_wait("devmgr", TIMEOUT_NS, &chan);
 	if (r < 0) {
 		printf("drv: cannot reach devmgr: %s\n", strerror(-r));
 		return 1;

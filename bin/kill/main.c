@@ -4,21 +4,17 @@
  * A shell's programs may end each other and their own descendants; the
  * kernel refuses the rest.
  */
+#include <args.h>
 #include <errno.h>
 #include <iris/sys.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-/* Ends process `arg` (a pid in decimal); returns whether it worked. */
-static int kill_one(const char *arg)
+#define USAGE "kill PID...   (ends the processes with these pids)\n"
+
+/* Ends process `pid` (`arg` in words); returns whether it worked. */
+static int kill_one(uint64_t pid, const char *arg)
 {
-	char *end;
-	unsigned long long pid = strtoull(arg, &end, 10);
-	if (arg[0] < '0' || arg[0] > '9' || *end) {
-		printf("kill: %s is not a pid\n", arg);
-		return 0;
-	}
 	long h = sys_process_open(pid);
 	if (h == -ESRCH) {
 		printf("kill: no process %s (or not one this program may end)\n", arg);
@@ -36,12 +32,16 @@ static int kill_one(const char *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		printf("usage: kill PID...\n");
-		return 2;
-	}
-	int failed = 0;
+	uint64_t pid;
+	if (argc < 2)
+		return args_usage(USAGE);
 	for (int i = 1; i < argc; i++)
-		failed += !kill_one(argv[i]);
+		if (!args_number(argv[i], UINT64_MAX, &pid))
+			return args_usage(USAGE);
+	int failed = 0;
+	for (int i = 1; i < argc; i++) {
+		args_number(argv[i], UINT64_MAX, &pid);
+		failed += !kill_one(pid, argv[i]);
+	}
 	return failed ? 1 : 0;
 }

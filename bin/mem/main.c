@@ -1,12 +1,16 @@
 /* mem: physical memory (page frames) in all, in use and free. */
+#include <args.h>
 #include <iris/sys.h>
 #include <stdio.h>
 #include <string.h>
 
 #define PAGE_KIB 4
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)argv;
+	if (argc != 1)
+		return args_usage("mem   (physical memory in all, in use and free)\n");
 	long total = sys_stat(IRIS_STAT_FRAMES_TOTAL), avail = sys_stat(IRIS_STAT_FRAMES_FREE);
 	if (total < 0 || avail < 0) {
 		printf("mem: cannot read the counters: %s\n",

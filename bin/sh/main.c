@@ -7,14 +7,20 @@
  * with a trailing '&' the program runs in the background as a job instead,
  * and the shell says "[n] done" before the next prompt once it has ended.
  *
- * Built-ins: cd, exit [N], help, jobs.
+ * Built-ins: cd, exit [N], help, jobs. The programs are boot modules of
+ * three kinds: commands (bin/, listed by `help` with the description
+ * bin/meson.build gives each), tests and benchmarks (test_*, bench_*: run
+ * by name, not listed), and system programs (init, the servers, the
+ * drivers), which the shell refuses to start: a second init or console
+ * server started by a typing slip would take the terminal with it.
  * $? is the last exit status: the program's exit code; 127 no such
- * program; 126 it could not be started; 130 it was killed (Ctrl-C, kill);
- * 139 a CPU exception ended it; 2 a bad command line.
+ * program; 126 it could not be started, or is a system program; 130 it was
+ * killed (Ctrl-C, kill); 139 a CPU exception ended it; 2 a bad command line.
  *
  * A shell started without a terminal (IRIS_CONSOLE) connects to the console
  * server by name (CONSOLE_NAME), waiting for it to start.
  */
+#include "commands.h"
 #include "ledit.h"
 #include "parse.h"
 #include <errno.h>
@@ -31,12 +37,17 @@
 #define BANNER          "Iris shell - type 'help'. (QEMU: Ctrl-A X quits)"
 #define JOBS_MAX        16
 #define MS              1000000LL
-#define CONNECT_TRIES   100 /* waiting for the console server: 100 x 100 ms */
+#define CONNECT_WAIT_NS (10000 * MS) /* for the console server to start */
 #define STATUS_NOTFOUND 127
 #define STATUS_NOSTART  126
 #define STATUS_KILLED   130
 #define STATUS_FAULT    139
 #define STATUS_USAGE    2
+
+/* The commands and their one-line descriptions (bin/meson.build). */
+static const struct command {
+	const char *name, *help;
+} commands[] = { SH_COMMANDS };
 
 struct job {
 	iris_handle_t proc; /* IRIS_HANDLE_INVALID: a free slot */
@@ -61,18 +72,11 @@ static void term_write(void *ctx, const char *s, size_t n)
 /* Makes sure this process has a terminal; false if there is none to be had. */
 static bool terminal_connect(void)
 {
+	iris_handle_t ep;
 	if (iris_console_present())
 		return true;
-	for (int i = 0; i < CONNECT_TRIES; i++) {
-		iris_handle_t ep;
-		int r = iris_ns_lookup(CONSOLE_NAME, &ep);
-		if (r == 0)
-			return iris_console_use(ep) == 0;
-		if (r != -ENOENT)
-			return false;
-		sys_sleep(100 * MS);
-	}
-	return false;
+	return iris_ns_lookup_wait(CONSOLE_NAME, CONNECT_WAIT_NS, &ep) == 0 &&
+	       iris_console_use(ep) == 0;
 }
 
 /* Leaves the terminal as programs expect it (cooked, echoing) and exits. */
@@ -194,6 +198,15 @@ static void job_add(struct job *j, iris_handle_t proc, const struct sh_cmd *c)
 	printf("[%zu] %s\n", (size_t)(j - jobs) + 1, j->what);
 }
 
+/* Whether the boot module `name` is one sh starts: a command, a test or a benchmark. */
+static bool startable(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return true;
+	return strncmp(name, "test_", 5) == 0 || strncmp(name, "bench_", 6) == 0;
+}
+
 /* Runs a boot module: in the foreground, waiting for it, or as a job. Returns $?. */
 static int run_program(const struct sh_cmd *c)
 {
@@ -201,6 +214,12 @@ static int run_program(const struct sh_cmd *c)
 	if (iris_module_find(name) < 0) {
 		printf("sh: %s: no such program (type 'help')\n", name);
 		return STATUS_NOTFOUND;
+	}
+	if (!startable(name)) {
+		printf("sh: %s is a system program (init, a server or a driver, started at boot), "
+		       "not a command (type 'help')\n",
+		       name);
+		return STATUS_NOSTART;
 	}
 	struct job *j = c->background ? job_slot() : NULL;
 	if (c->background && !j) {
@@ -290,25 +309,13 @@ static int builtin_help(int argc, char **argv)
 	printf("Built-ins:\n");
 	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
 		printf("  %s\n", builtins[i].help);
-	printf("Programs (the boot modules):\n ");
-	const char *list = getenv("IRIS_MODULES");
-	size_t col = 1;
-	for (const char *p = list ? list + strspn(list, " ") : ""; *p; p += strspn(p, " ")) {
-		size_t n = strcspn(p, " ");
-		if (memchr(p, '.', n)) { /* a data file (a driver manifest), not a program */
-			p += n;
-			continue;
-		}
-		if (col + 1 + n > 78) {
-			printf("\n ");
-			col = 1;
-		}
-		printf(" %.*s", (int)n, p);
-		col += 1 + n;
-		p += n;
-	}
-	printf("\nNAME ARGS... runs a program and waits for it (Ctrl-C ends it); a trailing &\n"
+	printf("Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (iris_module_find(commands[i].name) >= 0)
+			printf("  %-10s %s\n", commands[i].name, commands[i].help);
+	printf("NAME ARGS... runs a command and waits for it (Ctrl-C ends it); a trailing &\n"
 	       "runs it in the background. '...' and \"...\" quote; $? is the last exit status.\n"
+	       "Test and benchmark programs (test_*, bench_*) run by name as well.\n"
 	       "Editing: Left/Right, Home/End, Backspace, Up/Down (history), Ctrl-U/K/W,\n"
 	       "Ctrl-C drops the line, Ctrl-D on an empty line leaves the shell.\n");
 	return 0;

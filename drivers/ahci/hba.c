@@ -6,6 +6,7 @@
 #include "ahci.h"
 #include <errno.h>
 #include <iris/sys.h>
+#include <string.h>
 
 #define MS 1000000ull
 
@@ -80,12 +81,12 @@ int hba_init(struct ahci_hba *h, struct driver *d)
 	/* a write only if firmware left decoding off (it needs the config right) */
 	int r = pci_command(d, PCI_COMMAND_MEMORY, 0);
 	if (r < 0) {
-		driver_log(d, "memory decoding is off and cannot be turned on: error %d", r);
+		driver_log(d, "memory decoding is off and cannot be turned on: %s", strerror(-r));
 		return r;
 	}
 	r = pci_map_bar(d, AHCI_BAR, AHCI_PORT_BASE(0) + AHCI_PORT_SIZE, &h->abar);
 	if (r < 0) {
-		driver_log(d, "cannot map ABAR (BAR %d): error %d", AHCI_BAR, r);
+		driver_log(d, "cannot map ABAR (BAR %d): %s", AHCI_BAR, strerror(-r));
 		return r;
 	}
 	/* AHCI mode first: the other registers may not work in legacy mode */
@@ -103,7 +104,7 @@ int hba_init(struct ahci_hba *h, struct driver *d)
 		return r;
 	r = pci_busmaster(d, 1);
 	if (r < 0)
-		driver_log(d, "cannot enable bus mastering: error %d", r);
+		driver_log(d, "cannot enable bus mastering: %s", strerror(-r));
 	return r;
 }
 
@@ -181,8 +182,8 @@ int hba_irq_start(struct ahci_hba *h)
 	hba_irq_program(h, mode, &prog);
 	int r = irq_bind(d, mode, &prog, &h->irq);
 	if (r < 0) {
-		driver_log(d, "cannot bind the interrupt (%s): error %d",
-		           mode == IRIS_IRQ_MSI ? "MSI" : "INTx", r);
+		driver_log(d, "cannot bind the interrupt (%s): %s",
+		           mode == IRIS_IRQ_MSI ? "MSI" : "INTx", strerror(-r));
 		return r;
 	}
 	for (unsigned no = 0; no < AHCI_MAX_PORTS; no++) {

@@ -10,6 +10,7 @@
  */
 #include "ahci.h"
 #include <errno.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
@@ -52,6 +53,6 @@ int main(int argc, char **argv)
 
 	/* 5. serve until killed */
 	int r = loop_run(&d);
-	driver_log(&d, "the event loop failed (%d)", r);
+	driver_log(&d, "the event loop failed (%s)", strerror(-r));
 	return 1;
 }

@@ -207,7 +207,7 @@ int port_probe(struct ahci_hba *h, unsigned no, struct ahci_port **out)
 	r = port_start(p) ? port_identify(p) : -EIO;
 	if (r < 0) {
 		if (r != -ENOTSUP)
-			driver_log(h->d, "port %u: IDENTIFY failed (%d)", no, r);
+			driver_log(h->d, "port %u: IDENTIFY failed (%s)", no, strerror(-r));
 		goto fail;
 	}
 	p->ncq = (h->cap & AHCI_CAP_SNCQ) && p->ident.ncq;
@@ -216,7 +216,8 @@ int port_probe(struct ahci_hba *h, unsigned no, struct ahci_port **out)
 		p->nslots = p->ident.queue_depth;
 	r = dma_alloc(h->d, (size_t)p->nslots * AHCI_XFER_MAX, h->dma_flags, &p->bounce);
 	if (r < 0) {
-		driver_log(h->d, "port %u: no DMA memory for %u slots (%d)", no, p->nslots, r);
+		driver_log(h->d, "port %u: no DMA memory for %u slots (%s)", no, p->nslots,
+		           strerror(-r));
 		goto fail;
 	}
 	*out = p;
@@ -448,7 +449,8 @@ int port_register(struct ahci_port *p)
 	snprintf(name, sizeof(name), BLK_NAME_PREFIX "%s.%u", p->hba->d->instance, p->no);
 	int r = blk_disk_register(p->hba->d, &p->disk, name);
 	if (r < 0)
-		driver_log(p->hba->d, "port %u: cannot register %s (%d)", p->no, name, r);
+		driver_log(p->hba->d, "port %u: cannot register %s (%s)", p->no, name,
+		           strerror(-r));
 	else
 		driver_log(p->hba->d, "%s: \"%s\", %llu sectors of %u bytes, %s, %u slots", name,
 		           id->model, (unsigned long long)id->sectors, id->sector_size,

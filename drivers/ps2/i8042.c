@@ -17,6 +17,7 @@
 #include <driver/port.h> /* drivers/uart */
 #include <errno.h>
 #include <iris/sys.h>
+#include <string.h>
 
 #define PS2_TICK_NS   100000000ull /* the watchdog, with the interrupt */
 #define PS2_POLL_NS   10000000ull  /* the watchdog, without */
@@ -79,7 +80,7 @@ int ps2_init(struct ps2 *p, struct driver *d)
 	if (r == 0)
 		r = port_bar(d, I8042_STATUS_BAR, 1, &p->status);
 	if (r < 0) {
-		driver_log(d, "no data and status port BARs (%d)", r);
+		driver_log(d, "no data and status port BARs (%s)", strerror(-r));
 		return r;
 	}
 	if (port_in8(p->status) == 0xff) {
@@ -225,13 +226,13 @@ int ps2_irq_start(struct ps2 *p)
 	ps2_irq_program(&prog);
 	int r = irq_bind(d, IRIS_IRQ_INTX, &prog, &p->irq);
 	if (r < 0) {
-		driver_log(d, "cannot bind the interrupt (%d): polling", r);
+		driver_log(d, "cannot bind the interrupt (%s): polling", strerror(-r));
 		return r;
 	}
 	loop_watch_init(&p->irq_watch, ps2_irq_event, p);
 	r = loop_poll(d, &p->irq_watch, p->irq.handle, IRIS_POLL_IN);
 	if (r < 0) {
-		driver_log(d, "cannot wait for the interrupt (%d): polling", r);
+		driver_log(d, "cannot wait for the interrupt (%s): polling", strerror(-r));
 		return r;
 	}
 	p->irq_bound = true;

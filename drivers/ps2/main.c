@@ -9,6 +9,7 @@
  *   the console link and port BARs are drivers/uart's conlink.c and port.c
  */
 #include "ps2.h"
+#include <string.h>
 
 int main(int argc, char **argv)
 {
@@ -35,6 +36,6 @@ int main(int argc, char **argv)
 
 	/* 5. serve until killed */
 	int r = loop_run(&d);
-	driver_log(&d, "the event loop failed (%d)", r);
+	driver_log(&d, "the event loop failed (%s)", strerror(-r));
 	return 1;
 }

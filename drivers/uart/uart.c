@@ -32,6 +32,7 @@
 #include <driver/port.h>
 #include <errno.h>
 #include <iris/sys.h>
+#include <string.h>
 
 #define UART_TICK_NS      100000000ull /* the watchdog, with the interrupt */
 #define UART_POLL_NS      10000000ull  /* the watchdog, without */
@@ -55,7 +56,7 @@ int uart_init(struct uart *u, struct driver *d)
 	u->d = d;
 	int r = port_bar(d, UART_BAR, UART_PORTS, &u->base);
 	if (r < 0) {
-		driver_log(d, "no port BAR of %u ports (%d)", UART_PORTS, r);
+		driver_log(d, "no port BAR of %u ports (%s)", UART_PORTS, strerror(-r));
 		return r;
 	}
 	/* The kernel set 115200 8N1 and keeps writing its log: the divisor stays. */
@@ -240,14 +241,14 @@ int uart_irq_start(struct uart *u)
 	uart_irq_program(&prog);
 	int r = irq_bind(d, IRIS_IRQ_INTX, &prog, &u->irq);
 	if (r < 0) {
-		driver_log(d, "cannot bind the interrupt (%d): polling", r);
+		driver_log(d, "cannot bind the interrupt (%s): polling", strerror(-r));
 		return r;
 	}
 	loop_watch_init(&u->irq_watch, uart_irq_event, u);
 	loop_watch_init(&u->burst, uart_burst_event, u);
 	r = loop_poll(d, &u->irq_watch, u->irq.handle, IRIS_POLL_IN);
 	if (r < 0) {
-		driver_log(d, "cannot wait for the interrupt (%d): polling", r);
+		driver_log(d, "cannot wait for the interrupt (%s): polling", strerror(-r));
 		return r;
 	}
 	u->irq_bound = true;

@@ -58,8 +58,9 @@ enum {
 #define IRIS_STAT_OBJECTS      7 /* kernel objects alive in the system */
 
 /* What SYS_PROCESS_LIST reports of one process (`ps`). */
-#define IRIS_PROCESS_RUNNING 1 /* some thread runs, is ready or waits */
-#define IRIS_PROCESS_EXITING 2 /* its last thread is ending */
+#define IRIS_PROCESS_RUNNING  1 /* some thread runs or is ready to */
+#define IRIS_PROCESS_EXITING  2 /* its last thread is ending */
+#define IRIS_PROCESS_SLEEPING 3 /* every thread waits (on a ring, a sleep, a wait) */
 
 struct iris_process_info {
 	uint64_t pid;

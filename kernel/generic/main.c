@@ -39,10 +39,11 @@ extern char bsp_stack_top[];
 
 static struct log_sink serial_sink = { .write = serial_write };
 
-/* Takes loglevel= and test= from the (GRUB + fw_cfg) command line. */
+/* Takes loglevel= and test= from the (GRUB + fw_cfg) command line and warns of unknown words. */
 static void apply_cmdline(char *test, size_t testlen)
 {
 	char extra[256], val[32];
+	size_t len;
 
 	if (fwcfg_read_cmdline(extra, sizeof(extra)) &&
 	    !cmdline_append(boot_info.cmdline, sizeof(boot_info.cmdline), extra))
@@ -54,6 +55,10 @@ static void apply_cmdline(char *test, size_t testlen)
 		else
 			log_set_level((enum log_level)level);
 	}
+	for (const char *w = boot_info.cmdline; (w = cmdline_next_unknown(w, &len)); w += len)
+		pr_warn("command line: unknown option \"%.*s\" ignored (known: loglevel=, test=, "
+		        "run=)\n",
+		        (int)len, w);
 	test[0] = '\0';
 	if (cmdline_get(boot_info.cmdline, "test", test, testlen))
 		qemu_exit_arm();

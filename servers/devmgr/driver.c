@@ -91,7 +91,9 @@ int driver_describe(size_t index, struct devmgr_driver_info *out)
 	memset(out, 0, sizeof(*out));
 	snprintf(out->instance, sizeof(out->instance), "%s", d->name);
 	snprintf(out->driver, sizeof(out->driver), "%s", d->manifest->driver);
-	out->device = d->info.index;
+	if (d->info.bus_type == IRIS_BUS_PLATFORM)
+		snprintf(out->platform, sizeof(out->platform), "%.*s", (int)sizeof(d->info.name),
+		         d->info.name);
 	out->vendor = d->info.vendor;
 	out->device_id = d->info.device;
 	out->bus = d->info.bus;

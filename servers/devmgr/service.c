@@ -5,6 +5,7 @@
  */
 #include "service.h"
 #include "driver.h"
+#include "manifest.h"
 #include "waitset.h"
 #include <errno.h>
 #include <iris/devmgr.h>
@@ -18,6 +19,7 @@
 _Static_assert(offsetof(struct devmgr_driver_info, last_exit) + DRIVER_EXIT_TEXT <=
                        IRIS_RPC_ARGS_MAX,
                "a LIST reply holds the fixed fields and the longest last_exit");
+_Static_assert(MANIFEST_DRIVER_MAX <= DEVMGR_DRIVER_MAX, "a LIST reply holds a driver's name");
 
 struct client {
 	bool used;

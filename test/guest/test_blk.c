@@ -376,7 +376,7 @@ int main(int argc, char **argv)
 	srand((unsigned)sys_clock_get(IRIS_CLOCK_MONOTONIC));
 	for (int i = 0; i < ndisks; i++) {
 		struct disk *d = &disks[i];
-		int r = blk_open(d->name, INFLIGHT * 64 * SS, &d->b);
+		int r = blk_open(d->name, INFLIGHT * 64 * SS, BLK_RECONNECT_NS, &d->b);
 		const struct blk_identify *id = r == 0 ? blk_info(d->b) : NULL;
 		if (!ktap_check(id && id->sectors == d->sectors && id->sector_size == SS &&
 		                        id->max_sectors >= MAX_XFER,

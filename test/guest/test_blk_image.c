@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	}
 	ktap_plan(1 + nsteps - (steps[nsteps - 1].kind == STEP_HOLD));
 	struct blk_dev *b;
-	int r = blk_open(name, MAX_XFER * SS, &b);
+	int r = blk_open(name, MAX_XFER * SS, BLK_RECONNECT_NS, &b);
 	if (!ktap_check(r == 0, "%s: open", name)) {
 		printf("# blk_open: %d\n", r);
 		return ktap_done();

@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 		ops[i].block = -1;
 
 	struct blk_dev *b = NULL;
-	int r = blk_open(name, INFLIGHT * BLOCK * SS, &b);
+	int r = blk_open(name, INFLIGHT * BLOCK * SS, BLK_RECONNECT_NS, &b);
 	bool ok = r == 0 && blk_info(b)->sector_size == SS &&
 	          blk_info(b)->sectors >= (uint64_t)BLOCKS * BLOCK;
 	static struct iris_rpc_client cl;

@@ -220,6 +220,15 @@ static void test_cmdline(void)
 	CHECK(cmdline_get("test=1 test=2", "test", v, sizeof(v)) && strcmp(v, "2") == 0);
 	CHECK(cmdline_get("test=0123456789abcdefXYZ", "test", v, sizeof(v)) && strlen(v) == 15);
 	CHECK(cmdline_parse_loglevel("3") == 3 && cmdline_parse_loglevel("debug") == 4);
+	size_t n = 0;
+	const char *w = cmdline_next_unknown("loglevel=4 run=a,b  test=user", &n);
+	CHECK(w == NULL);
+	w = cmdline_next_unknown(" quiet loglevel=1 tests=x run", &n);
+	CHECK(w && n == 5 && memcmp(w, "quiet", 5) == 0);
+	w = cmdline_next_unknown(w + n, &n);
+	CHECK(w && n == 7 && memcmp(w, "tests=x", 7) == 0);
+	CHECK(cmdline_next_unknown(w + n, &n) == NULL);
+	CHECK(cmdline_next_unknown("", &n) == NULL && cmdline_next_unknown("   ", &n) == NULL);
 	CHECK(cmdline_parse_loglevel("9") == -1 && cmdline_parse_loglevel("") == -1);
 
 	char line[16] = "a=1";

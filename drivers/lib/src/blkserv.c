@@ -219,8 +219,8 @@ static void disk_accept(struct driver *d, struct loop_watch *w, int64_t result)
 		if (r == -EAGAIN)
 			break;
 		if (r < 0) {
-			driver_log(d, "%s: the name service is gone (%d): no new clients",
-			           disk->name, r);
+			driver_log(d, "%s: the name service is gone (%s): no new clients",
+			           disk->name, strerror(-r));
 			return;
 		}
 		disk_add_client(disk, h);

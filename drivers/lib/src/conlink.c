@@ -31,7 +31,7 @@ static void link_lost(struct conlink *l, const char *why, int err)
 	l->attached = false;
 	l->stalled = false;
 	l->retry_ns = RETRY_FIRST_NS;
-	driver_log(l->d, "the console %s (%d): looking for it again", why, err);
+	driver_log(l->d, "the console %s (%s): looking for it again", why, strerror(-err));
 	l->waiting_told = true;
 	link_retry_later(l);
 }
@@ -49,7 +49,7 @@ static void link_message(struct conlink *l, const uint8_t *buf, const struct iri
 		if (hdr.id != ATTACH_ID || hdr.op != CONSOLE_OP_ATTACH || l->attached)
 			return;
 		if (hdr.status < 0) {
-			driver_log(l->d, "the console refused ATTACH (%d)", hdr.status);
+			driver_log(l->d, "the console refused ATTACH (%s)", strerror(-hdr.status));
 			return;
 		}
 		l->attached = true;
@@ -107,7 +107,7 @@ static void link_connect(struct conlink *l)
 	int r = iris_ns_connect(CONSOLE_NAME, &l->chan);
 	if (r < 0) {
 		if (!l->waiting_told)
-			driver_log(l->d, "waiting for the console server (%d)", r);
+			driver_log(l->d, "waiting for the console server (%s)", strerror(-r));
 		l->waiting_told = true;
 		link_retry_later(l);
 		return;

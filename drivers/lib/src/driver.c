@@ -45,7 +45,8 @@ static void devmgr_event(struct driver *d, struct loop_watch *w, int64_t result)
 		if (r == -EAGAIN)
 			break;
 		if (r < 0) {
-			driver_log(d, "the control channel to devmgr is gone (%d): exiting", r);
+			driver_log(d, "the control channel to devmgr is gone (%s): exiting",
+			           strerror(-r));
 			exit(1);
 		}
 		if (m.handle != IRIS_HANDLE_INVALID)
@@ -59,7 +60,7 @@ static void devmgr_event(struct driver *d, struct loop_watch *w, int64_t result)
 	}
 	int r = loop_chan(d, w, &d->devmgr);
 	if (r < 0) {
-		driver_log(d, "cannot wait on the control channel (%d): exiting", r);
+		driver_log(d, "cannot wait on the control channel (%s): exiting", strerror(-r));
 		exit(1);
 	}
 }
@@ -121,6 +122,6 @@ int driver_ready(struct driver *d)
 	} ready = { { .id = 1, .op = DEVMGR_OP_READY }, (int32_t)sys_process_self() };
 	int r = iris_chan_send(&d->devmgr, &ready, sizeof(ready), 0, REPLY_NS);
 	if (r < 0)
-		driver_log(d, "cannot tell devmgr it is ready: error %d", r);
+		driver_log(d, "cannot tell devmgr it is ready: %s", strerror(-r));
 	return r;
 }

@@ -62,3 +62,29 @@ bool cmdline_append(char *cmdline, size_t size, const char *extra)
 	memcpy(cmdline + cur, extra, add + 1);
 	return true;
 }
+
+/* The keys the kernel and init read: see cmdline.h. */
+static const char *const known_keys[] = { "loglevel", "test", "run" };
+
+const char *cmdline_next_unknown(const char *p, size_t *len)
+{
+	while (*p) {
+		while (is_space(*p))
+			p++;
+		const char *word = p;
+		while (*p && !is_space(*p))
+			p++;
+		size_t wlen = (size_t)(p - word), klen = 0;
+		while (klen < wlen && word[klen] != '=')
+			klen++;
+		bool known = false;
+		for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
+			known = known || (strlen(known_keys[i]) == klen &&
+			                  memcmp(word, known_keys[i], klen) == 0);
+		if (wlen && !known) {
+			*len = wlen;
+			return word;
+		}
+	}
+	return NULL;
+}

@@ -1,6 +1,8 @@
 /*
  * The kernel command line: space-separated words, each `key` or `key=value`.
- * Known options: loglevel=0..4 (or error/warn/info/debug), test=NAME.
+ * Known options: loglevel=0..4 (or error/warn/info/debug) and test=NAME,
+ * which the kernel reads, and run=PROGRAMS, which init reads (servers/init).
+ * The kernel warns about any other word (cmdline_next_unknown).
  */
 #pragma once
 
@@ -18,3 +20,10 @@ int cmdline_parse_loglevel(const char *val);
 
 /* Appends " extra" to cmdline[size] if it fits; returns false (unchanged) if not. */
 bool cmdline_append(char *cmdline, size_t size, const char *extra);
+
+/*
+ * The first word at or after `p` whose key (the part before any '=') is not
+ * a known option, and its length in *len; NULL when there is none. Calling
+ * it again from the word's end finds the next one.
+ */
+const char *cmdline_next_unknown(const char *p, size_t *len);

@@ -126,13 +126,18 @@ size_t process_list(struct iris_process_info *out, size_t max, uint64_t first)
 		i->start_ns = p->start_ns;
 		strlcpy(i->name, p->name, sizeof(i->name));
 		spin_lock(&p->lock);
-		i->state = p->exiting ? IRIS_PROCESS_EXITING : IRIS_PROCESS_RUNNING;
+		bool awake = false;
 		i->threads = p->threads_alive;
 		struct list_head *t;
 		list_for_each(t, &p->threads)
 		{
-			i->cpu_ns += list_entry(t, struct thread, proc_link)->cpu_ns;
+			const struct thread *th = list_entry(t, struct thread, proc_link);
+			i->cpu_ns += th->cpu_ns;
+			awake = awake || (th->state != THREAD_BLOCKED && th->state != THREAD_DEAD);
 		}
+		i->state = p->exiting ? IRIS_PROCESS_EXITING
+		           : awake    ? IRIS_PROCESS_RUNNING
+		                      : IRIS_PROCESS_SLEEPING;
 		spin_unlock(&p->lock);
 		i->pages = __atomic_load_n(&p->vm.resident, __ATOMIC_RELAXED);
 		i->handles = p->handles.count;

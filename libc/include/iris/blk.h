@@ -90,13 +90,15 @@ struct blk_stats {
 };
 
 /*
- * Connects to the disk called `name` (waiting up to BLK_RECONNECT_NS for it
- * to be registered), with a data buffer of at least `buf_size` bytes (at
- * least one request of max_sectors; at most BLK_BUFFER_MAX). Returns 0 and
- * *out, or a negative errno: -ENOENT (nobody registered the name in time),
- * -EINVAL, -ENOMEM, the driver's error.
+ * Connects to the disk called `name`, with a data buffer of at least
+ * `buf_size` bytes (at least one request of max_sectors; at most
+ * BLK_BUFFER_MAX). When nobody holds the name it waits up to wait_ns (at
+ * most BLK_RECONNECT_NS counts) for a driver to register it: 0 fails at
+ * once; a program started with its driver at boot waits (BLK_RECONNECT_NS).
+ * Returns 0 and *out, or a negative errno: -ENOENT (nobody registered the
+ * name in time), -EINVAL, -ENOMEM, the driver's error.
  */
-int blk_open(const char *name, size_t buf_size, struct blk_dev **out);
+int blk_open(const char *name, size_t buf_size, uint64_t wait_ns, struct blk_dev **out);
 
 /* Disconnects; requests still outstanding are abandoned. */
 void blk_close(struct blk_dev *b);

@@ -28,11 +28,13 @@
  */
 #pragma once
 
+#include <iris/device.h>
 #include <stdint.h>
 
 #define DEVMGR_HEARTBEAT_NS   500000000ull /* 0.5 s */
 #define DEVMGR_HEARTBEAT_MISS 4
-#define DEVMGR_NAME_MAX       24
+#define DEVMGR_NAME_MAX       20 /* an instance: the driver and a number */
+#define DEVMGR_DRIVER_MAX     16 /* a driver (a manifest's driver line) */
 
 enum {
 	DEVMGR_OP_READY = 1, /* driver -> devmgr: initialised, services registered */
@@ -50,13 +52,15 @@ enum {
 	DEVMGR_FAILED,       /* ended too often in a row: given up */
 };
 
+/* Fits one reply (IRIS_RPC_ARGS_MAX bytes): devmgr checks. */
 struct devmgr_driver_info {
-	char instance[DEVMGR_NAME_MAX]; /* "ahci0" */
-	char driver[DEVMGR_NAME_MAX];   /* the boot module: "ahci" */
-	uint32_t device;                /* the kernel's device index */
-	uint16_t vendor, device_id;
-	uint8_t bus, dev, fn, state;
+	char instance[DEVMGR_NAME_MAX];      /* "ahci0" */
+	char driver[DEVMGR_DRIVER_MAX];      /* the boot module: "ahci" */
+	char platform[IRIS_DEVICE_NAME_MAX]; /* a platform device's name ("com1"); PCI: "" */
+	uint16_t vendor, device_id;          /* PCI */
+	uint8_t bus, dev, fn;                /* PCI */
+	uint8_t state;
 	uint32_t restarts;
 	int32_t pid;        /* of the running process, or -1 */
-	char last_exit[48]; /* why it last ended, in words ("" if never) */
+	char last_exit[44]; /* why it last ended, in words ("" if never) */
 };

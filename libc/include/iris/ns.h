@@ -8,8 +8,9 @@
  *             ns sends CONNECT. Reply 0. A name registered again replaces the
  *             old registration (a restarted server takes over its name).
  *   LOOKUP    args: the name. ns creates a channel, sends one end to the
- *             server (CONNECT) and replies 0 with the other end; -ENOENT when
- *             no live server holds the name.
+ *             server (CONNECT) and replies 0 with the other end; -ENOENT at
+ *             once when no live server holds the name (a client that means
+ *             to wait for a server to appear says so: iris_ns_lookup_wait).
  *   CLIENT    a fresh channel to ns itself, for another process.
  *   CONNECT   ns → server, one-way (id 0): the handle is a new client's end.
  *
@@ -27,6 +28,7 @@
 #include <iris/chan.h>
 
 #define IRIS_NS_NAME_MAX 64
+#define IRIS_NS_RETRY_NS 20000000LL /* between two lookups of a name nobody holds yet */
 
 enum {
 	IRIS_NS_OP_REGISTER = 1,
@@ -50,11 +52,25 @@ int iris_ns_use(iris_handle_t endpoint);
  */
 int iris_ns_register(const char *name, struct iris_chan *listen);
 
-/* Looks `name` up: a new endpoint connected to its server in *endpoint. 0 or a negative errno. */
+/*
+ * Looks `name` up: a new endpoint connected to its server in *endpoint. 0
+ * or a negative errno; -ENOENT at once when no live server holds the name.
+ */
 int iris_ns_lookup(const char *name, iris_handle_t *endpoint);
+
+/*
+ * iris_ns_lookup, waiting up to timeout_ns for a server to register `name`
+ * (one that is starting, or restarting): looks again every
+ * IRIS_NS_RETRY_NS while the answer is -ENOENT. 0 or a negative errno
+ * (-ENOENT: still nobody when the time was up).
+ */
+int iris_ns_lookup_wait(const char *name, int64_t timeout_ns, iris_handle_t *endpoint);
 
 /* iris_ns_lookup, then opens the endpoint in *chan. 0 or a negative errno. */
 int iris_ns_connect(const char *name, struct iris_chan *chan);
+
+/* iris_ns_lookup_wait, then opens the endpoint in *chan. 0 or a negative errno. */
+int iris_ns_connect_wait(const char *name, int64_t timeout_ns, struct iris_chan *chan);
 
 /*
  * Server side: waits up to timeout_ns on the registration channel for the

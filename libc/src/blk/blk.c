@@ -204,15 +204,21 @@ static int connect_once(struct blk_dev *b, size_t want)
 	return 0;
 }
 
-/* Connects, retrying the transient failures for up to BLK_RECONNECT_NS. */
-static int connect_retry(struct blk_dev *b, size_t want)
+/*
+ * Connects, retrying the transient failures (-EPIPE, -ETIMEDOUT) for up to
+ * BLK_RECONNECT_NS, and a name nobody holds (-ENOENT) for up to absent_ns
+ * of that.
+ */
+static int connect_retry(struct blk_dev *b, size_t want, uint64_t absent_ns)
 {
-	uint64_t deadline = now_ns() + BLK_RECONNECT_NS;
+	uint64_t start = now_ns();
 	for (;;) {
 		int r = connect_once(b, want);
 		if (r == 0)
 			return 0;
-		if ((r != -ENOENT && r != -EPIPE && r != -ETIMEDOUT) || now_ns() >= deadline)
+		uint64_t waited = now_ns() - start;
+		bool again = r == -EPIPE || r == -ETIMEDOUT || (r == -ENOENT && waited < absent_ns);
+		if (!again || waited >= BLK_RECONNECT_NS)
 			return r;
 		sys_sleep(RETRY_NS);
 	}
@@ -258,7 +264,7 @@ static void reconnect(struct blk_dev *b)
 	if (b->connected)
 		iris_chan_close(&b->chan);
 	b->connected = false;
-	int r = connect_retry(b, 0);
+	int r = connect_retry(b, 0, BLK_RECONNECT_NS);
 	if (r < 0) {
 		b->gone = true;
 		for (struct blk_slot *s = next_sent(b, 0); s; s = next_sent(b, s->seq))
@@ -288,7 +294,7 @@ static void take_reply(struct blk_dev *b, const struct iris_rpc_hdr *hdr)
 	b->broken = true;
 }
 
-int blk_open(const char *name, size_t buf_size, struct blk_dev **out)
+int blk_open(const char *name, size_t buf_size, uint64_t wait_ns, struct blk_dev **out)
 {
 	size_t n = name ? strnlen(name, IRIS_NS_NAME_MAX) : 0;
 	if (n == 0 || n >= IRIS_NS_NAME_MAX || buf_size > BLK_BUFFER_MAX)
@@ -300,7 +306,7 @@ int blk_open(const char *name, size_t buf_size, struct blk_dev **out)
 	b->vmo = IRIS_HANDLE_INVALID;
 	b->next_id = 1;
 	b->next_seq = 1;
-	int r = connect_retry(b, buf_size);
+	int r = connect_retry(b, buf_size, wait_ns);
 	if (r < 0) {
 		blk_close(b);
 		return r;

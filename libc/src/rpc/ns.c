@@ -100,16 +100,39 @@ int iris_ns_lookup(const char *name, iris_handle_t *endpoint)
 	return 0;
 }
 
-int iris_ns_connect(const char *name, struct iris_chan *c)
+int iris_ns_lookup_wait(const char *name, int64_t timeout_ns, iris_handle_t *endpoint)
 {
-	iris_handle_t h;
-	int r = iris_ns_lookup(name, &h);
+	long start = sys_clock_get(IRIS_CLOCK_MONOTONIC);
+	for (;;) {
+		int r = iris_ns_lookup(name, endpoint);
+		long now = sys_clock_get(IRIS_CLOCK_MONOTONIC);
+		if (r != -ENOENT || !ns() || start < 0 || now < 0 || now - start >= timeout_ns)
+			return r;
+		sys_sleep(IRIS_NS_RETRY_NS);
+	}
+}
+
+/* Opens endpoint `h` (from a lookup that returned `r`) in *c. 0 or a negative errno. */
+static int open_endpoint(int r, iris_handle_t h, struct iris_chan *c)
+{
 	if (r < 0)
 		return r;
 	r = iris_chan_open(c, h);
 	if (r < 0)
 		sys_handle_close(h);
 	return r;
+}
+
+int iris_ns_connect(const char *name, struct iris_chan *c)
+{
+	iris_handle_t h = IRIS_HANDLE_INVALID;
+	return open_endpoint(iris_ns_lookup(name, &h), h, c);
+}
+
+int iris_ns_connect_wait(const char *name, int64_t timeout_ns, struct iris_chan *c)
+{
+	iris_handle_t h = IRIS_HANDLE_INVALID;
+	return open_endpoint(iris_ns_lookup_wait(name, timeout_ns, &h), h, c);
 }
 
 int iris_ns_accept(struct iris_chan *listen, iris_handle_t *client_end, int64_t timeout_ns)

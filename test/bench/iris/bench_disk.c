@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 		printf("BENCH-FAIL %s: QD 1..%d\n", metric, BENCH_DISK_QD_MAX);
 		return 2;
 	}
-	int r = blk_open(disk, (size_t)qd * bytes, &b);
+	int r = blk_open(disk, (size_t)qd * bytes, BLK_RECONNECT_NS, &b);
 	if (r < 0) {
 		printf("BENCH-FAIL %s: blk_open %s: %s\n", metric, disk, strerror(-r));
 		return 1;

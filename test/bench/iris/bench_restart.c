@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 	connected = true;
 	iris_rpc_client_init(&cl, &chan);
 	what = "blk_open";
-	r = blk_open(disk, BENCH_DISK_RANDOM, &b);
+	r = blk_open(disk, BENCH_DISK_RANDOM, BLK_RECONNECT_NS, &b);
 	if (r < 0)
 		goto failed;
 	what = "the disk's sector size";
