@@ -118,7 +118,13 @@ static void run_test_mode(const char *test)
 		qemu_exit(QEMU_EXIT_FAILURE);
 		return;
 	}
+#ifdef KERNEL_SELFTESTS
 	bool ok = ktest_run_all(prefix);
+#else
+	pr_err("test=%s: this kernel was built without its self tests (-Dkernel_selftests=true)\n",
+	       test);
+	bool ok = false;
+#endif
 	qemu_exit(ok ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
 }
 
