@@ -37,7 +37,7 @@ struct boot_info boot_info;
 extern const char _kernel_phys_start[], _kernel_phys_end[];
 extern char bsp_stack_top[];
 
-static struct log_sink serial_sink = { .write = serial_write };
+static struct log_sink serial_sink = { .write = serial_write, .claimable = true };
 
 /* Takes loglevel= and test= from the (GRUB + fw_cfg) command line. */
 static void apply_cmdline(char *test, size_t testlen)

@@ -5,6 +5,7 @@
  */
 #include <async/aop.h>
 #include <console/log.h>
+#include <console/logread.h>
 #include <iris/errno.h>
 #include <iris/syscall.h>
 #include <lib/string.h>
@@ -568,6 +569,11 @@ static long sys_debug_write(const struct args *a)
 	return (long)len;
 }
 
+static long sys_log_read(const struct args *a)
+{
+	return log_read_user(a->a[0], a->a[1], a->a[2], a->a[3]);
+}
+
 static long sys_handle_close(const struct args *a)
 {
 	return handle_close(&self()->handles, handle_arg(a->a[0]));
@@ -989,6 +995,7 @@ static const syscall_fn table[SYS_COUNT] = {
 	[SYS_PROCESS_LIST] = sys_process_list,
 	[SYS_PROCESS_OPEN] = sys_process_open,
 	[SYS_POWER] = sys_power,
+	[SYS_LOG_READ] = sys_log_read,
 };
 
 long syscall_invoke(uint64_t nr, const uint64_t args[6])
