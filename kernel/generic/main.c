@@ -83,8 +83,8 @@ static void print_banner(void)
 	        (unsigned long)((frame_count_free() * PAGE_SIZE) >> 20), boot_info.module_count);
 	for (size_t i = 0; i < boot_info.module_count; i++) {
 		const struct boot_module *m = &boot_info.modules[i];
-		kprintf("  module %zu: %s (%lu KiB)\n", i, m->cmdline,
-		        (unsigned long)((m->end - m->start) >> 10));
+		pr_debug("  module %zu: %s (%lu KiB)\n", i, m->cmdline,
+		         (unsigned long)((m->end - m->start) >> 10));
 	}
 }
 
