@@ -1,7 +1,8 @@
 /*
  * uart: the driver of COM1 (the "com1" platform device, uart.manifest), the
- * console's serial input source and output sink. The kernel keeps writing
- * its own log to the same UART with polled output.
+ * console's serial input source and output sink (the kernel log's sink:
+ * CONSOLE_ATTACH_LOG). The kernel writes its own log to the same UART with
+ * polled output until the console takes the log over.
  *
  *   uart.c     the 16550: receiving through the interrupt, sending through
  *              the FIFO, the console glue

@@ -24,7 +24,8 @@
  * polls every UART_POLL_NS.
  *
  * Sending. Transmit interrupts stay off: the kernel writes its log to the
- * same UART with polled output, which would keep raising them. Output
+ * same UART with polled output (until the console takes the log over, and
+ * again for a panic), which would keep raising them. Output
  * waits in a ring; when LSR.THRE says the FIFO is empty the driver writes
  * up to 16 bytes, then sleeps for as long as they take on the wire.
  */
@@ -353,6 +354,7 @@ int uart_console_start(struct uart *u)
 		driver_log(u->d, "echo mode: what is typed comes back, no console");
 		return 0;
 	}
-	return conlink_start(&u->con, u->d, CONSOLE_ATTACH_INPUT | CONSOLE_ATTACH_OUTPUT,
+	return conlink_start(&u->con, u->d,
+	                     CONSOLE_ATTACH_INPUT | CONSOLE_ATTACH_OUTPUT | CONSOLE_ATTACH_LOG,
 	                     uart_output, uart_room, u);
 }

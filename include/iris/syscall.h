@@ -79,6 +79,18 @@ struct iris_process_info {
 #define IRIS_POWER_OFF    1 /* ACPI S5 (QEMU: isa-debug-exit as a fallback) */
 #define IRIS_POWER_REBOOT 2 /* ACPI reset register, the i8042, then a triple fault */
 
+/*
+ * Flags for SYS_LOG_READ (docs/console.md, "The kernel log"). *pos is a
+ * position in the log (bytes written since boot); IRIS_LOG_END is its end.
+ * A read starts at *pos (or at the oldest byte the kernel still keeps) and
+ * leaves *pos after the bytes it returns.
+ */
+#define IRIS_LOG_SHOWN    (1u << 0) /* what the log level let through, not everything */
+#define IRIS_LOG_CLAIM    (1u << 1) /* the caller prints the log on the serial port; *pos = end */
+#define IRIS_LOG_RELEASE  (1u << 2) /* the kernel prints it again, from where the caller was */
+#define IRIS_LOG_END      UINT64_MAX
+#define IRIS_LOG_READ_MAX 4096 /* bytes one read returns at most */
+
 /* Limits. */
 #define IRIS_HANDLES_MAX          1024        /* per process */
 #define IRIS_THREADS_MAX          1024        /* threads alive per process */

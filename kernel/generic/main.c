@@ -37,7 +37,7 @@ struct boot_info boot_info;
 extern const char _kernel_phys_start[], _kernel_phys_end[];
 extern char bsp_stack_top[];
 
-static struct log_sink serial_sink = { .write = serial_write };
+static struct log_sink serial_sink = { .write = serial_write, .claimable = true };
 
 /* Takes loglevel= and test= from the (GRUB + fw_cfg) command line and warns of unknown words. */
 static void apply_cmdline(char *test, size_t testlen)
@@ -88,8 +88,8 @@ static void print_banner(void)
 	        (unsigned long)((frame_count_free() * PAGE_SIZE) >> 20), boot_info.module_count);
 	for (size_t i = 0; i < boot_info.module_count; i++) {
 		const struct boot_module *m = &boot_info.modules[i];
-		kprintf("  module %zu: %s (%lu KiB)\n", i, m->cmdline,
-		        (unsigned long)((m->end - m->start) >> 10));
+		pr_debug("  module %zu: %s (%lu KiB)\n", i, m->cmdline,
+		         (unsigned long)((m->end - m->start) >> 10));
 	}
 }
 

@@ -189,6 +189,7 @@ static void client_request(struct client *c, struct iris_rpc_msg *m)
 		break;
 	case CONSOLE_OP_READ:
 	case CONSOLE_OP_WAIT:
+		kernlog_want();
 		do_read(c, m);
 		goto done;
 	case CONSOLE_OP_SET_MODE:
@@ -213,14 +214,18 @@ static void client_request(struct client *c, struct iris_rpc_msg *m)
 		status = do_client(&out);
 		break;
 	case CONSOLE_OP_ATTACH:
-		if (!u32_arg(m, &v) || (v & ~(CONSOLE_ATTACH_INPUT | CONSOLE_ATTACH_OUTPUT))) {
+		if (!u32_arg(m, &v) ||
+		    (v & ~(CONSOLE_ATTACH_INPUT | CONSOLE_ATTACH_OUTPUT | CONSOLE_ATTACH_LOG)) ||
+		    (v & (CONSOLE_ATTACH_LOG | CONSOLE_ATTACH_OUTPUT)) == CONSOLE_ATTACH_LOG) {
 			status = -EINVAL;
 			break;
 		}
 		if (v & CONSOLE_ATTACH_OUTPUT)
 			status = output_sink_add(c);
-		if (status == 0)
+		if (status == 0) {
 			c->attach |= v;
+			kernlog_update();
+		}
 		break;
 	case CONSOLE_OP_INPUT:
 		if (c->attach & CONSOLE_ATTACH_INPUT)

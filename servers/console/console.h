@@ -9,6 +9,7 @@
  *   client.c      the channels: the protocol of iris/console.h, the READs
  *                 waiting for input, the line discipline (ldisc.c)
  *   foreground.c  the foreground process Ctrl-C ends
+ *   kernlog.c     the kernel log, shown by the console once someone types
  */
 #pragma once
 
@@ -65,6 +66,14 @@ void screen_size(uint32_t *cols, uint32_t *rows);
 void output_init(struct driver *d);
 /* Shows len bytes: on the screen, then to every sink (the kernel log when there is none). */
 void output_write(const char *s, size_t len);
+/*
+ * Shows whole lines of the kernel log (len bytes ending in '\n'): when the
+ * current row holds something (a prompt and what is being typed), the
+ * lines start on the next row and the row is drawn again after them.
+ */
+void output_log(const char *s, size_t len);
+/* How many sinks are the kernel log's serial port (CONSOLE_ATTACH_LOG). */
+unsigned output_log_sinks(void);
 /* Whether a live sink's backlog is above SINK_HIGH: WRITEs wait. Arms the stall timer. */
 bool output_blocked(void);
 /* Makes client c a sink: 0 or -ENOSPC. */
@@ -81,6 +90,13 @@ void clients_resume(void);
 void client_close(struct client *c);
 /* Frees a closing client whose watches have all completed. */
 void client_reap(struct client *c);
+
+/* kernlog.c */
+void kernlog_init(struct driver *d);
+/* A terminal client reads: the console takes the kernel log over when it can. */
+void kernlog_want(void);
+/* The sinks changed: takes the kernel log over, or gives it back to the kernel. */
+void kernlog_update(void);
 
 /* foreground.c */
 void foreground_init(struct driver *d);

@@ -44,10 +44,12 @@ int main(int argc, char **argv)
 	if (getenv("IRIS_DEVICE") ? driver_init(&d, argc, argv) < 0 : start_alone(&d) < 0)
 		return 1;
 
-	/* 2. the screen (none without a usable framebuffer), the mirrors, the foreground */
+	/* 2. the screen (none without a usable framebuffer), the mirrors, the foreground, the log
+	 */
 	screen_init(&d);
 	output_init(&d);
 	foreground_init(&d);
+	kernlog_init(&d);
 
 	/* 3. the name, then tell devmgr */
 	int r = clients_start(&d);

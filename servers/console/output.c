@@ -14,11 +14,18 @@
  * does not fit is dropped and counted. A sink that takes nothing for
  * SINK_STALL_NS while WRITEs wait is cut loose: its backlog is dropped and
  * it holds nobody back until it takes something again.
+ *
+ * Kernel log lines (kernlog.c) are shown whole and never inside the line
+ * being typed: output keeps what was shown since the last '\n' (the
+ * prompt and the typing, or a program's unfinished line); log lines then
+ * start on the next row, and that row is drawn again below them.
  */
 #include "console.h"
 #include <errno.h>
 #include <iris/sys.h>
 #include <string.h>
+
+#define TAIL_MAX 1024
 
 static struct driver *drv;
 static struct client *sinks[SINKS_MAX];
@@ -26,6 +33,9 @@ static unsigned nsinks;
 static uint8_t backlogs[SINKS_MAX][SINK_BACKLOG];
 static bool backlog_used[SINKS_MAX];
 static struct loop_watch stall_watch;
+static char tail[TAIL_MAX]; /* shown since the last '\n' */
+static size_t tail_len;
+static bool tail_lost; /* more than TAIL_MAX bytes since the last '\n' */
 
 static void stall_check(struct driver *d, struct loop_watch *w, int64_t result);
 
@@ -111,7 +121,8 @@ static void space_ready(struct driver *d, struct loop_watch *w, int64_t result)
 		clients_resume();
 }
 
-void output_write(const char *s, size_t len)
+/* Shows len bytes: on the screen, then to every sink (the kernel log when there is none). */
+static void output_show(const char *s, size_t len)
 {
 	if (len == 0)
 		return;
@@ -130,6 +141,77 @@ void output_write(const char *s, size_t len)
 		backlog_add(&sinks[i]->sink, s, len);
 		sink_flush(sinks[i]);
 	}
+}
+
+/* Keeps what is shown after the last '\n' (bells aside): the line a log line must not cut. */
+static void tail_add(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n') {
+			tail_len = 0;
+			tail_lost = false;
+		} else if (s[i] == '\a') {
+			continue;
+		} else if (tail_len < TAIL_MAX) {
+			tail[tail_len++] = s[i];
+		} else {
+			tail_lost = true;
+		}
+	}
+}
+
+void output_write(const char *s, size_t len)
+{
+	output_show(s, len);
+	tail_add(s, len);
+}
+
+/*
+ * Whether drawing the tail again, from the start of a fresh row, leaves the
+ * row as it was: the tail holds text, carriage returns, backspaces, tabs,
+ * and no escape sequence but cursor moves left or right, erasing to the end
+ * of the row, and colours (a screen clear or a move up is not replayed).
+ */
+static bool tail_replayable(void)
+{
+	for (size_t i = 0; i < tail_len; i++) {
+		if (tail[i] != '\033')
+			continue;
+		if (++i >= tail_len || tail[i] != '[')
+			return false;
+		while (++i < tail_len && ((tail[i] >= '0' && tail[i] <= '9') || tail[i] == ';'))
+			;
+		if (i >= tail_len ||
+		    (tail[i] != 'C' && tail[i] != 'D' && tail[i] != 'K' && tail[i] != 'm'))
+			return false;
+	}
+	return true;
+}
+
+void output_log(const char *s, size_t len)
+{
+	if (tail_len == 0 && !tail_lost) {
+		output_show(s, len);
+		return;
+	}
+	/* The row being typed stays as it is; the log starts below it, then the row again. */
+	output_show("\n", 1);
+	output_show(s, len);
+	if (tail_lost || !tail_replayable()) {
+		tail_len = 0; /* typing goes on at the start of a fresh row */
+		tail_lost = false;
+		return;
+	}
+	output_show(tail, tail_len);
+}
+
+unsigned output_log_sinks(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < nsinks; i++)
+		if (sinks[i]->attach & CONSOLE_ATTACH_LOG)
+			n++;
+	return n;
 }
 
 /* Arms the stall timer, noting how far each sink has got. */
@@ -204,6 +286,7 @@ void output_sink_remove(struct client *c)
 		}
 	}
 	loop_cancel(drv, &c->sink.space);
+	kernlog_update();
 	if (!output_blocked())
 		clients_resume();
 }

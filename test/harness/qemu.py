@@ -467,6 +467,7 @@ class Run:
     timeout_seconds: float   # the limit that fired, if any
     seconds: float           # wall-clock duration
     output: str              # serial console text, see console_text()
+    raw: str = ""            # the serial output as it came, terminal escapes and all
     stderr: str = ""         # QEMU's own messages
     steps: list = field(default_factory=list)  # a StepOutcome per step of the script
     stopped: str = ""        # why the harness ended QEMU early (see Script), if it did
@@ -591,6 +592,7 @@ def run_command(command: list, timeout: float = 180, idle_timeout: float = 60,
         timeout_seconds=timeout if fired == "overall" else idle_timeout,
         seconds=time.monotonic() - start,
         output=console_text(stdout.decode("utf-8", "replace")),
+        raw=stdout.decode("utf-8", "replace"),
         stderr=stderr.decode("utf-8", "replace"),
         steps=script.outcomes if script else [],
         stopped=stopped,

@@ -60,6 +60,8 @@ class GuestTest:
             of its own, named `name/disk images`.
     checks: functions of (output, machine, iso path) returning a list of
             problems: checks of the numbers the guest printed (measure.py).
+            A check with the attribute raw = True is given the output as it
+            came, terminal escapes included.
     """
 
     name: str
@@ -272,6 +274,38 @@ SHELL_KEYBOARD = (
     prompt("prompt at the end"),
 )
 
+# The kernel log once the console holds it (docs/console.md, "The kernel log"):
+# `dmesg` shows the boot with its debug lines; the log lines of a driver's
+# crash and restart come while half a line is typed, and land whole on rows
+# of their own, with the typed line drawn again below them.
+SHELL_KERNEL_LOG = (
+    prompt("prompt", "dmesg\n", quiet=1, timeout=90),
+    Step("dmesg shows the boot", r"^Iris \S+ booting \("),
+    Step("dmesg shows debug lines too", r"^  module 0: init \(\d+ KiB\)$"),
+    prompt("prompt after dmesg", "drv crash ahci0\n", quiet=1),
+    Step("drv crash ahci0", r"^drv: crashed ahci0$"),
+    prompt("half a line typed", "echo half"),
+    Step("the restart's log line whole", r"^devmgr: ahci0 ready \(pid \d+\)$", " line\n",
+         delay=1),
+    Step("the typed line drawn again below the log", "^" + PROMPT + r"echo half line$"),
+    Step("the typed line runs", r"^half line$"),
+    prompt("prompt at the end", check=True),
+)
+
+
+def check_wrap_on(output: str, machine: Machine, iso: str) -> list:
+    """The terminal's line wrapping is on (ESC [ ? 7 h) after the boot loader's last word."""
+    on, off = output.rfind("\x1b[?7h"), output.rfind("\x1b[?7l")
+    if on < 0:
+        return ["no ESC [?7h on the serial port: the terminal's line wrapping stays as it was"]
+    if on < off:
+        return ["ESC [?7l after the last ESC [?7h: the terminal is left without line wrapping"]
+    return []
+
+
+check_wrap_on.raw = True  # it reads the escapes: evaluate() passes the output as it came
+
+
 SHELL_SCREEN = (
     prompt("prompt on the screen", "echo on the screen\n", screen="iris$ ", screen_last=1,
            timeout=150),
@@ -331,8 +365,9 @@ TESTS = [
     GuestTest("low-memory", "test=boot", exit="panic",
               machine=Machine("q35", "seabios", smp=1, mem="24M"),
               expect=("32 MiB",)),
-    # The banner's numbers against -smp, -m and the ISO's grub.cfg (measure.check_banner).
-    GuestTest("boot-banner", "test=boot",
+    # The banner's numbers against -smp, -m and the ISO's grub.cfg (measure.check_banner);
+    # the module list is a debug message (a plain boot ends at the prompt, not the list).
+    GuestTest("boot-banner", "loglevel=debug test=boot",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=(r"^Iris \S+ ready\. CPUs: 2 online, memory: \d+ MiB usable",
                       r"^  module 0: init \(\d+ KiB\)$"),
@@ -500,6 +535,9 @@ TESTS = [
     GuestTest("shell-keyboard", SHELL_CMDLINE, exit=STOPPED,
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               forbid=SHELL_FORBID, script=SHELL_KEYBOARD),
+    GuestTest("shell-kernel-log", SHELL_CMDLINE, exit=STOPPED,
+              machine=Machine("q35", "seabios", smp=2, mem="256M", disks=(Disk("64M"),)),
+              forbid=SHELL_FORBID, script=SHELL_KERNEL_LOG, checks=(check_wrap_on,)),
     GuestTest("shell-ovmf-screen", SHELL_CMDLINE, exit=STOPPED,
               machine=Machine("q35", "ovmf", smp=2, mem="256M"),
               forbid=SHELL_FORBID, script=SHELL_SCREEN, timeout=300, idle_timeout=120),
@@ -563,7 +601,8 @@ def evaluate(test: GuestTest, run: Run, iso: str = "") -> list:
     """
     problems = check_exit(test, run) + check_patterns(test, run.output)
     for check in test.checks:
-        problems += check(run.output, test.machine, iso)
+        problems += check(run.raw if getattr(check, "raw", False) else run.output,
+                          test.machine, iso)
     results = []
     if test.ktap:
         ktap = parse_ktap(run.output)

@@ -56,7 +56,9 @@ static void link_message(struct conlink *l, const uint8_t *buf, const struct iri
 		l->retry_ns = RETRY_FIRST_NS;
 		driver_log(l->d, "attached to the console as%s%s%s",
 		           (l->flags & CONSOLE_ATTACH_INPUT) ? " an input source" : "",
-		           l->flags == (CONSOLE_ATTACH_INPUT | CONSOLE_ATTACH_OUTPUT) ? " and" : "",
+		           (l->flags & CONSOLE_ATTACH_INPUT) && (l->flags & CONSOLE_ATTACH_OUTPUT)
+		                   ? " and"
+		                   : "",
 		           (l->flags & CONSOLE_ATTACH_OUTPUT) ? " an output sink" : "");
 		conlink_flush(l);
 		return;
@@ -140,7 +142,9 @@ static void flush_event(struct driver *d, struct loop_watch *w, int64_t result)
 int conlink_start(struct conlink *l, struct driver *d, uint32_t flags, conlink_output_fn output,
                   conlink_room_fn room, void *arg)
 {
-	if (!flags || (flags & ~(CONSOLE_ATTACH_INPUT | CONSOLE_ATTACH_OUTPUT)) ||
+	if (!flags ||
+	    (flags & ~(CONSOLE_ATTACH_INPUT | CONSOLE_ATTACH_OUTPUT | CONSOLE_ATTACH_LOG)) ||
+	    (flags & (CONSOLE_ATTACH_LOG | CONSOLE_ATTACH_OUTPUT)) == CONSOLE_ATTACH_LOG ||
 	    !(flags & CONSOLE_ATTACH_OUTPUT) != !output || !output != !room)
 		return -EINVAL;
 	memset(l, 0, sizeof(*l));

@@ -69,6 +69,7 @@ static void stop_others(const char *what, unsigned long pid)
 	cpu_irq_disable();
 	smp_stop_others();
 	log_break_lock();
+	log_reclaim(); /* what a console had not printed yet, then this line: on the port */
 	pr_info("power: %s (asked by pid %lu)\n", what, pid);
 }
 

@@ -12,6 +12,8 @@
 #define REG_SCRATCH   7
 #define LSR_THR_EMPTY 0x20
 
+#define WRAP_ON "\033[?7h" /* DECAWM: lines longer than the terminal wrap */
+
 static bool present;
 
 bool serial_init(void)
@@ -28,6 +30,8 @@ bool serial_init(void)
 	outb(COM1 + REG_FCR, 0xc7); /* FIFOs on, cleared, 14-byte threshold */
 	outb(COM1 + REG_MCR, 0x03); /* DTR, RTS; interrupts stay off */
 	present = true;
+	/* GRUB's serial terminal turns the terminal's line wrapping off: back on. */
+	serial_write(WRAP_ON, sizeof(WRAP_ON) - 1);
 	return true;
 }
 

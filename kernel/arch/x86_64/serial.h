@@ -6,7 +6,10 @@
 
 #include <stdbool.h>
 
-/* Programs COM1 for 115200 8N1; returns false if no UART answers there. */
+/*
+ * Programs COM1 for 115200 8N1 and turns the terminal's line wrapping back on
+ * (GRUB's serial terminal turns it off); returns false if no UART answers there.
+ */
 bool serial_init(void);
 
 /* Whether COM1 answered serial_init(), and its first port. */

@@ -325,6 +325,7 @@ static void process_end(struct process *p)
 	list_del(&p->all_link);
 	spin_unlock_irqrestore(&all_lock, irq);
 	__atomic_fetch_sub(&alive, 1, __ATOMIC_RELAXED);
+	log_release(p); /* a console that held the log: the serial port takes it back */
 	process_log_event(p, "ended", time_ns());
 
 	waitable_signal(&p->exited, IRIS_POLL_IN | IRIS_POLL_HUP);

@@ -1,9 +1,10 @@
 /*
  * System calls about the system and the caller's own time: the null calls,
- * clocks and waits, the debug console, counters, power.
+ * clocks and waits, the debug console, counters, power, the kernel log.
  */
 #include <async/aop.h>
 #include <console/log.h>
+#include <console/logread.h>
 #include <iris/errno.h>
 #include <iris/syscall.h>
 #include <mm/frame.h>
@@ -116,4 +117,10 @@ long sys_power(const struct syscall_args *a)
 	if (a->a[0] == IRIS_POWER_REBOOT)
 		power_reboot(self()->pid);
 	return -EINVAL;
+}
+
+/* The kernel's log rings (console/logread.c: IRIS_LOG_* flags, claiming COM1). */
+long sys_log_read(const struct syscall_args *a)
+{
+	return log_read_user(a->a[0], a->a[1], a->a[2], a->a[3]);
 }

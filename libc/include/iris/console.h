@@ -25,7 +25,8 @@
  *                the source sends INPUT one-way messages (id 0, bytes: what
  *                was typed, keys already turned into bytes and escape
  *                sequences), and a sink receives OUTPUT one-way messages
- *                (bytes to show) from the server.
+ *                (bytes to show) from the server. A sink that is the kernel
+ *                log's serial port says so (CONSOLE_ATTACH_LOG).
  *
  * Reaching the console: a program that was given a terminal finds its
  * channel as an initial handle whose index IRIS_CONSOLE holds (sh gives one
@@ -74,6 +75,13 @@ struct console_info {
 /* ATTACH flags. */
 #define CONSOLE_ATTACH_INPUT  (1u << 0) /* sends INPUT */
 #define CONSOLE_ATTACH_OUTPUT (1u << 1) /* receives OUTPUT (a mirror of the screen's text) */
+/*
+ * With OUTPUT: this sink is the serial port the kernel writes its log to. Once
+ * a terminal client READs or WAITs, the console takes the kernel log over
+ * (SYS_LOG_READ, IRIS_LOG_CLAIM) and shows it itself, in whole lines that
+ * never land inside the line being typed.
+ */
+#define CONSOLE_ATTACH_LOG (1u << 2)
 
 /* Line discipline limits. */
 #define CONSOLE_LINE_MAX  1024 /* bytes of one cooked line; more is dropped with a bell */

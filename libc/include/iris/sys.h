@@ -382,6 +382,15 @@ static inline long sys_process_open(uint64_t pid)
 	return iris_syscall6(SYS_PROCESS_OPEN, (long)pid, 0, 0, 0, 0, 0);
 }
 
+/*
+ * Reads the kernel log from *pos (IRIS_LOG_* flags, iris/syscall.h); returns
+ * the bytes read and leaves *pos after them, or -errno.
+ */
+static inline long sys_log_read(void *buf, size_t len, uint64_t *pos, unsigned flags)
+{
+	return iris_syscall6(SYS_LOG_READ, (long)buf, (long)len, (long)pos, flags, 0, 0);
+}
+
 /* IRIS_POWER_OFF or IRIS_POWER_REBOOT: does not return (-EINVAL for anything else). */
 static inline long sys_power(unsigned op)
 {

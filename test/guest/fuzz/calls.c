@@ -81,6 +81,7 @@ static const struct call_doc {
 	[SYS_PROCESS_LIST] = { "PROCESS_LIST", { EFAULT, ENOMEM } },
 	[SYS_PROCESS_OPEN] = { "PROCESS_OPEN", { ESRCH, EMFILE } },
 	[SYS_POWER] = { "POWER", { EINVAL } },
+	[SYS_LOG_READ] = { "LOG_READ", { EINVAL, EFAULT, EPERM, EBUSY } },
 };
 
 const char *calls_name(uint32_t nr)
@@ -625,6 +626,18 @@ static void generate(struct fz_thread *t, struct fz_call *c, bool in_ring, uint8
 		                     ? (uint64_t)sys_process_self() + fz_below(&t->rng, 3)
 		                     : edge_int(t);
 		break;
+	case SYS_LOG_READ: {
+		/* Never IRIS_LOG_CLAIM: a claim would keep the log off the serial port. */
+		static const uint64_t flags[] = { 0, IRIS_LOG_SHOWN, IRIS_LOG_RELEASE, 1u << 3,
+			                          (uint64_t)-1 };
+		c->args[0] = pick_ptr(t, scratch, len, 1);
+		/* At most what fits where it points: the kernel fills what it is given. */
+		size_t room = ptr_room(t, c->args[0], scratch, len);
+		c->args[1] = room ? fz_below(&t->rng, room + 1) : edge_int(t);
+		c->args[2] = pick_ptr(t, scratch, len, 8);
+		c->args[3] = flags[fz_below(&t->rng, sizeof(flags) / sizeof(flags[0]))];
+		break;
+	}
 	case SYS_POWER: {
 		static const uint64_t ops[] = { 0, 3, 0xff, 0xffffffff, (uint64_t)-1 };
 		c->args[0] = ops[fz_below(&t->rng, sizeof(ops) / sizeof(ops[0]))];
