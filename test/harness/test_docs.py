@@ -6,7 +6,9 @@ README writes a constant's name with a number beside it — `` `NAME` (64) ``,
 #define in the tree's headers. And docs/testing.md's table of QEMU tests
 names every test of test/harness/suite.py, and no other; docs/syscalls.md's
 table of the calls lists every call of include/iris/abi/syscalls.def, with
-its number, and no other. Run by `./iris test` (python3 -m unittest).
+its number, and no other. Every break of test/mutate/breaks.py still
+applies to the tree, and docs/testing.md's mutation table lists each one.
+Run by `./iris test` (python3 -m unittest).
 """
 import pathlib
 import re
@@ -134,6 +136,25 @@ class DocSyscallsTest(unittest.TestCase):
         for nr, name in rows:
             with self.subTest(name=name):
                 self.assertEqual(nr, defined[name], f"docs/syscalls.md numbers {name} {nr}")
+
+
+class MutationListTest(unittest.TestCase):
+    """The mutation list cannot rot: a moved or rewritten line is noticed at once."""
+
+    def test_every_break_applies_and_is_in_the_table(self):
+        import sys
+        sys.path.insert(0, str(ROOT / "test" / "mutate"))
+        from breaks import BREAKS
+        table = (ROOT / "docs" / "testing.md").read_text()
+        self.assertGreaterEqual(len(BREAKS), 19)
+        for brk in BREAKS:
+            with self.subTest(brk=brk.id):
+                text = (ROOT / brk.file).read_text()
+                for before, _ in brk.edits:
+                    self.assertEqual(text.count(before), 1,
+                                     f"{brk.file}: {before!r} is not there exactly once")
+                self.assertIn(f"| {brk.id}: ", table,
+                              f"docs/testing.md's mutation table has no row for {brk.id}")
 
 
 if __name__ == "__main__":
