@@ -46,7 +46,7 @@ static void hba_handoff(struct ahci_hba *h)
 	    (mmio_read32(&h->abar, AHCI_BOHC) & AHCI_BOHC_BB)) {
 		/* the firmware is busy finishing commands: it gets two seconds */
 		if (!wait_until(&h->abar, AHCI_BOHC, AHCI_BOHC_BOS | AHCI_BOHC_BB, 0, 2000 * MS))
-			driver_log(h->d, "the firmware did not hand the HBA over: taking it");
+			driver_debug(h->d, "the firmware did not hand the HBA over: taking it");
 	}
 }
 
@@ -56,7 +56,7 @@ static int hba_check(struct ahci_hba *h)
 	h->cap = mmio_read32(&h->abar, AHCI_CAP);
 	h->pi = mmio_read32(&h->abar, AHCI_PI);
 	if (h->cap == UINT32_MAX) {
-		driver_log(h->d, "the HBA does not answer");
+		driver_error(h->d, "the HBA does not answer");
 		return -ENODEV;
 	}
 	uint32_t fit = 0;
@@ -68,7 +68,7 @@ static int hba_check(struct ahci_hba *h)
 		h->pi &= fit;
 	}
 	if (!h->pi) {
-		driver_log(h->d, "no ports implemented");
+		driver_error(h->d, "no ports implemented");
 		return -ENODEV;
 	}
 	h->dma_flags = h->cap & AHCI_CAP_S64A ? 0 : IRIS_DMA_32BIT;
@@ -81,12 +81,12 @@ int hba_init(struct ahci_hba *h, struct driver *d)
 	/* a write only if firmware left decoding off (it needs the config right) */
 	int r = pci_command(d, PCI_COMMAND_MEMORY, 0);
 	if (r < 0) {
-		driver_log(d, "memory decoding is off and cannot be turned on: %s", strerror(-r));
+		driver_error(d, "memory decoding is off and cannot be turned on: %s", strerror(-r));
 		return r;
 	}
 	r = pci_map_bar(d, AHCI_BAR, AHCI_PORT_BASE(0) + AHCI_PORT_SIZE, &h->abar);
 	if (r < 0) {
-		driver_log(d, "cannot map ABAR (BAR %d): %s", AHCI_BAR, strerror(-r));
+		driver_error(d, "cannot map ABAR (BAR %d): %s", AHCI_BAR, strerror(-r));
 		return r;
 	}
 	/* AHCI mode first: the other registers may not work in legacy mode */
@@ -95,7 +95,7 @@ int hba_init(struct ahci_hba *h, struct driver *d)
 	/* reset: the ports stop, the interrupt is off, nothing left from before us */
 	mmio_write32(&h->abar, AHCI_GHC, AHCI_GHC_AE | AHCI_GHC_HR);
 	if (!wait_until(&h->abar, AHCI_GHC, AHCI_GHC_HR, 0, 1000 * MS)) {
-		driver_log(d, "the HBA does not come out of reset");
+		driver_error(d, "the HBA does not come out of reset");
 		return -EIO;
 	}
 	mmio_write32(&h->abar, AHCI_GHC, AHCI_GHC_AE);
@@ -104,7 +104,7 @@ int hba_init(struct ahci_hba *h, struct driver *d)
 		return r;
 	r = pci_busmaster(d, 1);
 	if (r < 0)
-		driver_log(d, "cannot enable bus mastering: %s", strerror(-r));
+		driver_error(d, "cannot enable bus mastering: %s", strerror(-r));
 	return r;
 }
 
@@ -173,17 +173,17 @@ int hba_irq_start(struct ahci_hba *h)
 	uint32_t modes = d->info.irq_modes;
 	uint32_t mode = modes & (1u << IRIS_IRQ_MSI) ? IRIS_IRQ_MSI : IRIS_IRQ_INTX;
 	if (mode == IRIS_IRQ_INTX && !(modes & (1u << IRIS_IRQ_INTX))) {
-		driver_log(d, "the device offers neither MSI nor INTx");
+		driver_error(d, "the device offers neither MSI nor INTx");
 		return -ENODEV;
 	}
 	if (mode == IRIS_IRQ_INTX && pci_command(d, 0, PCI_COMMAND_INTX_DISABLE) < 0)
-		driver_log(d, "cannot enable INTx in the command register");
+		driver_error(d, "cannot enable INTx in the command register");
 	struct irq_prog prog;
 	hba_irq_program(h, mode, &prog);
 	int r = irq_bind(d, mode, &prog, &h->irq);
 	if (r < 0) {
-		driver_log(d, "cannot bind the interrupt (%s): %s",
-		           mode == IRIS_IRQ_MSI ? "MSI" : "INTx", strerror(-r));
+		driver_error(d, "cannot bind the interrupt (%s): %s",
+		             mode == IRIS_IRQ_MSI ? "MSI" : "INTx", strerror(-r));
 		return r;
 	}
 	for (unsigned no = 0; no < AHCI_MAX_PORTS; no++) {
@@ -197,8 +197,8 @@ int hba_irq_start(struct ahci_hba *h)
 	loop_watch_init(&h->irq_watch, hba_irq_event, h);
 	r = loop_poll(d, &h->irq_watch, h->irq.handle, IRIS_POLL_IN);
 	if (r == 0)
-		driver_log(d, "interrupts: %s, a %u-instruction ack program",
-		           mode == IRIS_IRQ_MSI ? "MSI" : "INTx", prog.len);
+		driver_debug(d, "interrupts: %s, a %u-instruction ack program",
+		             mode == IRIS_IRQ_MSI ? "MSI" : "INTx", prog.len);
 	return r;
 }
 
@@ -218,5 +218,5 @@ void hba_watchdog_start(struct ahci_hba *h)
 {
 	loop_watch_init(&h->tick, hba_tick, h);
 	if (loop_timer(h->d, &h->tick, AHCI_TICK_NS) < 0)
-		driver_log(h->d, "no watchdog");
+		driver_error(h->d, "no watchdog");
 }

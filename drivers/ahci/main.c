@@ -19,8 +19,8 @@ int main(int argc, char **argv)
 
 	if (driver_init(&d, argc, argv) < 0)
 		return 1;
-	driver_log(&d, "AHCI %04x:%04x at %02x:%02x.%x, restart %u", d.info.vendor, d.info.device,
-	           d.info.bus, d.info.dev, d.info.fn, d.restarts);
+	driver_debug(&d, "AHCI %04x:%04x at %02x:%02x.%x, restart %u", d.info.vendor, d.info.device,
+	             d.info.bus, d.info.dev, d.info.fn, d.restarts);
 
 	/* 1. the controller, reset into AHCI mode */
 	if (hba_init(&hba, &d) < 0)
@@ -53,6 +53,6 @@ int main(int argc, char **argv)
 
 	/* 5. serve until killed */
 	int r = loop_run(&d);
-	driver_log(&d, "the event loop failed (%s)", strerror(-r));
+	driver_error(&d, "the event loop failed (%s)", strerror(-r));
 	return 1;
 }

@@ -164,8 +164,8 @@ static int port_detect(struct ahci_port *p)
 	}
 	uint32_t sig = port_read(p, PX_SIG);
 	if (sig != AHCI_SIG_ATA) {
-		driver_log(p->hba->d, "port %u: %s (signature %#x), not a disk: skipped", p->no,
-		           sig == AHCI_SIG_ATAPI ? "an ATAPI device" : "an unknown device", sig);
+		driver_debug(p->hba->d, "port %u: %s (signature %#x), not a disk: skipped", p->no,
+		             sig == AHCI_SIG_ATAPI ? "an ATAPI device" : "an unknown device", sig);
 		return -ENODEV;
 	}
 	return 0;
@@ -184,7 +184,7 @@ int port_probe(struct ahci_hba *h, unsigned no, struct ahci_port **out)
 	p->retry_tail = &p->retry;
 	int r = -EIO;
 	if (!port_stop(p, true)) {
-		driver_log(h->d, "port %u: the command engine does not stop", no);
+		driver_error(h->d, "port %u: the command engine does not stop", no);
 		goto fail;
 	}
 	if (PX_SSTS_DET(port_read(p, PX_SSTS)) == 0) {
@@ -207,7 +207,7 @@ int port_probe(struct ahci_hba *h, unsigned no, struct ahci_port **out)
 	r = port_start(p) ? port_identify(p) : -EIO;
 	if (r < 0) {
 		if (r != -ENOTSUP)
-			driver_log(h->d, "port %u: IDENTIFY failed (%s)", no, strerror(-r));
+			driver_error(h->d, "port %u: IDENTIFY failed (%s)", no, strerror(-r));
 		goto fail;
 	}
 	p->ncq = (h->cap & AHCI_CAP_SNCQ) && p->ident.ncq;
@@ -216,8 +216,8 @@ int port_probe(struct ahci_hba *h, unsigned no, struct ahci_port **out)
 		p->nslots = p->ident.queue_depth;
 	r = dma_alloc(h->d, (size_t)p->nslots * AHCI_XFER_MAX, h->dma_flags, &p->bounce);
 	if (r < 0) {
-		driver_log(h->d, "port %u: no DMA memory for %u slots (%s)", no, p->nslots,
-		           strerror(-r));
+		driver_error(h->d, "port %u: no DMA memory for %u slots (%s)", no, p->nslots,
+		             strerror(-r));
 		goto fail;
 	}
 	*out = p;
@@ -263,7 +263,7 @@ static void port_complete(struct ahci_port *p, unsigned slot, int status)
 /* Every request the port holds fails: it is dead. */
 static void port_kill(struct ahci_port *p, const char *why)
 {
-	driver_log(p->hba->d, "port %u: %s: the disk is out of service", p->no, why);
+	driver_error(p->hba->d, "port %u: %s: the disk is out of service", p->no, why);
 	p->dead = true;
 	port_stop(p, false);
 	for (unsigned s = 0; s < AHCI_MAX_SLOTS; s++)
@@ -449,11 +449,11 @@ int port_register(struct ahci_port *p)
 	snprintf(name, sizeof(name), BLK_NAME_PREFIX "%s.%u", p->hba->d->instance, p->no);
 	int r = blk_disk_register(p->hba->d, &p->disk, name);
 	if (r < 0)
-		driver_log(p->hba->d, "port %u: cannot register %s (%s)", p->no, name,
-		           strerror(-r));
+		driver_error(p->hba->d, "port %u: cannot register %s (%s)", p->no, name,
+		             strerror(-r));
 	else
-		driver_log(p->hba->d, "%s: \"%s\", %llu sectors of %u bytes, %s, %u slots", name,
-		           id->model, (unsigned long long)id->sectors, id->sector_size,
-		           p->ncq ? "NCQ" : "DMA EXT", p->nslots);
+		driver_debug(p->hba->d, "%s: \"%s\", %llu sectors of %u bytes, %s, %u slots", name,
+		             id->model, (unsigned long long)id->sectors, id->sector_size,
+		             p->ncq ? "NCQ" : "DMA EXT", p->nslots);
 	return r;
 }

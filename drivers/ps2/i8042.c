@@ -80,11 +80,11 @@ int ps2_init(struct ps2 *p, struct driver *d)
 	if (r == 0)
 		r = port_bar(d, I8042_STATUS_BAR, 1, &p->status);
 	if (r < 0) {
-		driver_log(d, "no data and status port BARs (%s)", strerror(-r));
+		driver_error(d, "no data and status port BARs (%s)", strerror(-r));
 		return r;
 	}
 	if (port_in8(p->status) == 0xff) {
-		driver_log(d, "no controller answers at port %#x", p->status);
+		driver_error(d, "no controller answers at port %#x", p->status);
 		return -ENODEV;
 	}
 
@@ -97,7 +97,7 @@ int ps2_init(struct ps2 *p, struct driver *d)
 	/* 2. interrupts off, translation on, the keyboard's clock on; a self-test */
 	int config = command_answer(p, I8042_CMD_READ_CONFIG);
 	if (config < 0) {
-		driver_log(d, "the controller does not answer: no keyboard");
+		driver_error(d, "the controller does not answer: no keyboard");
 		return -EIO;
 	}
 	uint8_t want = (uint8_t)((config & ~(I8042_CONFIG_KBD_IRQ | I8042_CONFIG_AUX_IRQ |
@@ -120,9 +120,9 @@ int ps2_init(struct ps2 *p, struct driver *d)
 	/* 4. the keyboard: its port on, scanning */
 	write_command(p, I8042_CMD_KBD_ENABLE);
 	answer = write_data(p, KBD_CMD_ENABLE) ? read_data(p) : -1;
-	driver_log(d, "i8042 at ports %#x/%#x, ISA IRQ %u, scan code set %u%s", p->data, p->status,
-	           d->info.isa_irq, set,
-	           answer == KBD_ACK ? "" : " (no keyboard answered: it may be absent)");
+	driver_debug(d, "i8042 at ports %#x/%#x, ISA IRQ %u, scan code set %u%s", p->data,
+	             p->status, d->info.isa_irq, set,
+	             answer == KBD_ACK ? "" : " (no keyboard answered: it may be absent)");
 	return 0;
 }
 
@@ -242,7 +242,7 @@ int ps2_irq_start(struct ps2 *p)
 		p->irq_bound = false;
 		return -EIO;
 	}
-	driver_log(d, "interrupts: INTx, a %u-instruction ack program", prog.len);
+	driver_debug(d, "interrupts: INTx, a %u-instruction ack program", prog.len);
 	return 0;
 }
 
@@ -260,7 +260,7 @@ void ps2_watchdog_start(struct ps2 *p)
 	loop_watch_init(&p->tick, ps2_tick, p);
 	ps2_service(p); /* what came before the interrupt was on */
 	if (loop_timer(p->d, &p->tick, p->irq_bound ? PS2_TICK_NS : PS2_POLL_NS) < 0)
-		driver_log(p->d, "no watchdog");
+		driver_error(p->d, "no watchdog");
 }
 
 int ps2_console_start(struct ps2 *p)

@@ -47,6 +47,6 @@ int main(int argc, char **argv)
 
 	/* 5. serve until killed */
 	int r = loop_run(&d);
-	driver_log(&d, "the event loop failed (%s)", strerror(-r));
+	driver_error(&d, "the event loop failed (%s)", strerror(-r));
 	return 1;
 }

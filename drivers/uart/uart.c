@@ -57,7 +57,7 @@ int uart_init(struct uart *u, struct driver *d)
 	u->d = d;
 	int r = port_bar(d, UART_BAR, UART_PORTS, &u->base);
 	if (r < 0) {
-		driver_log(d, "no port BAR of %u ports (%s)", UART_PORTS, strerror(-r));
+		driver_error(d, "no port BAR of %u ports (%s)", UART_PORTS, strerror(-r));
 		return r;
 	}
 	/* The kernel set 115200 8N1 and keeps writing its log: the divisor stays. */
@@ -67,8 +67,8 @@ int uart_init(struct uart *u, struct driver *d)
 	uint8_t mcr = reg_read(u, UART_MCR);
 	reg_write(u, UART_MCR,
 	          (uint8_t)((mcr & ~UART_MCR_LOOP) | UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2));
-	driver_log(d, "16550%s at port %#x, ISA IRQ %u", u->fifo > 1 ? "A" : " (no FIFO)", u->base,
-	           d->info.isa_irq);
+	driver_debug(d, "16550%s at port %#x, ISA IRQ %u", u->fifo > 1 ? "A" : " (no FIFO)",
+	             u->base, d->info.isa_irq);
 	return 0;
 }
 
@@ -254,7 +254,7 @@ int uart_irq_start(struct uart *u)
 	}
 	u->irq_bound = true;
 	reg_write(u, UART_IER, UART_IER_RX);
-	driver_log(d, "interrupts: INTx, a %u-instruction ack program", prog.len);
+	driver_debug(d, "interrupts: INTx, a %u-instruction ack program", prog.len);
 	return 0;
 }
 
@@ -279,7 +279,7 @@ void uart_watchdog_start(struct uart *u)
 	loop_watch_init(&u->tick, uart_tick, u);
 	uart_service(u); /* what came before the interrupt was on */
 	if (loop_timer(u->d, &u->tick, u->irq_bound ? UART_TICK_NS : UART_POLL_NS) < 0)
-		driver_log(u->d, "no watchdog");
+		driver_error(u->d, "no watchdog");
 }
 
 /* ---- sending ---- */

@@ -80,6 +80,18 @@ struct iris_process_info {
 #define IRIS_POWER_REBOOT 2 /* ACPI reset register, the i8042, then a triple fault */
 
 /*
+ * Levels of SYS_DEBUG_WRITE, the kernel's own (docs/syscalls.md): a write
+ * always lands in the log that `dmesg` reads, and on the consoles only
+ * if the `loglevel=` option lets its level through. IRIS_LOG_ALWAYS is
+ * shown whatever the option says (a program's own output).
+ */
+#define IRIS_LOG_ALWAYS 0
+#define IRIS_LOG_ERROR  1
+#define IRIS_LOG_WARN   2
+#define IRIS_LOG_INFO   3
+#define IRIS_LOG_DEBUG  4
+
+/*
  * Flags for SYS_LOG_READ (docs/console.md, "The kernel log"). *pos is a
  * position in the log (bytes written since boot); IRIS_LOG_END is its end.
  * A read starts at *pos (or at the oldest byte the kernel still keeps) and

@@ -2,6 +2,7 @@
 #include "catalog.h"
 #include "driver.h"
 #include <errno.h>
+#include <iris/log.h>
 #include <iris/modules.h>
 #include <iris/sys.h>
 #include <stdio.h>
@@ -74,12 +75,13 @@ static void load_if_manifest(const char *name, void *arg)
 	if (n <= strlen(SUFFIX) || strcmp(name + n - strlen(SUFFIX), SUFFIX) != 0)
 		return;
 	if (l->n == l->max) {
-		printf("devmgr: %s left out: more than %zu manifests\n", name, l->max);
+		iris_log(IRIS_LOG_WARN, "devmgr: %s left out: more than %zu manifests\n", name,
+		         l->max);
 		return;
 	}
 	char err[128];
 	if (load_one(name, &l->out[l->n], err, sizeof(err)) < 0) {
-		printf("devmgr: %s left out: %s\n", name, err);
+		iris_log(IRIS_LOG_WARN, "devmgr: %s left out: %s\n", name, err);
 		return;
 	}
 	l->n++;
@@ -103,9 +105,10 @@ long catalog_match_devices(iris_handle_t bus, const struct manifest *ms, size_t 
 		if (r < 0 && index == 0)
 			return r;
 		if (r < 0) {
-			printf("devmgr: device %ld cannot be described (%s): the rest are left "
-			       "out\n",
-			       index, strerror((int)-r));
+			iris_log(IRIS_LOG_ERROR,
+			         "devmgr: device %ld cannot be described (%s): the rest are left "
+			         "out\n",
+			         index, strerror((int)-r));
 			return index;
 		}
 		size_t k = 0;
@@ -116,10 +119,13 @@ long catalog_match_devices(iris_handle_t bus, const struct manifest *ms, size_t 
 		if (driver_add(&ms[k], &info))
 			continue;
 		if (info.bus_type == IRIS_BUS_PLATFORM)
-			printf("devmgr: %.*s left out: more than %d drivers\n",
-			       (int)sizeof(info.name), info.name, DRIVERS_MAX);
+			iris_log(IRIS_LOG_WARN, "devmgr: %.*s left out: more than %d drivers\n",
+			         (int)sizeof(info.name), info.name, DRIVERS_MAX);
 		else
-			printf("devmgr: %04x:%04x at %02x:%02x.%x left out: more than %d drivers\n",
-			       info.vendor, info.device, info.bus, info.dev, info.fn, DRIVERS_MAX);
+			iris_log(IRIS_LOG_WARN,
+			         "devmgr: %04x:%04x at %02x:%02x.%x left out: more than %d "
+			         "drivers\n",
+			         info.vendor, info.device, info.bus, info.dev, info.fn,
+			         DRIVERS_MAX);
 	}
 }

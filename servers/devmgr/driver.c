@@ -5,6 +5,7 @@
 #include "driver.h"
 #include "waitset.h"
 #include <errno.h>
+#include <iris/log.h>
 #include <iris/modules.h>
 #include <iris/ns.h>
 #include <iris/rpc.h>
@@ -247,12 +248,14 @@ static void driver_start(struct driver *d, int64_t now)
 	char rights[48];
 	rights_text(d->manifest->rights, rights, sizeof(rights));
 	if (d->info.bus_type == IRIS_BUS_PLATFORM)
-		printf("devmgr: %s: started %s for the platform device %.16s (rights: %s)\n",
-		       d->name, d->manifest->driver, d->info.name, rights[0] ? rights : "none");
+		iris_log(IRIS_LOG_DEBUG,
+		         "devmgr: %s: started %s for the platform device %.16s (rights: %s)\n",
+		         d->name, d->manifest->driver, d->info.name, rights[0] ? rights : "none");
 	else
-		printf("devmgr: %s: started %s for %04x:%04x at %02x:%02x.%x (rights: %s)\n",
-		       d->name, d->manifest->driver, d->info.vendor, d->info.device, d->info.bus,
-		       d->info.dev, d->info.fn, rights[0] ? rights : "none");
+		iris_log(IRIS_LOG_DEBUG,
+		         "devmgr: %s: started %s for %04x:%04x at %02x:%02x.%x (rights: %s)\n",
+		         d->name, d->manifest->driver, d->info.vendor, d->info.device, d->info.bus,
+		         d->info.dev, d->info.fn, rights[0] ? rights : "none");
 	return;
 
 fail:
@@ -331,15 +334,16 @@ static void driver_schedule(struct driver *d, int64_t now, bool failure, int32_t
 		snprintf(who, sizeof(who), " (pid %d)", pid);
 	if (failure && d->unready >= DRIVER_FAILED_AFTER) {
 		d->state = DEVMGR_FAILED;
-		printf("devmgr: %s%s %s; not restarted: %u runs in a row never became ready\n",
-		       d->name, who, why, d->unready);
+		iris_log(IRIS_LOG_ERROR,
+		         "devmgr: %s%s %s; not restarted: %u runs in a row never became ready\n",
+		         d->name, who, why, d->unready);
 		return;
 	}
 	d->state = DEVMGR_BACKOFF;
 	d->deadline = now + delay;
 	d->restarts++;
-	printf("devmgr: %s%s %s; restart %u in %ld ms\n", d->name, who, why, d->restarts,
-	       (long)(delay / 1000000));
+	iris_log(IRIS_LOG_WARN, "devmgr: %s%s %s; restart %u in %ld ms\n", d->name, who, why,
+	         d->restarts, (long)(delay / 1000000));
 }
 
 static void driver_failed_start(struct driver *d, int64_t now, const char *what, long err)
@@ -399,10 +403,12 @@ static void driver_message(struct driver *d, int64_t now, const uint8_t *buf, in
 	d->ready_at = now;
 	d->unready = 0;
 	d->deadline = now + (int64_t)DEVMGR_HEARTBEAT_NS;
+	/* Back after a restart is news; the first start is routine. */
+	unsigned level = d->restarts ? IRIS_LOG_INFO : IRIS_LOG_DEBUG;
 	if (d->pid >= 0)
-		printf("devmgr: %s ready (pid %d)\n", d->name, d->pid);
+		iris_log(level, "devmgr: %s ready (pid %d)\n", d->name, d->pid);
 	else
-		printf("devmgr: %s ready\n", d->name);
+		iris_log(level, "devmgr: %s ready\n", d->name);
 }
 
 /* Takes every message waiting on d's control channel. */

@@ -17,9 +17,9 @@
 #include "driver.h"
 #include "service.h"
 #include "waitset.h"
+#include <iris/log.h>
 #include <iris/modules.h>
 #include <iris/startup.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,13 +32,13 @@ int main(void)
 
 	iris_handle_t bus = iris_handle_from_env("IRIS_BUS");
 	if (iris_modules_init() < 0 || bus == IRIS_HANDLE_INVALID) {
-		printf("devmgr: started without %s\n",
-		       bus == IRIS_HANDLE_INVALID ? "the bus (IRIS_BUS)" : "IRIS_MODULES");
+		iris_log(IRIS_LOG_ERROR, "devmgr: started without %s\n",
+		         bus == IRIS_HANDLE_INVALID ? "the bus (IRIS_BUS)" : "IRIS_MODULES");
 		return 1;
 	}
 	int r = waitset_init();
 	if (r < 0) {
-		printf("devmgr: no ring: %s\n", strerror(-r));
+		iris_log(IRIS_LOG_ERROR, "devmgr: no ring: %s\n", strerror(-r));
 		return 1;
 	}
 	driver_setup(bus, iris_module_count());
@@ -46,21 +46,22 @@ int main(void)
 	size_t nmanifests = catalog_load_manifests(manifests, CATALOG_MANIFESTS_MAX);
 	long ndevices = catalog_match_devices(bus, manifests, nmanifests);
 	if (ndevices < 0) {
-		printf("devmgr: cannot read the bus: %s\n", strerror((int)-ndevices));
+		iris_log(IRIS_LOG_ERROR, "devmgr: cannot read the bus: %s\n",
+		         strerror((int)-ndevices));
 		return 1;
 	}
-	printf("devmgr: %zu manifests, %ld devices\n", nmanifests, ndevices);
+	iris_log(IRIS_LOG_DEBUG, "devmgr: %zu manifests, %ld devices\n", nmanifests, ndevices);
 
 	r = service_start();
 	if (r < 0)
-		printf("devmgr: no management service: %s\n", strerror(-r));
+		iris_log(IRIS_LOG_ERROR, "devmgr: no management service: %s\n", strerror(-r));
 
 	for (;;) {
 		driver_poll(waitset_now());
 		service_poll();
 		r = waitset_wait(driver_next_deadline());
 		if (r < 0) {
-			printf("devmgr: waiting failed: %s\n", strerror(-r));
+			iris_log(IRIS_LOG_ERROR, "devmgr: waiting failed: %s\n", strerror(-r));
 			return 1;
 		}
 	}

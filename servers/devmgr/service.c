@@ -9,11 +9,11 @@
 #include "waitset.h"
 #include <errno.h>
 #include <iris/devmgr.h>
+#include <iris/log.h>
 #include <iris/ns.h>
 #include <iris/rpc.h>
 #include <iris/sys.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 _Static_assert(offsetof(struct devmgr_driver_info, last_exit) + DRIVER_EXIT_TEXT <=
@@ -127,8 +127,9 @@ static void accept_clients(void)
 			continue;
 		}
 		if (r != -EAGAIN) {
-			printf("devmgr: the name service is gone (%s): no more clients\n",
-			       strerror(-r));
+			iris_log(IRIS_LOG_ERROR,
+			         "devmgr: the name service is gone (%s): no more clients\n",
+			         strerror(-r));
 			waitset_remove(&listen_w);
 			iris_chan_close(&listen);
 			listening = false;

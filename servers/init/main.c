@@ -31,6 +31,7 @@
  * names it); no program but a `!` one sees IRIS_BUS.
  */
 #include <errno.h>
+#include <iris/log.h>
 #include <iris/modules.h>
 #include <iris/ns.h>
 #include <iris/startup.h>
@@ -182,7 +183,7 @@ static void program_start(struct program *p, int64_t now)
 		p->proc = proc;
 		return;
 	}
-	printf("init: cannot start %s: %s\n", p->name, strerror((int)-proc));
+	iris_log(IRIS_LOG_ERROR, "init: cannot start %s: %s\n", p->name, strerror((int)-proc));
 	if (p->service && ++p->quick < SERVICE_GIVE_UP)
 		p->restart_at = now + (SERVICE_BACKOFF_FIRST << (p->quick - 1));
 }
@@ -194,8 +195,8 @@ static void service_ended(struct program *p, const struct iris_exit_info *info, 
 	describe_end(info, why, sizeof(why));
 	p->quick = now - p->started >= SERVICE_STABLE ? 1 : p->quick + 1;
 	if (p->quick >= SERVICE_GIVE_UP) {
-		printf("init: %s %s; given up after %u quick ends in a row\n", p->name, why,
-		       p->quick);
+		iris_log(IRIS_LOG_ERROR, "init: %s %s; given up after %u quick ends in a row\n",
+		         p->name, why, p->quick);
 		return;
 	}
 	int64_t delay = SERVICE_BACKOFF_FIRST;
@@ -205,8 +206,8 @@ static void service_ended(struct program *p, const struct iris_exit_info *info, 
 		delay = SERVICE_BACKOFF_MAX;
 	p->restart_at = now + delay;
 	p->restarts++;
-	printf("init: %s %s; restart %u in %ld ms\n", p->name, why, p->restarts,
-	       (long)(delay / MS));
+	iris_log(IRIS_LOG_WARN, "init: %s %s; restart %u in %ld ms\n", p->name, why, p->restarts,
+	         (long)(delay / MS));
 }
 
 /* Takes the ended process of p: its exit information, and its handle closed. */
@@ -251,7 +252,7 @@ static long supervise(struct program *ps, size_t n, iris_handle_t fg,
 		if (k == 0 && timeout < 0)
 			return -ECHILD; /* nothing runs and nothing will */
 		if (poll(fds, k, timeout) < 0) {
-			printf("init: poll failed: %s\n", strerror(errno));
+			iris_log(IRIS_LOG_ERROR, "init: poll failed: %s\n", strerror(errno));
 			return -errno;
 		}
 		for (nfds_t i = 0; i < k; i++) {
@@ -271,19 +272,21 @@ static bool run_plain(struct program *p, struct program *ps, size_t n)
 {
 	iris_handle_t proc = program_spawn(p);
 	if (proc < 0) {
-		printf("init: cannot start %s: %s\n", p->name, strerror((int)-proc));
+		iris_log(IRIS_LOG_ERROR, "init: cannot start %s: %s\n", p->name,
+		         strerror((int)-proc));
 		return false;
 	}
 	struct iris_exit_info info = { 0 };
 	long r = supervise(ps, n, proc, &info);
 	sys_handle_close(proc);
 	if (r < 0) {
-		printf("init: waiting for %s failed: %s\n", p->name, strerror((int)-r));
+		iris_log(IRIS_LOG_ERROR, "init: waiting for %s failed: %s\n", p->name,
+		         strerror((int)-r));
 		return false;
 	}
 	char why[96];
 	bool ok = describe_end(&info, why, sizeof(why));
-	printf("init: %s %s\n", p->name, why);
+	iris_log(IRIS_LOG_INFO, "init: %s %s\n", p->name, why);
 	return ok;
 }
 
@@ -301,7 +304,7 @@ static bool program_parse(char *word, struct program *p)
 	}
 	size_t n = strcspn(word, " ");
 	if (n == 0 || n >= sizeof(p->name)) {
-		printf("init: bad program name in \"%s\"\n", word);
+		iris_log(IRIS_LOG_ERROR, "init: bad program name in \"%s\"\n", word);
 		return false;
 	}
 	memcpy(p->name, word, n);
@@ -357,11 +360,12 @@ int main(int argc, char **argv)
 	size_t count = 0, n = 0;
 
 	if (iris_modules_init() < 0) {
-		printf("init: the boot modules are not described (IRIS_MODULES)\n");
+		iris_log(IRIS_LOG_ERROR,
+		         "init: the boot modules are not described (IRIS_MODULES)\n");
 		return 1;
 	}
-	printf("init: Iris init (pid %ld) with %zu boot modules\n", sys_process_self(),
-	       iris_module_count());
+	iris_log(IRIS_LOG_DEBUG, "init: Iris init (pid %ld) with %zu boot modules\n",
+	         sys_process_self(), iris_module_count());
 	bus = iris_handle_from_env("IRIS_BUS");
 	const char *cmdline = getenv("IRIS_CMDLINE");
 	const char *run = last_run_word(cmdline);
@@ -376,7 +380,7 @@ int main(int argc, char **argv)
 			words[count++] = argv[i];
 	}
 	if (count == 0)
-		printf("init: nothing to run\n");
+		iris_log(IRIS_LOG_WARN, "init: nothing to run\n");
 
 	char **inherited = environ;
 	env_setup(inherited, true);
@@ -385,7 +389,7 @@ int main(int argc, char **argv)
 	if (!have_ns) {
 		env_setup(inherited, false);
 		if (ns != -ENOENT)
-			printf("init: cannot start ns: %s\n", strerror((int)-ns));
+			iris_log(IRIS_LOG_ERROR, "init: cannot start ns: %s\n", strerror((int)-ns));
 	}
 
 	int failures = 0, plain = 0;
@@ -412,6 +416,6 @@ int main(int argc, char **argv)
 		sys_wait(ns, &(struct iris_exit_info){ 0 }, 0);
 		sys_handle_close(ns);
 	}
-	printf("init: done, %d of %d programs failed\n", failures, plain);
+	iris_log(IRIS_LOG_INFO, "init: done, %d of %d programs failed\n", failures, plain);
 	return failures ? 1 : 0;
 }

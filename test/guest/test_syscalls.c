@@ -68,6 +68,44 @@ static void test_debug_write(void)
 	ktap_check(sys_debug_write((void *)8, 4) == -EFAULT, "debug_write unmapped: EFAULT");
 	ktap_check(sys_debug_write(KERNEL_VA, 4) == -EFAULT, "debug_write kernel address: EFAULT");
 	ktap_check(sys_debug_write(NULL, 0) == 0, "debug_write of nothing");
+	ktap_check(sys_debug_write_level("x", 1, IRIS_LOG_DEBUG + 1) == -EINVAL,
+	           "debug_write at no level: EINVAL");
+}
+
+/* Whether the log from *pos on (the shown part or all of it) holds `text`. */
+static bool log_holds(uint64_t pos, unsigned flags, const char *text)
+{
+	static char buf[IRIS_LOG_READ_MAX + 1];
+	long n = sys_log_read(buf, IRIS_LOG_READ_MAX, &pos, flags);
+	if (n < 0)
+		return false;
+	buf[n] = 0;
+	return strstr(buf, text) != NULL;
+}
+
+/*
+ * The level of a write (this test boots without loglevel=, at info): a
+ * debug line is kept in the log but not shown, an error line is shown.
+ */
+static void test_debug_write_level(void)
+{
+	static const char quiet[] = "# debug_write at debug level\n";
+	static const char loud[] = "# debug_write at error level\n";
+	uint64_t all = IRIS_LOG_END, shown = IRIS_LOG_END;
+	char none; /* a read at the end returns nothing and leaves the position there */
+	sys_log_read(&none, 1, &all, 0);
+	sys_log_read(&none, 1, &shown, IRIS_LOG_SHOWN);
+	ktap_check(sys_debug_write_level(quiet, sizeof(quiet) - 1, IRIS_LOG_DEBUG) ==
+	                   (long)sizeof(quiet) - 1,
+	           "debug_write at debug level");
+	ktap_check(sys_debug_write_level(loud, sizeof(loud) - 1, IRIS_LOG_ERROR) ==
+	                   (long)sizeof(loud) - 1,
+	           "debug_write at error level");
+	ktap_check(log_holds(all, 0, quiet) && log_holds(all, 0, loud),
+	           "the log keeps both levels");
+	ktap_check(!log_holds(shown, IRIS_LOG_SHOWN, quiet) &&
+	                   log_holds(shown, IRIS_LOG_SHOWN, loud),
+	           "loglevel=info shows the error line, not the debug line");
 }
 
 static void test_memory(void)
@@ -268,10 +306,11 @@ int main(int argc, char **argv)
 		printf("test_syscalls: no boot modules\n");
 		return 1;
 	}
-	ktap_plan(73);
+	ktap_plan(78);
 	test_basic();
 	test_clock();
 	test_debug_write();
+	test_debug_write_level();
 	test_memory();
 	test_vmo_and_handles();
 	test_threads();

@@ -219,14 +219,14 @@ static void disk_accept(struct driver *d, struct loop_watch *w, int64_t result)
 		if (r == -EAGAIN)
 			break;
 		if (r < 0) {
-			driver_log(d, "%s: the name service is gone (%s): no new clients",
-			           disk->name, strerror(-r));
+			driver_error(d, "%s: the name service is gone (%s): no new clients",
+			             disk->name, strerror(-r));
 			return;
 		}
 		disk_add_client(disk, h);
 	}
 	if (loop_chan(d, w, &disk->listen) < 0)
-		driver_log(d, "%s: cannot wait for clients any more", disk->name);
+		driver_error(d, "%s: cannot wait for clients any more", disk->name);
 }
 
 int blk_disk_register(struct driver *d, struct blk_disk *disk, const char *name)

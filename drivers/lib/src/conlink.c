@@ -20,7 +20,7 @@
 static void link_retry_later(struct conlink *l)
 {
 	if (loop_timer(l->d, &l->retry_watch, l->retry_ns) < 0)
-		driver_log(l->d, "cannot arm a timer: the console link stops");
+		driver_error(l->d, "cannot arm a timer: the console link stops");
 	l->retry_ns = l->retry_ns * 2 > RETRY_MAX_NS ? RETRY_MAX_NS : l->retry_ns * 2;
 }
 
@@ -54,12 +54,12 @@ static void link_message(struct conlink *l, const uint8_t *buf, const struct iri
 		}
 		l->attached = true;
 		l->retry_ns = RETRY_FIRST_NS;
-		driver_log(l->d, "attached to the console as%s%s%s",
-		           (l->flags & CONSOLE_ATTACH_INPUT) ? " an input source" : "",
-		           (l->flags & CONSOLE_ATTACH_INPUT) && (l->flags & CONSOLE_ATTACH_OUTPUT)
-		                   ? " and"
-		                   : "",
-		           (l->flags & CONSOLE_ATTACH_OUTPUT) ? " an output sink" : "");
+		driver_debug(l->d, "attached to the console as%s%s%s",
+		             (l->flags & CONSOLE_ATTACH_INPUT) ? " an input source" : "",
+		             (l->flags & CONSOLE_ATTACH_INPUT) && (l->flags & CONSOLE_ATTACH_OUTPUT)
+		                     ? " and"
+		                     : "",
+		             (l->flags & CONSOLE_ATTACH_OUTPUT) ? " an output sink" : "");
 		conlink_flush(l);
 		return;
 	}
@@ -109,7 +109,7 @@ static void link_connect(struct conlink *l)
 	int r = iris_ns_connect(CONSOLE_NAME, &l->chan);
 	if (r < 0) {
 		if (!l->waiting_told)
-			driver_log(l->d, "waiting for the console server (%s)", strerror(-r));
+			driver_debug(l->d, "waiting for the console server (%s)", strerror(-r));
 		l->waiting_told = true;
 		link_retry_later(l);
 		return;

@@ -2,6 +2,7 @@
 #include <driver/driver.h>
 #include <errno.h>
 #include <iris/devmgr.h>
+#include <iris/log.h>
 #include <iris/ns.h>
 #include <iris/rpc.h>
 #include <iris/startup.h>
@@ -14,14 +15,35 @@
 #define RING_ENTRIES 256
 #define REPLY_NS     100000000LL /* how long a reply to devmgr may wait for space */
 
-void driver_log(const struct driver *d, const char *fmt, ...)
+static void driver_vlog(const struct driver *d, unsigned level, const char *fmt, va_list ap)
 {
-	char line[256];
+	char line[IRIS_LOG_MESSAGE_MAX];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	iris_log(level, "%s: %s\n", d->instance, line);
+}
+
+void driver_error(const struct driver *d, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	driver_vlog(d, IRIS_LOG_ERROR, fmt, ap);
 	va_end(ap);
-	printf("%s: %s\n", d->instance, line);
+}
+
+void driver_log(const struct driver *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	driver_vlog(d, IRIS_LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void driver_debug(const struct driver *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	driver_vlog(d, IRIS_LOG_DEBUG, fmt, ap);
+	va_end(ap);
 }
 
 _Noreturn void driver_crash(void)
@@ -45,14 +67,14 @@ static void devmgr_event(struct driver *d, struct loop_watch *w, int64_t result)
 		if (r == -EAGAIN)
 			break;
 		if (r < 0) {
-			driver_log(d, "the control channel to devmgr is gone (%s): exiting",
-			           strerror(-r));
+			driver_error(d, "the control channel to devmgr is gone (%s): exiting",
+			             strerror(-r));
 			exit(1);
 		}
 		if (m.handle != IRIS_HANDLE_INVALID)
 			sys_handle_close(m.handle);
 		if (m.hdr.op == DEVMGR_OP_CRASH) {
-			driver_log(d, "crashing on devmgr's request");
+			driver_debug(d, "crashing on devmgr's request");
 			driver_crash();
 		}
 		iris_rpc_reply(&d->devmgr, &m, m.hdr.op == DEVMGR_OP_PING ? 0 : -ENOSYS, NULL, 0,
@@ -60,7 +82,7 @@ static void devmgr_event(struct driver *d, struct loop_watch *w, int64_t result)
 	}
 	int r = loop_chan(d, w, &d->devmgr);
 	if (r < 0) {
-		driver_log(d, "cannot wait on the control channel (%s): exiting", strerror(-r));
+		driver_error(d, "cannot wait on the control channel (%s): exiting", strerror(-r));
 		exit(1);
 	}
 }
@@ -77,23 +99,23 @@ int driver_init(struct driver *d, int argc, char **argv)
 
 	d->device = iris_handle_from_env("IRIS_DEVICE");
 	if (d->device == IRIS_HANDLE_INVALID) {
-		driver_log(d, "no device handle (IRIS_DEVICE): start me through devmgr");
+		driver_error(d, "no device handle (IRIS_DEVICE): start me through devmgr");
 		return -ENODEV;
 	}
 	long r = sys_device_info(d->device, &d->info);
 	if (r < 0) {
-		driver_log(d, "cannot describe the device: error %ld", r);
+		driver_error(d, "cannot describe the device: error %ld", r);
 		return (int)r;
 	}
 	iris_handle_t ns = iris_handle_from_env("IRIS_NS");
 	r = ns == IRIS_HANDLE_INVALID ? -ENOENT : iris_ns_use(ns);
 	if (r < 0) {
-		driver_log(d, "no channel to the name service (IRIS_NS): error %ld", r);
+		driver_error(d, "no channel to the name service (IRIS_NS): error %ld", r);
 		return (int)r;
 	}
 	r = iris_ringbuf_setup(&d->ring, RING_ENTRIES, 0, 0);
 	if (r < 0) {
-		driver_log(d, "cannot set up a ring: error %ld", r);
+		driver_error(d, "cannot set up a ring: error %ld", r);
 		return (int)r;
 	}
 	iris_handle_t ctl = iris_handle_from_env("IRIS_DEVMGR");
@@ -105,7 +127,8 @@ int driver_init(struct driver *d, int argc, char **argv)
 			r = loop_chan(d, &d->devmgr_watch, &d->devmgr);
 		}
 		if (r < 0) {
-			driver_log(d, "cannot use the control channel (IRIS_DEVMGR): error %ld", r);
+			driver_error(d, "cannot use the control channel (IRIS_DEVMGR): error %ld",
+			             r);
 			return (int)r;
 		}
 	}
@@ -122,6 +145,6 @@ int driver_ready(struct driver *d)
 	} ready = { { .id = 1, .op = DEVMGR_OP_READY }, (int32_t)sys_process_self() };
 	int r = iris_chan_send(&d->devmgr, &ready, sizeof(ready), 0, REPLY_NS);
 	if (r < 0)
-		driver_log(d, "cannot tell devmgr it is ready: %s", strerror(-r));
+		driver_error(d, "cannot tell devmgr it is ready: %s", strerror(-r));
 	return r;
 }

@@ -173,7 +173,7 @@ int irq_bind(struct driver *d, uint32_t mode, struct irq_prog *p, struct irq *q)
 {
 	int r = resolve(p);
 	if (r < 0) {
-		driver_log(d, "IRQ program badly built (too long, or a label not placed once)");
+		driver_error(d, "IRQ program badly built (too long, or a label not placed once)");
 		return r;
 	}
 	struct iris_irq_bind bind = { .mode = mode,
@@ -182,8 +182,8 @@ int irq_bind(struct driver *d, uint32_t mode, struct irq_prog *p, struct irq *q)
 	long h = sys_irq_bind(d->device, &bind);
 	if (h < 0) {
 		if (h == -EINVAL && bind.error != IRIS_IRQ_OK)
-			driver_log(d, "IRQ program refused at instruction %u: %s", bind.error_at,
-			           iris_irq_strerror(bind.error));
+			driver_error(d, "IRQ program refused at instruction %u: %s", bind.error_at,
+			             iris_irq_strerror(bind.error));
 		return (int)h;
 	}
 	long addr =

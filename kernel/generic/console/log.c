@@ -90,9 +90,9 @@ static void log_emit(const char *s, unsigned long len, bool shown)
 	spin_unlock_irqrestore(&log_lock, irq);
 }
 
-void log_write(const char *s, unsigned long len)
+void log_write(enum log_level level, const char *s, unsigned long len)
 {
-	log_emit(s, len, true);
+	log_emit(s, len, level <= current_level);
 }
 
 static void log_vprint(bool shown, const char *fmt, va_list ap)

@@ -50,8 +50,11 @@ enum log_level log_get_level(void);
 __attribute__((format(printf, 1, 2))) void kprintf(const char *fmt, ...);
 void kvprintf(const char *fmt, va_list ap);
 
-/* Writes `len` raw bytes to every sink and both rings (user programs' debug output). */
-void log_write(const char *s, unsigned long len);
+/*
+ * Writes `len` raw bytes (user programs' output) to the ring of everything,
+ * and to the sinks and the shown ring if the log level lets `level` through.
+ */
+void log_write(enum log_level level, const char *s, unsigned long len);
 __attribute__((format(printf, 2, 3))) void klog(enum log_level level, const char *fmt, ...);
 
 /*

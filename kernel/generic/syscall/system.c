@@ -66,12 +66,25 @@ long sys_poll(const struct syscall_args *a)
 	return aop_run_sync(SYS_POLL, a->a);
 }
 
+_Static_assert(IRIS_LOG_ALWAYS == LOG_PANIC && IRIS_LOG_ERROR == LOG_ERROR &&
+                       IRIS_LOG_WARN == LOG_WARN && IRIS_LOG_INFO == LOG_INFO &&
+                       IRIS_LOG_DEBUG == LOG_DEBUG,
+               "the user's log levels are the kernel's");
+
+/*
+ * Writes the caller's bytes to the kernel log at level a[2] (IRIS_LOG_*):
+ * into the ring of everything always, to the consoles only if loglevel=
+ * lets that level through.
+ */
 long sys_debug_write(const struct syscall_args *a)
 {
 	uintptr_t buf = a->a[0];
 	size_t len = a->a[1];
+	uint64_t level = a->a[2];
 	char chunk[256];
 
+	if (level > IRIS_LOG_DEBUG)
+		return -EINVAL;
 	if (len > DEBUG_WRITE_MAX)
 		len = DEBUG_WRITE_MAX;
 	if (!user_range_ok(buf, len))
@@ -80,7 +93,7 @@ long sys_debug_write(const struct syscall_args *a)
 		size_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
 		if (copy_from_user(chunk, buf + done, n) < 0)
 			return done ? (long)done : -EFAULT;
-		log_write(chunk, n);
+		log_write((enum log_level)level, chunk, n);
 		done += n;
 	}
 	return (long)len;

@@ -153,10 +153,19 @@ static inline long sys_protect(void *addr, size_t len, unsigned prot)
 	return iris_syscall6(SYS_PROTECT, (long)addr, (long)len, prot, 0, 0, 0);
 }
 
-/* Writes to the kernel's debug console; returns the bytes written or -errno. */
+/*
+ * Writes to the kernel log at `level` (IRIS_LOG_*); returns the bytes written
+ * or -errno (-EINVAL: no such level).
+ */
+static inline long sys_debug_write_level(const void *buf, size_t len, unsigned level)
+{
+	return iris_syscall6(SYS_DEBUG_WRITE, (long)buf, (long)len, level, 0, 0, 0);
+}
+
+/* Writes to the kernel log, shown whatever its level (IRIS_LOG_ALWAYS). */
 static inline long sys_debug_write(const void *buf, size_t len)
 {
-	return iris_syscall6(SYS_DEBUG_WRITE, (long)buf, (long)len, 0, 0, 0, 0);
+	return sys_debug_write_level(buf, len, IRIS_LOG_ALWAYS);
 }
 
 static inline long sys_handle_close(iris_handle_t handle)

@@ -42,7 +42,7 @@ static const struct call_doc {
 	[SYS_MAP] = { "MAP", { EINVAL, EBADF, EPERM, ENOMEM, EEXIST } },
 	[SYS_UNMAP] = { "UNMAP", { EINVAL, ENOMEM } },
 	[SYS_PROTECT] = { "PROTECT", { EINVAL, ENOMEM, EACCES } },
-	[SYS_DEBUG_WRITE] = { "DEBUG_WRITE", { EFAULT } },
+	[SYS_DEBUG_WRITE] = { "DEBUG_WRITE", { EINVAL, EFAULT } },
 	[SYS_HANDLE_CLOSE] = { "HANDLE_CLOSE", { EBADF } },
 	[SYS_HANDLE_DUPLICATE] = { "HANDLE_DUPLICATE", { EINVAL, EBADF, EPERM, EMFILE } },
 	[SYS_VMO_CREATE] = { "VMO_CREATE", { EINVAL, ENOMEM, EMFILE } },
@@ -535,6 +535,7 @@ static void generate(struct fz_thread *t, struct fz_call *c, bool in_ring, uint8
 		/* A valid buffer only with length 0: the serial log stays readable. */
 		c->args[0] = pick_ptr(t, NULL, 0, 16);
 		c->args[1] = c->args[0] >= 0x10000 && c->args[0] < USER_END ? 0 : edge_int(t);
+		c->args[2] = fz_one_in(&t->rng, 4) ? edge_int(t) : 0; /* the level */
 		break;
 	case SYS_HANDLE_CLOSE:
 	case SYS_VMO_SIZE:

@@ -53,8 +53,17 @@ struct driver {
  */
 int driver_init(struct driver *d, int argc, char **argv);
 
-/* printf with "<instance>: " in front and a newline after. */
+/*
+ * A line in the kernel log (iris/log.h) with "<instance>: " in front and a
+ * newline after: driver_error for what stops the driver or loses its
+ * device, driver_log for what a user should see (info), driver_debug for
+ * the routine (shown with loglevel=debug; always kept for dmesg).
+ */
+__attribute__((format(printf, 2, 3))) void driver_error(const struct driver *d, const char *fmt,
+                                                        ...);
 __attribute__((format(printf, 2, 3))) void driver_log(const struct driver *d, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void driver_debug(const struct driver *d, const char *fmt,
+                                                        ...);
 
 /* Tells devmgr the driver is initialised and its services are registered (DEVMGR_OP_READY). */
 int driver_ready(struct driver *d);
