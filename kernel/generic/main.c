@@ -4,11 +4,11 @@
 #include <boot/bootinfo.h>
 #include <boot/cmdline.h>
 #include <boot/multiboot2.h>
+#include <common/string.h>
 #include <console/bootcon.h>
 #include <console/log.h>
 #include <debug/panic.h>
 #include <dev/pci.h>
-#include <lib/string.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <mm/layout.h>

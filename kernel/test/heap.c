@@ -2,7 +2,7 @@
  * Self tests of the kernel heap. They assume nothing else uses kmalloc while
  * they run, so heap_bytes_in_use() must come back exactly.
  */
-#include <lib/string.h>
+#include <common/string.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <stddef.h>

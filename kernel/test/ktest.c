@@ -2,9 +2,9 @@
  * The in-kernel test runner: every KTEST() lands in the "ktests" section;
  * ktest_run_all() runs those whose name matches and prints KTAP.
  */
+#include <common/printf.h>
+#include <common/string.h>
 #include <console/log.h>
-#include <lib/printf.h>
-#include <lib/string.h>
 #include <test/ktest.h>
 
 extern const struct ktest __ktests_start[], __ktests_end[];

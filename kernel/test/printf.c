@@ -1,5 +1,5 @@
-#include <lib/printf.h>
-#include <lib/string.h>
+#include <common/printf.h>
+#include <common/string.h>
 #include <test/ktest.h>
 
 KTEST(printf_formats)

@@ -4,7 +4,7 @@
  * tick.
  */
 #include <acpi/acpi.h>
-#include <lib/string.h>
+#include <common/string.h>
 #include <test/ktest.h>
 #include <time.h>
 #include <x86_64/cpu.h>

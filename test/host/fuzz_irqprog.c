@@ -23,7 +23,7 @@
  *   -fno-sanitize-recover=all -I kernel/generic -I include test/host/fuzz_irqprog.c \
  *   kernel/generic/dev/irqprog.c -o /tmp/fuzz_irqprog && /tmp/fuzz_irqprog -max_total_time=60
  */
-#include <dev/irqprog.h>
+#include <common/irqprog.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -12,9 +12,9 @@
  *   kernel/generic/proc/spawnargs.c -o /tmp/fuzz_spawnargs && \
  *   /tmp/fuzz_spawnargs -max_total_time=60 -max_len=70000
  */
+#include <common/spawnargs.h>
 #include <iris/errno.h>
 #include <iris/syscall.h>
-#include <proc/spawnargs.h>
 
 #define FUZZ_REACHED_MIN 1000
 #include "fuzz_reached.h"

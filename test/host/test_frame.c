@@ -59,7 +59,7 @@ static void *phys_to_virt(uint64_t phys)
 	return host_ram + phys;
 }
 
-#include "../../kernel/generic/mm/frame.c"
+#include "mm/frame.c" /* the kernel's, through kernel_inc */
 
 /* Runs stmt, which must panic; then releases the lock the panic left held. */
 #define EXPECT_PANIC(stmt)             \

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <lib/printf.h>
+#include <common/printf.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <x86_64/paging.h>
@@ -223,7 +223,7 @@ static uint64_t time_ns(void)
 }
 #endif
 
-#include "../../kernel/generic/mm/heap.c"
+#include "mm/heap.c" /* the kernel's, through kernel_inc */
 
 /* Runs stmt, which must panic with a message containing `what`; then unlocks c. */
 #define EXPECT_PANIC(c, what, stmt)                                                \

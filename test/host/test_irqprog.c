@@ -10,7 +10,7 @@
  *   kernel/generic/dev/irqprog.c -o /tmp/t && /tmp/t
  */
 #include "check.h"
-#include <dev/irqprog.h>
+#include <common/irqprog.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* Host tests of the kernel's formatter, compared with the C library's printf. */
 #include "check.h"
-#include <lib/printf.h>
+#include <common/printf.h>
 #include <stdint.h>
 #include <string.h>
 

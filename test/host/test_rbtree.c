@@ -16,7 +16,7 @@
  *   -o /tmp/t && /tmp/t
  */
 #include "check.h"
-#include <lib/list.h>
+#include <common/list.h>
 #include <lib/rbtree.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -11,9 +11,9 @@
  *   kernel/generic/proc/spawnargs.c -o /tmp/t && /tmp/t
  */
 #include "check.h"
+#include <common/spawnargs.h>
 #include <iris/errno.h>
 #include <iris/syscall.h>
-#include <proc/spawnargs.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>

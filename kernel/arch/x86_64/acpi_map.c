@@ -5,9 +5,9 @@
  */
 #include <acpi/acpi.h>
 #include <boot/bootinfo.h>
+#include <common/string.h>
 #include <console/log.h>
 #include <iris/errno.h>
-#include <lib/string.h>
 #include <x86_64/cpu.h>
 #include <x86_64/paging.h>
 

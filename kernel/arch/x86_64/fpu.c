@@ -1,6 +1,6 @@
+#include <common/string.h>
 #include <console/log.h>
 #include <debug/panic.h>
-#include <lib/string.h>
 #include <x86_64/cpu.h>
 #include <x86_64/fpu.h>
 

@@ -1,4 +1,4 @@
-#include <lib/string.h>
+#include <common/string.h>
 #include <x86_64/cpu.h>
 #include <x86_64/fwcfg.h>
 

@@ -1,4 +1,4 @@
-#include <lib/string.h>
+#include <common/string.h>
 #include <mm/heap.h>
 #include <x86_64/gdt.h>
 #include <x86_64/ioperm.h>

@@ -4,10 +4,10 @@
  * window), per-address-space PML4s, and map/unmap/protect/query.
  */
 #include <boot/bootinfo.h>
+#include <common/string.h>
 #include <console/log.h>
 #include <debug/panic.h>
 #include <iris/errno.h>
-#include <lib/string.h>
 #include <mm/layout.h>
 #include <sync/spinlock.h>
 #include <x86_64/cpu.h>

@@ -1,6 +1,6 @@
 #include <acpi/acpi.h>
+#include <common/string.h>
 #include <console/log.h>
-#include <lib/string.h>
 #include <mm/layout.h>
 #include <x86_64/cpu.h>
 #include <x86_64/paging.h>

@@ -1,7 +1,7 @@
 #include <acpi/acpi.h>
+#include <common/string.h>
 #include <console/log.h>
 #include <debug/panic.h>
-#include <lib/string.h>
 #include <mm/frame.h>
 #include <mm/layout.h>
 #include <sched/sched.h>

@@ -6,9 +6,9 @@
  * struct acpi_info; the rest are logged and skipped.
  */
 #include <acpi/acpi.h>
+#include <common/string.h>
 #include <console/log.h>
 #include <iris/errno.h>
-#include <lib/string.h>
 
 /* MADT entry types. */
 #define MADT_LAPIC          0

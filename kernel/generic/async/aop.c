@@ -27,10 +27,10 @@
  * and run by the next thread of that process that enters or waits on it.
  */
 #include <async/aop.h>
+#include <common/string.h>
 #include <console/log.h>
 #include <iris/errno.h>
 #include <iris/syscall.h>
-#include <lib/string.h>
 #include <mm/heap.h>
 #include <mm/usercopy.h>
 #include <obj/channel.h>

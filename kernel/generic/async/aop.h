@@ -8,8 +8,8 @@
  */
 #pragma once
 
+#include <common/list.h>
 #include <iris/ring.h>
-#include <lib/list.h>
 #include <obj/waitable.h>
 #include <sched/ktimer.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 #include <boot/cmdline.h>
-#include <lib/string.h>
+#include <common/string.h>
 
 static bool is_space(char c)
 {

@@ -1,8 +1,8 @@
+#include <common/string.h>
 #include <console/bootcon.h>
 #include <console/fbcon.h>
 #include <console/log.h>
 #include <debug/panic.h>
-#include <lib/string.h>
 #include <mm/layout.h>
 #include <x86_64/paging.h>
 

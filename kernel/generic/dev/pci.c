@@ -1,9 +1,9 @@
 #include <acpi/acpi.h>
 #include <boot/bootinfo.h>
+#include <common/string.h>
 #include <console/log.h>
 #include <dev/pci.h>
 #include <lib/mmio.h>
-#include <lib/string.h>
 #include <mm/layout.h>
 #include <x86_64/cpu.h>
 #include <x86_64/paging.h>

@@ -21,9 +21,9 @@
 #include <mm/frame.h>
 
 #ifndef IRIS_HOST_TEST
+#include <common/string.h>
 #include <console/log.h>
 #include <debug/panic.h>
-#include <lib/string.h>
 #include <mm/layout.h>
 #include <sync/spinlock.h>
 #endif

@@ -47,10 +47,10 @@
 #include <x86_64/paging.h>
 
 #ifndef IRIS_HOST_TEST
+#include <common/printf.h>
+#include <common/string.h>
 #include <debug/ksyms.h>
 #include <debug/panic.h>
-#include <lib/printf.h>
-#include <lib/string.h>
 #include <mm/layout.h>
 #include <sync/spinlock.h>
 #ifdef KERNEL_HEAP_DEBUG

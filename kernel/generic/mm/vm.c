@@ -6,9 +6,9 @@
  * remove or restrict translations are followed by a TLB shootdown on every
  * CPU that has the space loaded.
  */
+#include <common/string.h>
 #include <iris/errno.h>
 #include <iris/syscall.h>
-#include <lib/string.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <mm/vm.h>

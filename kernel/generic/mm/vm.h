@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include <lib/list.h>
+#include <common/list.h>
 #include <obj/vmo.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -13,8 +13,8 @@
  */
 #pragma once
 
+#include <common/list.h>
 #include <dev/pci.h>
-#include <lib/list.h>
 #include <obj/object.h>
 #include <obj/vmo.h>
 #include <stdbool.h>

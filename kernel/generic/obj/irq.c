@@ -1,9 +1,9 @@
+#include <common/irqprog.h>
+#include <common/string.h>
 #include <console/log.h>
-#include <dev/irqprog.h>
 #include <iris/errno.h>
 #include <iris/ring.h>
 #include <lib/mmio.h>
-#include <lib/string.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <obj/device.h>

@@ -8,8 +8,8 @@
  */
 #pragma once
 
+#include <common/list.h>
 #include <iris/irq.h>
-#include <lib/list.h>
 #include <obj/object.h>
 #include <obj/vmo.h>
 #include <obj/waitable.h>

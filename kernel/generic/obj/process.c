@@ -2,16 +2,16 @@
  * Processes: creation from an ELF image, exit (by call, kill or fault),
  * and waiting for the end of a process or thread.
  */
+#include <common/printf.h>
+#include <common/spawnargs.h>
+#include <common/string.h>
 #include <console/log.h>
 #include <debug/panic.h>
 #include <iris/errno.h>
-#include <lib/printf.h>
-#include <lib/string.h>
 #include <mm/heap.h>
 #include <obj/process.h>
 #include <obj/ring.h>
 #include <proc/elf.h>
-#include <proc/spawnargs.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
 #include <time.h>

@@ -5,8 +5,8 @@
  */
 #pragma once
 
+#include <common/list.h>
 #include <iris/syscall.h>
-#include <lib/list.h>
 #include <mm/vm.h>
 #include <obj/handle.h>
 #include <obj/object.h>

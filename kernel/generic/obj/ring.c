@@ -7,10 +7,10 @@
  * controls.
  */
 #include <async/aop.h>
+#include <common/string.h>
 #include <console/log.h>
 #include <iris/errno.h>
 #include <iris/syscall.h>
-#include <lib/string.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <obj/process.h>

@@ -8,8 +8,8 @@
  */
 #pragma once
 
+#include <common/list.h>
 #include <iris/ring.h>
-#include <lib/list.h>
 #include <obj/object.h>
 #include <obj/vmo.h>
 #include <sched/waitq.h>

@@ -1,5 +1,5 @@
+#include <common/string.h>
 #include <iris/errno.h>
-#include <lib/string.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <obj/vmo.h>

@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include <lib/list.h>
+#include <common/list.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sync/spinlock.h>

@@ -4,10 +4,10 @@
  * unaligned and no field is read twice. All address arithmetic is checked
  * for wrap-around before it is done.
  */
+#include <common/printf.h>
+#include <common/string.h>
 #include <iris/errno.h>
 #include <iris/syscall.h>
-#include <lib/printf.h>
-#include <lib/string.h>
 #include <proc/elf.h>
 #include <stdarg.h>
 #include <stdbool.h>

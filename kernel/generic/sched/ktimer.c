@@ -1,4 +1,4 @@
-#include <lib/list.h>
+#include <common/list.h>
 #include <sched/ktimer.h>
 #include <sync/spinlock.h>
 #include <time.h>

@@ -10,10 +10,10 @@
  * it has finished switching away, and a CPU about to run a thread waits for
  * that (which takes at most the few instructions of a context switch).
  */
+#include <common/list.h>
 #include <console/log.h>
 #include <debug/panic.h>
 #include <iris/errno.h>
-#include <lib/list.h>
 #include <mm/heap.h>
 #include <sched/ktimer.h>
 #include <sched/sched.h>

@@ -2,11 +2,11 @@
  * Threads: creation (kernel and user), the first run, exit and kill, and the
  * checks made on every return to user mode.
  */
+#include <common/printf.h>
+#include <common/string.h>
 #include <console/log.h>
 #include <debug/panic.h>
 #include <iris/errno.h>
-#include <lib/printf.h>
-#include <lib/string.h>
 #include <mm/heap.h>
 #include <obj/process.h>
 #include <sched/sched.h>

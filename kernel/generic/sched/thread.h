@@ -5,8 +5,8 @@
  */
 #pragma once
 
+#include <common/list.h>
 #include <iris/syscall.h>
-#include <lib/list.h>
 #include <obj/object.h>
 #include <obj/ring.h>
 #include <obj/waitable.h>

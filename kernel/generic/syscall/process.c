@@ -1,12 +1,12 @@
 /* System calls on processes: spawn, exit, wait, kill, list, open. */
 #include <async/aop.h>
+#include <common/spawnargs.h>
+#include <common/string.h>
 #include <console/log.h>
 #include <iris/errno.h>
 #include <iris/syscall.h>
-#include <lib/string.h>
 #include <mm/heap.h>
 #include <mm/usercopy.h>
-#include <proc/spawnargs.h>
 #include <sched/thread.h>
 #include <syscall/args.h>
 #include <time.h>

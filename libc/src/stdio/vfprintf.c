@@ -1,11 +1,10 @@
 /*
- * The printf family, on the kernel's formatter (fmt_vsnprintf): one
- * formatter for the whole tree. It is compiled into libc from
- * kernel/generic/lib/printf.c.
+ * The printf family, on the formatter the kernel uses too (fmt_vsnprintf,
+ * common/src/printf.c): one formatter for the whole tree.
  */
-#include "../../../kernel/generic/lib/printf.h"
 #include "../internal.h"
 #include "file.h"
+#include <common/printf.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include <lib/printf.h>
+#include <common/printf.h>
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -1,4 +1,4 @@
-#include <lib/string.h>
+#include <common/string.h>
 #include <stdint.h>
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)

@@ -1,4 +1,4 @@
-#include <dev/irqprog.h>
+#include <common/irqprog.h>
 
 /* What each opcode's fields mean; a field no flag covers must be zero. */
 enum {
