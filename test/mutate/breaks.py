@@ -22,7 +22,7 @@ class Break:
 BREAKS = [
     # -- the kernel --
     Break("irqprog-range", "the IRQ verifier checks a register's offset but not its width",
-          "kernel/generic/dev/irqprog.c",
+          "common/src/irqprog.c",
           (("if ((uint64_t)in->off + in->width > bar->size)",
             "if ((uint64_t)in->off > bar->size)"),),
           ("host:irqprog", "host:fuzz_irqprog")),
@@ -114,7 +114,7 @@ BREAKS = [
           ("boot-banner",)),
     # -- libc --
     Break("memmove-overlap", "memmove copies forwards when the regions overlap",
-          "kernel/generic/lib/string.c",
+          "libc/src/string/string.c",
           (("if (d < s || d >= s + n)",
             "if (d < s || d >= s)"),),
           ("host:libc_string",)),

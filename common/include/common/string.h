@@ -1,4 +1,8 @@
-/* The freestanding subset of <string.h> the kernel uses. */
+/*
+ * The freestanding subset of <string.h> the kernel and common/ use.
+ * memcpy, memmove and memset are not in common/src/string.c: each flavour
+ * supplies its own (the kernel's with the x86 string instructions).
+ */
 #pragma once
 
 #include <stddef.h>

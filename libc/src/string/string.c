@@ -1,10 +1,42 @@
 /*
- * The mem* and str* functions of <string.h> (C locale) beyond the ones the
- * kernel has too: memcpy, memmove, memset, memcmp, strlen, strnlen, strcmp,
- * strncmp and strchr come from kernel/generic/lib/string.c, built into libc.
+ * The mem* and str* functions of <string.h> (C locale) beyond the ones libc
+ * shares with the kernel: memcmp, strlen, strnlen, strcmp, strncmp and strchr
+ * come from common/src/string.c, built into libc.
  */
 #include <stdint.h>
 #include <string.h>
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+	return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	if (d < s || d >= s + n)
+		return memcpy(dst, src, n);
+	/* Overlapping with dst above src: copy backwards. */
+	while (n > 0) {
+		n--;
+		d[n] = s[n];
+	}
+	return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+	unsigned char *d = dst;
+	for (size_t i = 0; i < n; i++)
+		d[i] = (unsigned char)c;
+	return dst;
+}
 
 void *memchr(const void *s, int c, size_t n)
 {
