@@ -66,12 +66,38 @@ void spawnargs_build_stack(const void *args, size_t len, const iris_handle_t *ha
 		put_word(buf, &off, (uint64_t)(int64_t)handles[i]);
 }
 
-long spawnargs_pack(const char *line, const char *const *env, size_t envc, void *out, size_t cap)
+void spawnargs_begin(struct spawnargs_packer *pk, void *out, size_t cap)
 {
-	struct iris_spawn_args hdr = { 0, (uint32_t)envc };
-	char *o = out;
-	size_t pos = sizeof(hdr);
+	pk->out = out;
+	pk->cap = cap;
+	pk->pos = sizeof(pk->hdr);
+	pk->hdr.argc = 0;
+	pk->hdr.envc = 0;
+}
 
+/* Appends s[0, n) and a NUL after the strings so far; -E2BIG when it does not fit. */
+static int add_string(struct spawnargs_packer *pk, const char *s, size_t n)
+{
+	if (pk->pos > pk->cap || n >= pk->cap - pk->pos)
+		return -E2BIG;
+	memcpy(pk->out + pk->pos, s, n);
+	pk->out[pk->pos + n] = '\0';
+	pk->pos += n + 1;
+	return 0;
+}
+
+int spawnargs_add_arg(struct spawnargs_packer *pk, const char *s, size_t n)
+{
+	if (pk->hdr.envc > 0)
+		return -EINVAL;
+	int r = add_string(pk, s, n);
+	if (r == 0)
+		pk->hdr.argc++;
+	return r;
+}
+
+int spawnargs_add_words(struct spawnargs_packer *pk, const char *line)
+{
 	for (const char *p = line; *p;) {
 		while (*p == ' ')
 			p++;
@@ -80,23 +106,37 @@ long spawnargs_pack(const char *line, const char *const *env, size_t envc, void 
 		size_t n = 0;
 		while (p[n] && p[n] != ' ')
 			n++;
-		if (pos + n + 1 > cap)
-			return -E2BIG;
-		memcpy(o + pos, p, n);
-		o[pos + n] = '\0';
-		pos += n + 1;
-		hdr.argc++;
+		int r = spawnargs_add_arg(pk, p, n);
+		if (r < 0)
+			return r;
 		p += n;
 	}
-	for (size_t i = 0; i < envc; i++) {
-		size_t n = strlen(env[i]);
-		if (pos + n + 1 > cap)
-			return -E2BIG;
-		memcpy(o + pos, env[i], n + 1);
-		pos += n + 1;
-	}
-	if (cap < sizeof(hdr))
+	return 0;
+}
+
+int spawnargs_add_env(struct spawnargs_packer *pk, const char *s, size_t n)
+{
+	int r = add_string(pk, s, n);
+	if (r == 0)
+		pk->hdr.envc++;
+	return r;
+}
+
+long spawnargs_end(struct spawnargs_packer *pk)
+{
+	if (pk->cap < sizeof(pk->hdr))
 		return -E2BIG;
-	memcpy(o, &hdr, sizeof(hdr));
-	return (long)pos;
+	memcpy(pk->out, &pk->hdr, sizeof(pk->hdr));
+	return (long)pk->pos;
+}
+
+long spawnargs_pack(const char *line, const char *const *env, size_t envc, void *out, size_t cap)
+{
+	struct spawnargs_packer pk;
+
+	spawnargs_begin(&pk, out, cap);
+	int r = spawnargs_add_words(&pk, line);
+	for (size_t i = 0; i < envc && r == 0; i++)
+		r = spawnargs_add_env(&pk, env[i], strlen(env[i]));
+	return r < 0 ? r : spawnargs_end(&pk);
 }

@@ -1,14 +1,15 @@
 /*
- * Host tests of the packed spawn arguments (kernel/generic/proc/spawnargs.c):
+ * Host tests of the packed spawn arguments (common/src/spawnargs.c):
  * spawnargs_check() accepts exactly the well-formed blocks, the initial stack
  * has the layout docs/syscalls.md documents with pointers that are right for
- * the given sp, and spawnargs_pack() output round-trips through the check.
+ * the given sp, spawnargs_pack() output round-trips through the check, and
+ * the packer keeps arguments whole and ahead of the environment.
  * Every block is copied into a heap buffer of exactly its size, so
  * AddressSanitizer catches any read past its end.
  *
  * clang -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-sanitize-recover=all \
- *   -I kernel/generic -I include -I test/host test/host/test_spawnargs.c \
- *   kernel/generic/proc/spawnargs.c -o /tmp/t && /tmp/t
+ *   -I common/include -I include -I test/host test/host/test_spawnargs.c \
+ *   common/src/spawnargs.c -o /tmp/t && /tmp/t
  */
 #include "check.h"
 #include <common/spawnargs.h>
@@ -407,6 +408,47 @@ static void test_pack(void)
 	CHECK(check_block(&b) == 0);
 }
 
+static void test_packer(void)
+{
+	static struct block b;
+	struct spawnargs_packer pk;
+	struct iris_spawn_args hdr;
+
+	/* Arguments go in whole, spaces and all; the environment follows them. */
+	spawnargs_begin(&pk, b.bytes, sizeof(b.bytes));
+	CHECK(spawnargs_add_arg(&pk, "sh", 2) == 0);
+	CHECK(spawnargs_add_arg(&pk, "echo a  b", 9) == 0);
+	CHECK(spawnargs_add_words(&pk, " x y ") == 0);
+	CHECK(spawnargs_add_env(&pk, "HOME=/xyz", 6) == 0);
+	/* Once the environment has begun, no argument may follow it. */
+	CHECK(spawnargs_add_arg(&pk, "late", 4) == -EINVAL);
+	CHECK(spawnargs_add_words(&pk, "late") == -EINVAL);
+	long n = spawnargs_end(&pk);
+	static const char expect[] = "sh\0echo a  b\0x\0y\0HOME=/";
+	CHECK(n == (long)(HDR + sizeof(expect)));
+	b.len = (size_t)n;
+	memcpy(&hdr, b.bytes, HDR);
+	CHECK(hdr.argc == 4 && hdr.envc == 1);
+	CHECK(memcmp(b.bytes + HDR, expect, sizeof(expect)) == 0);
+	CHECK(check_block(&b) == 0);
+
+	/* A string that does not fit is refused and leaves the block as it was. */
+	uint8_t out[HDR + 4];
+	spawnargs_begin(&pk, out, sizeof(out));
+	CHECK(spawnargs_add_arg(&pk, "abc", 3) == 0);
+	CHECK(spawnargs_add_env(&pk, "", 0) == -E2BIG);
+	CHECK(spawnargs_add_arg(&pk, "", 0) == -E2BIG);
+	CHECK(spawnargs_end(&pk) == (long)sizeof(out));
+	memcpy(&hdr, out, HDR);
+	CHECK(hdr.argc == 1 && hdr.envc == 0 && spawnargs_check(out, sizeof(out)) == 0);
+
+	/* No room for the header: nothing is written and the end says so. */
+	uint8_t tiny[HDR - 1];
+	spawnargs_begin(&pk, tiny, sizeof(tiny));
+	CHECK(spawnargs_add_arg(&pk, "", 0) == -E2BIG);
+	CHECK(spawnargs_end(&pk) == -E2BIG);
+}
+
 int main(void)
 {
 	test_accepts_well_formed();
@@ -416,5 +458,6 @@ int main(void)
 	test_refuses_bad_lengths();
 	test_stack_layout();
 	test_pack();
+	test_packer();
 	return check_done("spawnargs");
 }

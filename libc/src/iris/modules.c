@@ -1,12 +1,14 @@
 /*
  * Boot modules by name (iris/modules.h), and starting them: every way of
  * starting one (iris_module_spawn, iris_module_spawn_handles,
- * iris_console_spawn) packs its arguments and environment and calls
- * spawn_packed. The inheriting ones pass on, after the module handles, a
- * fresh channel to the name service and one to the terminal, and set
- * IRIS_NS and IRIS_CONSOLE in the child's environment to their indices
- * (the parent's own values of those two are left out).
+ * iris_console_spawn) packs its arguments and environment with the packer
+ * the kernel uses too (common/spawnargs.h) and calls spawn. The inheriting
+ * ones pass on, after the module handles, a fresh channel to the name
+ * service and one to the terminal, and set IRIS_NS and IRIS_CONSOLE in the
+ * child's environment to their indices (the parent's own values of those
+ * two are left out).
  */
+#include <common/spawnargs.h>
 #include <errno.h>
 #include <iris/console_client.h>
 #include <iris/modules.h>
@@ -59,40 +61,17 @@ iris_handle_t iris_module_find(const char *name)
 	return -ENOENT;
 }
 
-/* The struct iris_spawn_args being built in out[0..cap): `pos` bytes so far. */
-struct packer {
-	char *out;
-	size_t cap, pos;
-	struct iris_spawn_args hdr;
-};
-
-/* Appends s[0..n) and a NUL; -E2BIG when it does not fit. */
-static int pack_str(struct packer *pk, const char *s, size_t n)
-{
-	if (n >= pk->cap - pk->pos)
-		return -E2BIG;
-	memcpy(pk->out + pk->pos, s, n);
-	pk->out[pk->pos + n] = '\0';
-	pk->pos += n + 1;
-	return 0;
-}
-
 /* The arguments: the words of `line` (split at spaces) when argv is NULL, else argv[]. */
-static int pack_argv(struct packer *pk, const char *line, char *const argv[])
+static int pack_argv(struct spawnargs_packer *pk, const char *line, char *const argv[])
 {
-	int r = 0;
-	if (argv) {
-		for (size_t i = 0; argv[i] && r == 0; i++, pk->hdr.argc++)
-			r = pack_str(pk, argv[i], strlen(argv[i]));
-		return r;
+	if (!argv)
+		return spawnargs_add_words(pk, line);
+	for (size_t i = 0; argv[i]; i++) {
+		int r = spawnargs_add_arg(pk, argv[i], strlen(argv[i]));
+		if (r < 0)
+			return r;
 	}
-	for (const char *p = line + strspn(line, " "); *p && r == 0; p += strspn(p, " ")) {
-		size_t n = strcspn(p, " ");
-		r = pack_str(pk, p, n);
-		pk->hdr.argc++;
-		p += n;
-	}
-	return r;
+	return 0;
 }
 
 /* Whether `var` ("NAME=value") is one the inheriting spawns set themselves. */
@@ -102,21 +81,19 @@ static bool is_inherited_var(const char *var)
 }
 
 /* The environment: this program's (without IRIS_NS and IRIS_CONSOLE when `add`), then add[]. */
-static int pack_env(struct packer *pk, const char *const *add)
+static int pack_env(struct spawnargs_packer *pk, const char *const *add)
 {
 	for (char **e = environ; e && *e; e++) {
 		if (add && is_inherited_var(*e))
 			continue;
-		int r = pack_str(pk, *e, strlen(*e));
+		int r = spawnargs_add_env(pk, *e, strlen(*e));
 		if (r < 0)
 			return r;
-		pk->hdr.envc++;
 	}
 	for (size_t i = 0; add && add[i]; i++) {
-		int r = pack_str(pk, add[i], strlen(add[i]));
+		int r = spawnargs_add_env(pk, add[i], strlen(add[i]));
 		if (r < 0)
 			return r;
-		pk->hdr.envc++;
 	}
 	return 0;
 }
@@ -138,25 +115,27 @@ static iris_handle_t spawn(const char *name, const char *line, char *const argv[
 	long size = sys_vmo_size(vmo);
 	if (size < 0)
 		return (iris_handle_t)size;
-	struct packer pk = { .out = malloc(ARGS_MAX), .cap = ARGS_MAX, .pos = sizeof(pk.hdr) };
-	if (!pk.out)
+	char *args = malloc(ARGS_MAX);
+	if (!args)
 		return -ENOMEM;
-	long r = pack_argv(&pk, line, argv);
-	if (r == 0)
-		r = pack_env(&pk, add);
-	if (r == 0)
-		r = sys_map(NULL, (size_t)size, IRIS_PROT_READ, 0, vmo, 0);
+	struct spawnargs_packer pk;
+	spawnargs_begin(&pk, args, ARGS_MAX);
+	long len = pack_argv(&pk, line, argv);
+	if (len == 0)
+		len = pack_env(&pk, add);
+	if (len == 0)
+		len = spawnargs_end(&pk);
+	long r = len < 0 ? len : sys_map(NULL, (size_t)size, IRIS_PROT_READ, 0, vmo, 0);
 	if (r >= 0) {
 		void *image = (void *)r;
-		memcpy(pk.out, &pk.hdr, sizeof(pk.hdr));
 		for (size_t i = 0; i < count; i++)
 			handles[i] = iris_handle_get(i);
 		for (size_t i = 0; i < n; i++)
 			handles[count + i] = extra[i];
-		r = sys_process_spawn(image, (size_t)size, pk.out, pk.pos, handles, count + n);
+		r = sys_process_spawn(image, (size_t)size, args, (size_t)len, handles, count + n);
 		sys_unmap(image, (size_t)size);
 	}
-	free(pk.out);
+	free(args);
 	return (iris_handle_t)r;
 }
 
