@@ -1,9 +1,9 @@
 /*
  * The screen: BAR 0 of the "framebuffer" platform device (the framebuffer
- * the firmware and GRUB set up), mapped here and drawn by the kernel's own
- * renderer (kernel/generic/console/fbcon.c with its 8x16 font, compiled
- * into this program): text, wrapping, scrolling, a block cursor and the
- * ANSI subset fbcon.h lists. Holding the device keeps the kernel's log off
+ * the firmware and GRUB set up), mapped here and drawn by the renderer the
+ * kernel uses too (common/src/fbcon.c with its 8x16 font, compiled into
+ * this program): text, wrapping, scrolling, a block cursor and the ANSI
+ * subset common/fbcon.h lists. Holding the device keeps the kernel's log off
  * the screen.
  *
  * Without a device (started by init), or with one that cannot be used (a
@@ -12,9 +12,9 @@
  * why.
  */
 #include "console.h"
+#include <common/fbcon.h>
 #include <driver/pci.h>
 #include <errno.h>
-#include <fbcon.h>
 
 #define NO_SCREEN_COLS 80 /* what GET_INFO says without a screen: a VT100's size */
 #define NO_SCREEN_ROWS 24

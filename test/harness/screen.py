@@ -1,7 +1,7 @@
 """Read text off a QEMU screendump, with the console's own 8x16 font.
 
 Iris draws text on the framebuffer in 8x16 cells from the top-left corner
-(kernel/generic/console/fbcon.c, used by the kernel and by the console
+(common/src/fbcon.c, used by the kernel and by the console
 server). A screendump (PPM, as QEMU's monitor `screendump` saves it) is cut
 into those cells; each cell holding exactly two colours gives a 16-row bitmap,
 and that bitmap is compared with the glyphs of font8x16.c (parsed here from
@@ -21,8 +21,8 @@ from typing import Optional
 
 FONT_WIDTH = 8
 FONT_HEIGHT = 16
-FONT_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kernel",
-                      "generic", "console", "font8x16.c")
+FONT_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common", "src",
+                      "font8x16.c")
 
 BLANK = (0,) * FONT_HEIGHT
 UNKNOWN_CHAR = "?"   # what lines() shows for a cell that is no glyph of the font

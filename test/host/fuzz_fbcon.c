@@ -5,15 +5,15 @@
  * inside the grid. Build and run from the repository root:
  *
  *   clang -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
- *       -fno-sanitize-recover=all -I kernel/generic test/host/fuzz_fbcon.c \
- *       kernel/generic/console/fbcon.c kernel/generic/console/font8x16.c \
+ *       -fno-sanitize-recover=all -I common/include test/host/fuzz_fbcon.c \
+ *       common/src/fbcon.c common/src/font8x16.c \
  *       -o /tmp/fuzz_fbcon && /tmp/fuzz_fbcon -max_total_time=60
  *
  * Input layout: byte 0 picks the pixel format and grid width, byte 1 the grid height and
  * margins, byte 2 the largest chunk passed to one fbcon_write(); the rest is console output.
  */
-#include <console/fbcon.h>
-#include <console/font.h>
+#include <common/fbcon.h>
+#include <common/font.h>
 
 #include <stdlib.h>
 #include <string.h>

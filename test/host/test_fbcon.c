@@ -1,18 +1,18 @@
 /*
- * Host unit test for the framebuffer text console (kernel/generic/console/fbcon.c).
+ * Host unit test for the framebuffer text console (common/src/fbcon.c).
  * It renders into malloc'd fake framebuffers and checks the pixels. Build and run from the
  * repository root:
  *
  *   clang -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined \
- *       -fno-sanitize-recover=all -I kernel/generic test/host/test_fbcon.c \
- *       kernel/generic/console/fbcon.c kernel/generic/console/font8x16.c \
+ *       -fno-sanitize-recover=all -I common/include test/host/test_fbcon.c \
+ *       common/src/fbcon.c common/src/font8x16.c \
  *       -o /tmp/test_fbcon && /tmp/test_fbcon
  *
  * (gcc accepts the same command.) Prints one `ok`/`not ok` line per test and exits non-zero
  * if any failed.
  */
-#include <console/fbcon.h>
-#include <console/font.h>
+#include <common/fbcon.h>
+#include <common/font.h>
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
+#include <common/fbcon.h>
 #include <common/string.h>
 #include <console/bootcon.h>
-#include <console/fbcon.h>
 #include <console/log.h>
 #include <debug/panic.h>
 #include <mm/layout.h>

@@ -7,9 +7,9 @@
  * that such pixels lie inside pitch * height bytes. Escape parameters are
  * stored in a fixed array and saturate, and every use of one clamps it.
  */
+#include <common/fbcon.h>
+#include <common/font.h>
 #include <common/string.h>
-#include <console/fbcon.h>
-#include <console/font.h>
 
 enum parser_state {
 	ST_NORMAL, /* text and control characters */
