@@ -3,7 +3,7 @@
 
     gen_ksyms.py NM KERNEL.pass1 OUT.S
         Writes an assembly file holding every function symbol of the first
-        link, sorted by address (see kernel/generic/debug/ksyms.c).
+        link, sorted by address (see the kernel's debug/ksyms.c).
     gen_ksyms.py --check NM KERNEL.pass1 KERNEL OUT
         Verifies that the final link kept every function at the address the
         table records, and touches OUT.

@@ -7,7 +7,7 @@
  * Each stream has a lock: calls from several threads do not interleave
  * within one call.
  *
- * Formatting is the kernel's formatter (kernel/generic/lib/printf.h): the
+ * Formatting is the formatter the kernel uses too (common/printf.h): the
  * conversions d i u x X o p s c %, flags "-0 +#", width, precision (also
  * '*'), length modifiers hh h l ll z t j. No floating point and no %n yet.
  */

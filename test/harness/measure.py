@@ -29,7 +29,7 @@ from qemu import Machine, console_text
 # Supervision: the back-off, measured
 # --------------------------------------------------------------------------
 
-# kernel/generic/obj/process.c, process_log_event().
+# The kernel's obj/process.c, process_log_event().
 PROC_RE = re.compile(r"^proc: pid (\d+) \((.*)\) (started|ended) at (\d+)\.(\d{3}) ms$")
 # servers/init/main.c, service_ended(); servers/devmgr/driver.c, driver_schedule().
 RESTART_RE = re.compile(r"^(init|devmgr): (\S+)(?: \(pid (\d+)\))? (.*); restart (\d+) in (\d+) ms$")
@@ -119,11 +119,11 @@ def check_restarts(minimum: int):
 # The boot banner
 # --------------------------------------------------------------------------
 
-# kernel/generic/main.c, print_banner(): anchored, so GRUB's menu ("*Iris") cannot match.
+# The kernel's main.c, print_banner(): anchored, so GRUB's menu ("*Iris") cannot match.
 BANNER_RE = re.compile(r"^Iris (\S+) ready\. CPUs: (\d+) online, memory: (\d+) MiB usable "
                        r"\((\d+) MiB free\), modules: (\d+)$", re.MULTILINE)
 BANNER_MODULE_RE = re.compile(r"^  module (\d+): (\S+)(?: .*)? \((\d+) KiB\)$", re.MULTILINE)
-# kernel/generic/mm/frame.c: the frames the allocator manages.
+# The kernel's mm/frame.c: the frames the allocator manages.
 FRAMES_RE = re.compile(r"^frame: (\d+) MiB in \d+ regions", re.MULTILINE)
 GRUB_MODULE_RE = re.compile(r"^\s*module2\s+\S+\s+(\S+)", re.MULTILINE)
 

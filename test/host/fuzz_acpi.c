@@ -1,10 +1,6 @@
 /*
- * libFuzzer target for the ACPI table parsers (kernel/generic/acpi/tables.c). Build and run
- * from the repository root:
- *
- *   clang -std=c11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
- *       -fno-sanitize-recover=all -I kernel/generic test/host/fuzz_acpi.c \
- *       kernel/generic/acpi/tables.c -o /tmp/fuzz_acpi && /tmp/fuzz_acpi -max_total_time=60
+ * libFuzzer target for the ACPI table parsers (the kernel's acpi/tables.c). Built by
+ * test/meson.build; run it longer by hand with build/test/fuzz_acpi -max_total_time=60.
  *
  * The first input byte picks the mode:
  *   0-3 (low 2 bits) 0: a whole machine. The next 36 bytes are an RSDP, the rest is

@@ -3,11 +3,8 @@
  * elf_validate() accepts must keep its promises; a broken one traps. The
  * deep checks counted (fuzz_reached.h) are those on accepted images; the
  * seed corpus (test/host/corpus/elf) holds lld-built executables.
- *
- * clang -std=c11 -Wall -Wextra -Werror -g -fsanitize=fuzzer,address,undefined \
- *   -fno-sanitize-recover=all -I kernel/generic -I include test/host/fuzz_elf.c \
- *   kernel/generic/proc/elf.c kernel/generic/lib/printf.c -o /tmp/fuzz_elf && \
- *   /tmp/fuzz_elf -max_total_time=60 -max_len=8192
+ * Built by test/meson.build (with the kernel's proc/elf.c); run it longer by
+ * hand with build/test/fuzz_elf -max_total_time=60 -max_len=8192.
  */
 #include <iris/syscall.h>
 #include <proc/elf.h>

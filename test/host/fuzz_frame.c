@@ -5,10 +5,8 @@
  * against the model of test_frame.c, whose stand-ins and helpers (and so the
  * real frame.c) this file reuses by including it.
  *
- * From the top of the repository:
- *   clang -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
- *     -DIRIS_HOST_TEST -I kernel/generic -I kernel/arch test/host/fuzz_frame.c -o build/fuzz_frame
- *   build/fuzz_frame -max_total_time=60
+ * Built by test/meson.build; run it longer by hand with
+ * build/test/fuzz_frame -max_total_time=60.
  */
 #define main test_frame_main
 #include "test_frame.c"

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the IRQ-ack bytecode verifier (kernel/generic/dev/irqprog.c).
+ * libFuzzer target for the IRQ-ack bytecode verifier (common/src/irqprog.c).
  *
  * Input: byte 0 picks the mode, bytes 1-12 give the device's six BARs (kind,
  * size), the rest are instructions: raw 24-byte struct iris_irq_insn records
@@ -20,8 +20,8 @@
  * the device; the seed corpus holds the drivers' own programs.
  *
  * clang -std=c11 -Wall -Wextra -Werror -g -fsanitize=fuzzer,address,undefined \
- *   -fno-sanitize-recover=all -I kernel/generic -I include test/host/fuzz_irqprog.c \
- *   kernel/generic/dev/irqprog.c -o /tmp/fuzz_irqprog && /tmp/fuzz_irqprog -max_total_time=60
+ *   -fno-sanitize-recover=all -I common/include -I include test/host/fuzz_irqprog.c \
+ *   common/src/irqprog.c -o /tmp/fuzz_irqprog && /tmp/fuzz_irqprog -max_total_time=60
  */
 #include <common/irqprog.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /*
- * A libFuzzer harness for the red-black tree (kernel/generic/lib/rbtree.c),
+ * A libFuzzer harness for the red-black tree (the kernel's lib/rbtree.c),
  * driven as the timer queue drives it. It reuses the model and checks of
  * test_rbtree.c by including it.
  *
@@ -10,9 +10,8 @@
  * and the tree's invariants hold after each one; what is left expires in
  * order at the end.
  *
- * clang -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
- *   -I kernel/generic -I test/host test/host/fuzz_rbtree.c kernel/generic/lib/rbtree.c \
- *   -o /tmp/fuzz_rbtree && /tmp/fuzz_rbtree -max_total_time=60
+ * Built by test/meson.build; run it longer by hand with
+ * build/test/fuzz_rbtree -max_total_time=60.
  */
 #define main test_rbtree_main
 #include "test_rbtree.c"

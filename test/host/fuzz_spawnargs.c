@@ -8,8 +8,8 @@
  * bytes. A broken promise traps.
  *
  * clang -std=c11 -Wall -Wextra -Werror -g -fsanitize=fuzzer,address,undefined \
- *   -fno-sanitize-recover=all -I kernel/generic -I include test/host/fuzz_spawnargs.c \
- *   kernel/generic/proc/spawnargs.c -o /tmp/fuzz_spawnargs && \
+ *   -fno-sanitize-recover=all -I common/include -I include test/host/fuzz_spawnargs.c \
+ *   common/src/spawnargs.c -o /tmp/fuzz_spawnargs && \
  *   /tmp/fuzz_spawnargs -max_total_time=60 -max_len=70000
  */
 #include <common/spawnargs.h>

@@ -1,15 +1,9 @@
 /*
- * Host unit test for the ACPI table parsers (kernel/generic/acpi/tables.c). It builds
+ * Host unit test for the ACPI table parsers (the kernel's acpi/tables.c). It builds
  * synthetic RSDP/RSDT/XSDT/MADT/MCFG/HPET/FADT tables with correct checksums in a fake
- * physical memory, then damages them one way at a time. Build and run from the repository
- * root:
- *
- *   clang -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined \
- *       -fno-sanitize-recover=all -I kernel/generic test/host/test_acpi.c \
- *       kernel/generic/acpi/tables.c -o /tmp/test_acpi && /tmp/test_acpi
- *
- * (gcc accepts the same command; set ACPI_TEST_VERBOSE=1 to see the parser's log.) Prints
- * one `ok`/`not ok` line per test and exits non-zero if any failed.
+ * physical memory, then damages them one way at a time. Built by test/meson.build; run
+ * it alone with `meson test -C build acpi` (set ACPI_TEST_VERBOSE=1 to see the parser's
+ * log). Prints one `ok`/`not ok` line per test and exits non-zero if any failed.
  */
 #include <acpi/acpi.h>
 #include <console/log.h>

@@ -5,9 +5,8 @@
  * headers. Each image is copied into a heap block of exactly its size, so
  * AddressSanitizer catches any read past the end.
  *
- * clang -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-sanitize-recover=all \
- *   -I kernel/generic -I include -I test/host test/host/test_elf.c kernel/generic/proc/elf.c \
- *   kernel/generic/lib/printf.c -o /tmp/test_elf && /tmp/test_elf
+ * Built by test/meson.build with the kernel's proc/elf.c; run it alone with
+ * `meson test -C build elf`.
  */
 #include "check.h"
 #include "elf_samples.h"

@@ -1,15 +1,12 @@
 /*
- * Host unit tests for the frame allocator. They compile the real
- * kernel/generic/mm/frame.c (included below) against stand-ins for the kernel
+ * Host unit tests for the frame allocator. They compile the kernel's real
+ * mm/frame.c (included below) against stand-ins for the kernel
  * services it uses; physical memory is a large MAP_NORESERVE mapping (only
  * the frames touched cost host memory) and phys_to_virt adds its address.
  * A simple independent model (one byte per frame) says which frames may be
  * handed out.
  *
- * From the top of the repository:
- *   clang -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
- *     -fno-sanitize-recover=all -DIRIS_HOST_TEST -I kernel/generic -I kernel/arch \
- *     test/host/test_frame.c -o build/test_frame && build/test_frame
+ * Built by test/meson.build; run it alone with `meson test -C build frame`.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>

@@ -1,6 +1,6 @@
 /*
- * Host unit tests for the kernel heap. They compile the real
- * kernel/generic/mm/heap.c (included below) against stand-ins: frames come
+ * Host unit tests for the kernel heap. They compile the kernel's real
+ * mm/heap.c (included below) against stand-ins: frames come
  * from aligned_alloc (so AddressSanitizer sees slab pages used after they
  * were given back), the direct map is the identity, and the kernel virtual
  * window is a PROT_NONE reservation whose pages vmm_alloc makes accessible,
@@ -9,13 +9,8 @@
  * that names one names exactly it.
  *
  * Built twice (test/meson.build): as the default kernel has it (test_heap) and
- * with KERNEL_HEAP_DEBUG (test_heap_debug: poison, redzones, call traces).
- *
- * From the top of the repository:
- *   clang -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
- *     -fno-sanitize-recover=all -DIRIS_HOST_TEST -I kernel/generic -I kernel/arch \
- *     test/host/test_heap.c kernel/generic/lib/printf.c -o build/test_heap && build/test_heap
- * (add -DKERNEL_HEAP_DEBUG=1 for the debug variant).
+ * with KERNEL_HEAP_DEBUG (test_heap_debug: poison, redzones, call traces);
+ * run one alone with `meson test -C build heap` (or heap_debug).
  */
 #define _DEFAULT_SOURCE
 #include <setjmp.h>

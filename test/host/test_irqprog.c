@@ -1,13 +1,13 @@
 /*
- * Host tests of the IRQ-ack bytecode (kernel/generic/dev/irqprog.c): accepted
+ * Host tests of the IRQ-ack bytecode (common/src/irqprog.c): accepted
  * programs run against a fake device whose accessors check every access, and
  * a rejection suite where every case checks the exact error and the index of
  * the offending instruction. Programs live in arrays of exactly their length,
  * so AddressSanitizer catches any read past the end.
  *
  * clang -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-sanitize-recover=all \
- *   -I kernel/generic -I include -I test/host test/host/test_irqprog.c \
- *   kernel/generic/dev/irqprog.c -o /tmp/t && /tmp/t
+ *   -I common/include -I include -I test/host test/host/test_irqprog.c \
+ *   common/src/irqprog.c -o /tmp/t && /tmp/t
  */
 #include "check.h"
 #include <common/irqprog.h>

@@ -3,19 +3,10 @@
  * debug console replaced by a recorder: line buffering of stdout, stderr
  * unbuffered and flushing stdout first, full buffering and setvbuf, output
  * longer than the buffers, console failures, stdin at EOF, and the printf
- * family on the kernel's formatter.
+ * family on the formatter it shares with the kernel (common/src/printf.c).
  *
- * From the top of the repository:
- *   mkdir -p build/libc-host && cd build/libc-host &&
- *   clang -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
- *     -fno-sanitize-recover=all -ffreestanding -nostdlibinc -I ../../libc/include \
- *     -I ../../include -include ../../libc/src/host_test.h -c \
- *     ../../libc/src/string/string.c ../../libc/src/stdio/file.c \
- *     ../../libc/src/stdio/vfprintf.c &&
- *   clang -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined \
- *     -fno-sanitize-recover=all -I ../../kernel/generic ../../test/host/test_libc_stdio.c \
- *     ../../kernel/generic/lib/printf.c string.o file.o vfprintf.o -o test_libc_stdio &&
- *   ./test_libc_stdio
+ * Built by test/meson.build against libc_host (libc's sources with every
+ * public name renamed); run it alone with `meson test -C build libc_stdio`.
  */
 #include "check.h"
 #include <stdarg.h>

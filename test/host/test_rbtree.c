@@ -1,5 +1,5 @@
 /*
- * Host tests of the intrusive red-black tree (kernel/generic/lib/rbtree.c),
+ * Host tests of the intrusive red-black tree (the kernel's lib/rbtree.c),
  * used as the kernel's timer queue is (sched/ktimer.c): items ordered by
  * deadline alone, armed (inserted, or moved when armed already), cancelled
  * (removed from anywhere) and expired (the first ones taken while their
@@ -10,10 +10,7 @@
  * node) are checked in full every few operations.
  *
  * test_rbtree [SEED] runs the random sequences from SEED (printed either way).
- *
- * clang -std=c11 -Wall -Wextra -Werror -g -fsanitize=address,undefined -fno-sanitize-recover=all \
- *   -I kernel/generic -I test/host test/host/test_rbtree.c kernel/generic/lib/rbtree.c \
- *   -o /tmp/t && /tmp/t
+ * Built by test/meson.build; run it alone with `meson test -C build rbtree`.
  */
 #include "check.h"
 #include <common/list.h>
