@@ -18,7 +18,11 @@
  * killed (Ctrl-C, kill); 139 a CPU exception ended it; 2 a bad command line.
  *
  * A shell started without a terminal (IRIS_CONSOLE) connects to the console
- * server by name (CONSOLE_NAME), waiting for it to start.
+ * server by name (CONSOLE_NAME), waiting for it to start. When the console
+ * server restarts, libc reconnects (iris/console_client.h): the shell waits
+ * for its foreground program with iris_console_wait, which tells the new
+ * server the foreground again, and a line being typed is dropped as after
+ * Ctrl-C (the read returns EINTR) for a fresh prompt.
  */
 #include "commands.h"
 #include "ledit.h"
@@ -107,7 +111,7 @@ static int read_line(void)
 		fflush(stdout);
 		ssize_t n = read(STDIN_FILENO, input, sizeof(input));
 		if (n < 0 && errno == EINTR) {
-			input[0] = 0x03; /* the server took a Ctrl-C itself: drop the line */
+			input[0] = 0x03; /* Ctrl-C, or the console restarted: drop the line */
 			n = 1;
 		}
 		if (n <= 0) {
@@ -241,7 +245,7 @@ static int run_program(const struct sh_cmd *c)
 	if (r < 0)
 		printf("sh: Ctrl-C cannot end %s: %s\n", name, strerror(-r));
 	struct iris_exit_info info = { 0 };
-	long w = sys_wait(proc, &info, 0);
+	long w = iris_console_wait(proc, &info);
 	if (r == 0)
 		iris_console_foreground(IRIS_HANDLE_INVALID);
 	sys_handle_close(proc);

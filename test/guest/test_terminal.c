@@ -5,16 +5,25 @@
  * at the shell prompt (the shell-terminal suite test types its input);
  * prints "terminal: ok NAME" or "terminal: FAIL NAME" per check and a last
  * line "terminal: N passed, M failed".
+ *
+ * `test_terminal tick N` prints "tick 1" .. "tick N", one every half
+ * second: a background job whose output must survive console restarts
+ * (the shell-console-restart suite test). `test_terminal restart NAME MS`
+ * asks devmgr to restart driver instance NAME after MS milliseconds: a
+ * console restart while the shell waits for a foreground program.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <iris/console.h>
 #include <iris/console_client.h>
+#include <iris/devmgr.h>
 #include <iris/modules.h>
+#include <iris/ns.h>
 #include <iris/sys.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,10 +38,45 @@ static void check(bool ok, const char *name)
 		failed++;
 }
 
+#define TICK_NS        500000000LL
+#define DEVMGR_CALL_NS 10000000000LL
+
+/* Prints "tick 1" .. "tick count", one every TICK_NS. */
+static int tick(const char *count)
+{
+	long n = strtol(count, NULL, 10);
+	for (long i = 1; i <= n; i++) {
+		sys_sleep(TICK_NS);
+		printf("tick %ld\n", i);
+	}
+	return 0;
+}
+
+/* Restarts driver instance `name` (as `drv restart`) after `ms` milliseconds. */
+static int restart(const char *name, const char *ms)
+{
+	struct iris_chan chan;
+	struct iris_rpc_client cl;
+	sys_sleep((uint64_t)strtol(ms, NULL, 10) * 1000000);
+	int r = iris_ns_connect("devmgr", &chan);
+	if (r == 0) {
+		iris_rpc_client_init(&cl, &chan);
+		r = iris_rpc_call(&cl, DEVMGR_OP_RESTART, name, strlen(name) + 1, NULL, 0,
+		                  DEVMGR_CALL_NS);
+		iris_chan_close(&chan);
+	}
+	printf("terminal: restart %s: %s\n", name, r < 0 ? strerror(-r) : "asked");
+	return r < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "child") == 0)
 		return isatty(0) && isatty(1) ? 7 : 1;
+	if (argc > 2 && strcmp(argv[1], "tick") == 0)
+		return tick(argv[2]);
+	if (argc > 3 && strcmp(argv[1], "restart") == 0)
+		return restart(argv[2], argv[3]);
 	iris_modules_init();
 	check(isatty(0) && isatty(1) && isatty(2) && !isatty(5), "isatty: 0, 1, 2 but not 5");
 	struct console_info info;

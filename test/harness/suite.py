@@ -292,6 +292,54 @@ SHELL_KERNEL_LOG = (
     prompt("prompt at the end", check=True),
 )
 
+# The console server restarted under a shell session (docs/console.md,
+# "Restarting the console"): a background job prints a tick every half
+# second throughout. Its lines may land inside an echoed command line, so
+# only answers no typed text can look like are checked (drv's own line,
+# uptime's, $?, ps).
+TICK = r"^tick \d+$"
+UPTIME = r"^up \d\d:\d\d:\d\d\.\d{3}, \d+ processes"
+SHELL_CONSOLE_RESTART = (
+    prompt("prompt", "test_terminal tick 600 &\n", quiet=1, timeout=90),
+    Step("the job started", r"^\[1\] test_terminal tick 600$"),
+    # A tick comes after the prompt: steps that check one type without waiting for it.
+    Step("the job ticks", TICK, "ps\n"),
+    Step("ps before the restarts", r"^\s*\d+\s+1\s+\S+\s.*\bsh\s*$"),
+    prompt("prompt before the restart", "drv restart console0\n"),
+    # drv writes its line while the console is down: it comes out after the restart.
+    Step("drv's output across the restart", r"^drv: restarting console0$"),
+    prompt("the prompt comes back", "uptime\n", check=True, delay=1),
+    Step("a command typed on COM1 runs", UPTIME),
+    Step("the job's output goes on", TICK, "uptime\n", via="keyboard"),
+    Step("a command typed on the keyboard runs", UPTIME),
+    prompt("prompt before the crash", "drv crash console0\n"),
+    Step("drv's output across the crash", r"^drv: crashed console0$"),
+    prompt("the prompt comes back after the crash", "ps\n", check=True, delay=1),
+    Step("ps after the crash: the job", r"^\s*\d+\s+\d+\s+\S+\s.*\btest_terminal\s*$"),
+    # A restart while the shell waits for a foreground program: Ctrl-C still ends it.
+    Step("the job's output goes on after the crash", TICK,
+         "test_terminal restart console0 1500 &\n"),
+    Step("the restarter started", r"^\[2\] test_terminal restart console0 1500$"),
+    prompt("prompt before the sleeper", SLEEPER + "\n"),
+    Step("the console restarted under the sleeper", r"^terminal: restart console0: asked$"),
+    Step("ticks after the restart", TICK, "\x03", delay=2),
+    prompt("prompt after Ctrl-C", "echo $?\n"),
+    Step("Ctrl-C ended the sleeper (130)", r"^130$"),
+    prompt("prompt before the last ps", "ps\n"),
+    Step("ps at the end: the job", r"^\s*\d+\s+\d+\s+\S+\s.*\btest_terminal\s*$"),
+    prompt("prompt at the end"),
+)
+
+
+def check_one_shell(output: str, machine: Machine, iso: str) -> list:
+    """Every `ps` shows the same shell (init's child sh), and there were three of them."""
+    pids = re.findall(r"^\s*(\d+)\s+1\s+\S+\s.*\bsh\s*$", output, re.MULTILINE)
+    if len(pids) < 3:
+        return [f"expected the shell in 3 listings of ps, found {len(pids)}"]
+    if len(set(pids)) != 1:
+        return [f"the shell changed across the console restarts: pids {', '.join(pids)}"]
+    return []
+
 
 def check_wrap_on(output: str, machine: Machine, iso: str) -> list:
     """The terminal's line wrapping is on (ESC [ ? 7 h) after the boot loader's last word."""
@@ -559,6 +607,11 @@ TESTS = [
     GuestTest("shell-kernel-log", SHELL_CMDLINE, exit=STOPPED,
               machine=Machine("q35", "seabios", smp=2, mem="256M", disks=(Disk("64M"),)),
               forbid=SHELL_FORBID, script=SHELL_KERNEL_LOG, checks=(check_wrap_on,)),
+    GuestTest("shell-console-restart", SHELL_CMDLINE, exit=STOPPED,
+              machine=Machine("q35", "seabios", smp=2, mem="256M"),
+              forbid=SHELL_FORBID + (r"init: sh exited", r"cannot read the terminal",
+                                     r"Ctrl-C cannot end"),
+              script=SHELL_CONSOLE_RESTART, checks=(check_one_shell,)),
     GuestTest("shell-ovmf-screen", SHELL_CMDLINE, exit=STOPPED,
               machine=Machine("q35", "ovmf", smp=2, mem="256M"),
               forbid=SHELL_FORBID, script=SHELL_SCREEN, timeout=300, idle_timeout=120),

@@ -1097,6 +1097,18 @@ class ShellTestsTest(unittest.TestCase):
         self.assertGreater(len(set(data)), 200)
         self.assertEqual(data, suite.garbage(2000, 7))
 
+    def test_one_shell_across_console_restarts(self):
+        listing = "  PID  PPID STATE     THREADS    CPU ms   MEM KiB HANDLES  NAME\n" \
+                  "    1     0 sleeping        1        17       104      55  init\n" \
+                  "    {pid}     1 sleeping        1        97       152      55  sh\n" \
+                  "    9     {pid} sleeping        1        21       108      52  test_terminal\n"
+        machine = Machine("q35", "seabios", smp=2, mem="256M")
+        same = "tick 1\n".join(listing.format(pid=4) for _ in range(3))
+        self.assertEqual(suite.check_one_shell(same, machine, ""), [])
+        restarted = listing.format(pid=4) * 2 + listing.format(pid=14)
+        self.assertIn("pids 4, 4, 14", suite.check_one_shell(restarted, machine, "")[0])
+        self.assertIn("found 2", suite.check_one_shell(listing.format(pid=4) * 2, machine, "")[0])
+
 
 # init restarts a service after 10 ms, devmgr a driver (instance ps20 of ps2) after 20 ms.
 SUPERVISED = """\

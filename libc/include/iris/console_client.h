@@ -13,8 +13,17 @@
  * One lock serialises the calls of all threads; a blocking read holds it
  * until input comes, so other threads' output waits meanwhile (a program that
  * reads in one thread and writes in another should poll() stdin first).
- * Every function returns a negative errno on failure: -EPIPE once the
- * console server is gone, or the server's error.
+ * Every function returns a negative errno on failure: the server's error,
+ * or -EPIPE once the console server is gone for good.
+ *
+ * A console server that restarts (devmgr restarts it when it fails; `drv
+ * restart console0`) is reconnected to by name on the next call, which tells
+ * the new server this process's mode and foreground program again and goes
+ * on: output is sent again rather than lost, and a READ that was waiting
+ * returns -EINTR (what had been typed is gone). -EPIPE only when no console
+ * has come back within 10 s. The reconnect uses the process's channel to the
+ * name service, which is not thread-safe (iris/ns.h): a program that looks
+ * names up in other threads should not do it while it writes to the terminal.
  */
 #pragma once
 
@@ -44,7 +53,8 @@ long iris_console_write(const void *buf, size_t len);
  * Reads up to len bytes (at most CONSOLE_DATA_MAX): a cooked line or the raw
  * input there is. Returns the count, 0 at the end of input (Ctrl-D), -EAGAIN
  * with CONSOLE_READ_NONBLOCK in `flags` when nothing is there, -EINTR when
- * Ctrl-C ended the foreground program instead.
+ * Ctrl-C ended the foreground program instead or the console server
+ * restarted (the input waiting is gone either way).
  */
 long iris_console_read(void *buf, size_t len, unsigned flags);
 
@@ -59,6 +69,16 @@ int iris_console_get_info(struct console_info *info);
  * foreground program, which Ctrl-C kills; IRIS_HANDLE_INVALID: none.
  */
 int iris_console_foreground(iris_handle_t process);
+
+/*
+ * Waits for `process` to end and fills *info, as sys_wait does, while
+ * keeping the terminal: when the console server restarts meanwhile, it
+ * reconnects at once (telling the new server the foreground program again,
+ * so Ctrl-C still ends it). A shell waits for its foreground program this
+ * way. Returns as sys_wait.
+ */
+struct iris_exit_info;
+long iris_console_wait(iris_handle_t process, struct iris_exit_info *info);
 
 /* A fresh channel to this terminal, for another process: *endpoint. */
 int iris_console_client(iris_handle_t *endpoint);
