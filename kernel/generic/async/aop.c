@@ -342,8 +342,7 @@ static int64_t start_cancel(struct aop *op)
 	struct aop *target = NULL;
 	bool irq = spin_lock_irqsave(&r->lock);
 	struct list_head *pos;
-	list_for_each(pos, &r->inflight)
-	{
+	list_for_each (pos, &r->inflight) {
 		struct aop *o = list_entry(pos, struct aop, ring_link);
 		if (o != op && o->user_data == op->args[0] && !o->done) {
 			target = o;
@@ -454,8 +453,7 @@ void aop_cancel_all(struct ring *r)
 		struct aop *op = NULL;
 		bool irq = spin_lock_irqsave(&r->lock);
 		struct list_head *pos;
-		list_for_each(pos, &r->inflight)
-		{
+		list_for_each (pos, &r->inflight) {
 			struct aop *o = list_entry(pos, struct aop, ring_link);
 			if (!o->done) {
 				op = o;

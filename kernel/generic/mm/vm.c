@@ -33,8 +33,7 @@ int vm_space_init(struct vm_space *vm)
 void vm_space_release(struct vm_space *vm)
 {
 	struct list_head *pos, *tmp;
-	list_for_each_safe(pos, tmp, &vm->regions)
-	{
+	list_for_each_safe (pos, tmp, &vm->regions) {
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
 		vm->resident -= paging_unmap_range(&vm->as, r->start, r->end);
 		list_del(&r->link);
@@ -109,8 +108,7 @@ static unsigned map_flags(unsigned prot)
 static struct vm_region *region_find(struct vm_space *vm, uintptr_t addr)
 {
 	struct list_head *pos;
-	list_for_each(pos, &vm->regions)
-	{
+	list_for_each (pos, &vm->regions) {
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
 		if (addr < r->start)
 			return NULL;
@@ -123,8 +121,7 @@ static struct vm_region *region_find(struct vm_space *vm, uintptr_t addr)
 static bool range_free(struct vm_space *vm, uintptr_t start, uintptr_t end)
 {
 	struct list_head *pos;
-	list_for_each(pos, &vm->regions)
-	{
+	list_for_each (pos, &vm->regions) {
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
 		if (r->start < end && start < r->end)
 			return false;
@@ -137,8 +134,7 @@ static uintptr_t find_gap(struct vm_space *vm, uintptr_t from, size_t len)
 {
 	uintptr_t at = from;
 	struct list_head *pos;
-	list_for_each(pos, &vm->regions)
-	{
+	list_for_each (pos, &vm->regions) {
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
 		if (r->end <= at)
 			continue;
@@ -152,8 +148,7 @@ static uintptr_t find_gap(struct vm_space *vm, uintptr_t from, size_t len)
 static void region_insert(struct vm_space *vm, struct vm_region *n)
 {
 	struct list_head *pos;
-	list_for_each(pos, &vm->regions)
-	{
+	list_for_each (pos, &vm->regions) {
 		if (list_entry(pos, struct vm_region, link)->start > n->start)
 			break;
 	}
@@ -247,8 +242,7 @@ static int splits_needed(struct vm_space *vm, uintptr_t addr, uintptr_t end)
 {
 	int n = 0;
 	struct list_head *pos;
-	list_for_each(pos, &vm->regions)
-	{
+	list_for_each (pos, &vm->regions) {
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
 		n += r->start < addr && addr < r->end;
 		n += r->start < end && end < r->end;
@@ -282,8 +276,7 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 		kfree(spare);
 		return -ENOMEM;
 	}
-	list_for_each_safe(pos, tmp, &vm->regions)
-	{
+	list_for_each_safe (pos, tmp, &vm->regions) {
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
 		if (r->end <= addr || r->start >= end)
 			continue;
@@ -310,8 +303,7 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 	spin_unlock(&vm->map_lock);
 
 	/* Only now may the memory objects (and their frames) go. */
-	list_for_each_safe(pos, tmp, &dead)
-	{
+	list_for_each_safe (pos, tmp, &dead) {
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
 		kobject_put(&r->vmo->obj);
 		kfree(r);
@@ -327,8 +319,7 @@ int vm_unmap(struct vm_space *vm, uintptr_t addr, size_t len)
 static int range_check(struct vm_space *vm, uintptr_t addr, uintptr_t end, unsigned prot)
 {
 	struct list_head *pos;
-	list_for_each(pos, &vm->regions)
-	{
+	list_for_each (pos, &vm->regions) {
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
 		if (r->end <= addr)
 			continue;
@@ -367,8 +358,7 @@ int vm_protect(struct vm_space *vm, uintptr_t addr, size_t len, unsigned prot)
 		goto out;
 	}
 	struct list_head *pos;
-	list_for_each(pos, &vm->regions)
-	{
+	list_for_each (pos, &vm->regions) {
 		struct vm_region *r = list_entry(pos, struct vm_region, link);
 		if (r->end <= addr || r->start >= end)
 			continue;

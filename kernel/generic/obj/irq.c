@@ -482,8 +482,7 @@ int irq_bind(struct device *d, struct iris_irq_bind *bind, const struct iris_irq
 	bool flags = spin_lock_irqsave(&d->lock);
 	struct list_head *pos;
 	r = 0;
-	list_for_each(pos, &d->irqs)
-	{
+	list_for_each (pos, &d->irqs) {
 		struct irq_obj *o = list_entry(pos, struct irq_obj, dev_link);
 		if (o->mode == irq->mode && o->msix_entry == irq->msix_entry)
 			r = -EBUSY;

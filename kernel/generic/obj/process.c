@@ -112,8 +112,7 @@ size_t process_list(struct iris_process_info *out, size_t max, uint64_t first)
 	size_t n = 0;
 	bool irq = spin_lock_irqsave(&all_lock);
 	struct list_head *pos;
-	list_for_each(pos, &all_processes)
-	{
+	list_for_each (pos, &all_processes) {
 		struct process *p = list_entry(pos, struct process, all_link);
 		if (p->pid < first)
 			continue;
@@ -129,8 +128,7 @@ size_t process_list(struct iris_process_info *out, size_t max, uint64_t first)
 		bool awake = false;
 		i->threads = p->threads_alive;
 		struct list_head *t;
-		list_for_each(t, &p->threads)
-		{
+		list_for_each (t, &p->threads) {
 			const struct thread *th = list_entry(t, struct thread, proc_link);
 			i->cpu_ns += th->cpu_ns;
 			awake = awake || (th->state != THREAD_BLOCKED && th->state != THREAD_DEAD);
@@ -150,8 +148,7 @@ size_t process_list(struct iris_process_info *out, size_t max, uint64_t first)
 static struct process *find_locked(uint64_t pid)
 {
 	struct list_head *pos;
-	list_for_each(pos, &all_processes)
-	{
+	list_for_each (pos, &all_processes) {
 		struct process *p = list_entry(pos, struct process, all_link);
 		if (p->pid == pid)
 			return p;
@@ -278,8 +275,7 @@ void process_exit(struct process *p, const struct iris_exit_info *info)
 		p->exit = *info;
 	}
 	struct list_head *pos;
-	list_for_each(pos, &p->threads)
-	{
+	list_for_each (pos, &p->threads) {
 		struct thread *t = list_entry(pos, struct thread, proc_link);
 		if (t != thread_current())
 			thread_kill(t);
@@ -294,8 +290,7 @@ static void shutdown_rings(struct process *p)
 		struct ring *r = NULL;
 		bool irq = spin_lock_irqsave(&p->lock);
 		struct list_head *pos;
-		list_for_each(pos, &p->rings)
-		{
+		list_for_each (pos, &p->rings) {
 			struct ring *candidate = list_entry(pos, struct ring, owner_link);
 			if (!candidate->dead) {
 				r = candidate;

@@ -44,8 +44,7 @@ static void tell(struct waitable *w, uint32_t events, bool sticky)
 		w->ready |= events;
 	uint32_t now = w->ready | events;
 	struct list_head *pos, *tmp;
-	list_for_each_safe(pos, tmp, &w->subs)
-	{
+	list_for_each_safe (pos, tmp, &w->subs) {
 		struct waitsub *s = list_entry(pos, struct waitsub, link);
 		if (s->events & now) {
 			list_del(&s->link);
@@ -55,8 +54,7 @@ static void tell(struct waitable *w, uint32_t events, bool sticky)
 	}
 	spin_unlock_irqrestore(&w->lock, irq);
 	/* Outside the lock: a callback may complete an operation that unsubscribes others. */
-	list_for_each_safe(pos, tmp, &told)
-	{
+	list_for_each_safe (pos, tmp, &told) {
 		struct waitsub *s = list_entry(pos, struct waitsub, link);
 		list_del(&s->link);
 		s->fn(s, s->events & now);

@@ -62,8 +62,7 @@ static struct thread *rq_pop(struct runqueue *rq, bool movable_only)
 {
 	for (int p = 0; p < SCHED_PRIORITIES; p++) {
 		struct list_head *pos;
-		list_for_each(pos, &rq->queue[p])
-		{
+		list_for_each (pos, &rq->queue[p]) {
 			struct thread *t = list_entry(pos, struct thread, rq_link);
 			if (movable_only &&
 			    (t->pinned || __atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)))
@@ -248,8 +247,7 @@ void sched_sleep_arm(struct thread *t, uint64_t deadline)
 	}
 	t->deadline = deadline;
 	struct list_head *pos;
-	list_for_each(pos, &sleepers)
-	{
+	list_for_each (pos, &sleepers) {
 		if (list_entry(pos, struct thread, sleep_link)->deadline > deadline)
 			break;
 	}
