@@ -208,6 +208,8 @@ static bool sqe_immediate(const struct iris_sqe *s, const struct aop *link_from)
 
 static int64_t run_immediate(const struct iris_sqe *s)
 {
+	if (s->nr == SYS_NOP) /* the null entry: no table walk, as the gate does for SYS_ECHO */
+		return 0;
 	return syscall_gate_only(s->nr) ? -EINVAL : syscall_invoke(s->nr, s->args);
 }
 
