@@ -6,6 +6,19 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* The next blank-separated word at or after *p (its length in *len, 0 at the end); *p moves past
+ * it. */
+static const char *next_word(const char **p, size_t *len)
+{
+	while (is_space(**p))
+		(*p)++;
+	const char *word = *p;
+	while (**p && !is_space(**p))
+		(*p)++;
+	*len = (size_t)(*p - word);
+	return word;
+}
+
 bool cmdline_get(const char *cmdline, const char *key, char *val, size_t len)
 {
 	size_t klen = strlen(key);
@@ -13,12 +26,8 @@ bool cmdline_get(const char *cmdline, const char *key, char *val, size_t len)
 	const char *p = cmdline;
 
 	while (*p) {
-		while (is_space(*p))
-			p++;
-		const char *word = p;
-		while (*p && !is_space(*p))
-			p++;
-		size_t wlen = (size_t)(p - word);
+		size_t wlen;
+		const char *word = next_word(&p, &wlen);
 		if (wlen < klen || memcmp(word, key, klen) != 0)
 			continue;
 		if (wlen != klen && word[klen] != '=')
@@ -69,12 +78,8 @@ static const char *const known_keys[] = { "loglevel", "test", "run" };
 const char *cmdline_next_unknown(const char *p, size_t *len)
 {
 	while (*p) {
-		while (is_space(*p))
-			p++;
-		const char *word = p;
-		while (*p && !is_space(*p))
-			p++;
-		size_t wlen = (size_t)(p - word), klen = 0;
+		size_t wlen, klen = 0;
+		const char *word = next_word(&p, &wlen);
 		while (klen < wlen && word[klen] != '=')
 			klen++;
 		bool known = false;
