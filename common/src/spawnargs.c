@@ -1,7 +1,7 @@
 #include <common/spawnargs.h>
 #include <common/string.h>
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 
 int spawnargs_check(const void *args, size_t len)
 {

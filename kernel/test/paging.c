@@ -1,5 +1,5 @@
 /* Paging self tests: map, unmap, remap and permissions in the kernel address space. */
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <mm/frame.h>
 #include <mm/layout.h>
 #include <test/ktest.h>

@@ -1,5 +1,5 @@
 /* Address-space self tests: what vm_fault() makes of faults. */
-#include <iris/syscall.h>
+#include <iris/abi/syscall.h>
 #include <mm/layout.h>
 #include <mm/vm.h>
 #include <test/ktest.h>

@@ -1,5 +1,5 @@
 /*
- * errno and the error codes. The codes are the kernel's (iris/errno.h): a
+ * errno and the error codes. The codes are the kernel's (iris/abi/errno.h): a
  * system call that fails with -E sets errno to E.
  *
  * errno is per thread: __errno_location() returns the calling thread's slot
@@ -7,7 +7,7 @@
  */
 #pragma once
 
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 
 int *__errno_location(void);
 #define errno (*__errno_location())

@@ -1,7 +1,7 @@
 /* Time: the monotonic clock and sleeping (there is no wall clock yet). */
 #pragma once
 
-#include <iris/syscall.h>
+#include <iris/abi/syscall.h>
 #include <stddef.h>
 
 typedef long time_t;

@@ -2,7 +2,7 @@
  * _start: the entry point of every Iris program (ENTRY in user.ld).
  *
  * The kernel enters with rsp 16-byte aligned, pointing at argc, followed by
- * argv[], NULL, envp[], NULL, nhandles, handles[] (iris/syscall.h). rbp is
+ * argv[], NULL, envp[], NULL, nhandles, handles[] (iris/abi/syscall.h). rbp is
  * zeroed so backtraces end here; __libc_start(sp) runs main and exits, and
  * never returns.
  */

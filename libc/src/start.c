@@ -18,7 +18,7 @@ static size_t handle_count;
 static const uint64_t *handles;
 
 /*
- * sp points at the initial stack (iris/syscall.h): argc, argv[argc], NULL,
+ * sp points at the initial stack (iris/abi/syscall.h): argc, argv[argc], NULL,
  * envp[], NULL, nhandles, handles[nhandles], one 64-bit word each.
  */
 _Noreturn void __libc_start(uint64_t *sp)

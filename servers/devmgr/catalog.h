@@ -5,7 +5,7 @@
 #pragma once
 
 #include "manifest.h"
-#include <iris/handle.h>
+#include <iris/abi/handle.h>
 #include <stddef.h>
 
 #define CATALOG_MANIFESTS_MAX 32

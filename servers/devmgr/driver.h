@@ -24,7 +24,7 @@
 
 #include "manifest.h"
 #include <iris/devmgr.h>
-#include <iris/handle.h>
+#include <iris/abi/handle.h>
 #include <stdint.h>
 
 #define DRIVERS_MAX             32

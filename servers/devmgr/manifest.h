@@ -19,7 +19,7 @@
  */
 #pragma once
 
-#include <iris/device.h>
+#include <iris/abi/device.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -15,7 +15,7 @@
  *          SERVICE_GIVE_UP quick ends in a row; killed once every plain
  *          program has run (with no plain program, init keeps its
  *          services running for ever).
- *   !name  gets the bus handle (iris/device.h) after its channel to ns,
+ *   !name  gets the bus handle (iris/abi/device.h) after its channel to ns,
  *          and IRIS_BUS=<its index> in its environment. devmgr is started
  *          as `@!devmgr`.
  * Plain names run one after the other, each to its end.

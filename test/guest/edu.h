@@ -1,11 +1,11 @@
 /*
  * QEMU's `edu` teaching device (PCI 1234:11e8), as the device test and the
  * interrupt benchmark use it: registers of its 1 MiB BAR0 and the IRQ-ack
- * program that acknowledges it (iris/irq.h).
+ * program that acknowledges it (iris/abi/irq.h).
  */
 #pragma once
 
-#include <iris/irq.h>
+#include <iris/abi/irq.h>
 #include <stdint.h>
 
 #define EDU_VENDOR     0x1234

@@ -7,7 +7,7 @@
  */
 #include "ktap.h"
 #include <errno.h>
-#include <iris/channel.h>
+#include <iris/abi/channel.h>
 #include <iris/modules.h>
 #include <iris/startup.h>
 #include <iris/sys.h>

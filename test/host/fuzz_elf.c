@@ -6,7 +6,7 @@
  * Built by test/meson.build (with the kernel's proc/elf.c); run it longer by
  * hand with build/test/fuzz_elf -max_total_time=60 -max_len=8192.
  */
-#include <iris/syscall.h>
+#include <iris/abi/syscall.h>
 #include <proc/elf.h>
 #include <stdbool.h>
 #include <stdint.h>

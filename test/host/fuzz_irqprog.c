@@ -117,7 +117,7 @@ static uint64_t ref_get(const uint64_t *reg, uint8_t written, unsigned r)
 }
 
 /*
- * The reference interpreter: the semantics of iris/irq.h written out again,
+ * The reference interpreter: the semantics of iris/abi/irq.h written out again,
  * trapping wherever the verifier promised something that does not hold.
  */
 static void ref_run(const struct iris_irq_insn *prog, uint32_t len, const struct irqprog_io *io,

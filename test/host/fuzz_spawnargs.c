@@ -13,8 +13,8 @@
  *   /tmp/fuzz_spawnargs -max_total_time=60 -max_len=70000
  */
 #include <common/spawnargs.h>
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 
 #define FUZZ_REACHED_MIN 1000
 #include "fuzz_reached.h"

@@ -7,7 +7,7 @@
  */
 #include <acpi/acpi.h>
 #include <console/log.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -30,7 +30,7 @@
 #include "check.h"
 #include <errno.h>
 #include <iris/chan.h>
-#include <iris/ring.h>
+#include <iris/abi/ring.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -10,8 +10,8 @@
  */
 #include "check.h"
 #include "elf_samples.h"
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <proc/elf.h>
 #include <stdbool.h>
 #include <stdint.h>

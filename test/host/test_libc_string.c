@@ -18,7 +18,7 @@
 #define _DEFAULT_SOURCE
 #include "check.h"
 #include <ctype.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>

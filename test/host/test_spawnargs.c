@@ -13,8 +13,8 @@
  */
 #include "check.h"
 #include <common/spawnargs.h>
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,13 +1,13 @@
 /*
- * The IRQ-ack bytecode (iris/irq.h, docs/irq-bytecode.md): the verifier that
+ * The IRQ-ack bytecode (iris/abi/irq.h, docs/irq-bytecode.md): the verifier that
  * runs once when a driver binds an interrupt, and the interpreter that runs
  * the verified program in the interrupt handler. Pure code: no allocation,
  * no locks, device access only through the callbacks of struct irqprog_io.
  */
 #pragma once
 
-#include <iris/device.h>
-#include <iris/irq.h>
+#include <iris/abi/device.h>
+#include <iris/abi/irq.h>
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -5,8 +5,8 @@
  */
 #pragma once
 
-#include <iris/handle.h>
-#include <iris/syscall.h>
+#include <iris/abi/handle.h>
+#include <iris/abi/syscall.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -7,7 +7,7 @@
 #include <boot/bootinfo.h>
 #include <common/string.h>
 #include <console/log.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <x86_64/cpu.h>
 #include <x86_64/paging.h>
 

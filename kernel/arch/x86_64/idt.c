@@ -1,4 +1,4 @@
-#include <iris/syscall.h>
+#include <iris/abi/syscall.h>
 #include <sync/spinlock.h>
 #include <x86_64/gdt.h>
 #include <x86_64/idt.h>

@@ -1,6 +1,6 @@
 #include <acpi/acpi.h>
 #include <console/log.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <x86_64/cpu.h>
 #include <x86_64/idt.h>
 #include <x86_64/lapic.h>

@@ -7,7 +7,7 @@
 #include <common/string.h>
 #include <console/log.h>
 #include <debug/panic.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <mm/layout.h>
 #include <sync/spinlock.h>
 #include <x86_64/cpu.h>

@@ -1,7 +1,7 @@
 #include <acpi/acpi.h>
 #include <console/log.h>
 #include <debug/panic.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <time.h>
 #include <x86_64/cpu.h>
 #include <x86_64/hpet.h>

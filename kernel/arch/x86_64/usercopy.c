@@ -1,4 +1,4 @@
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <mm/layout.h>
 #include <mm/usercopy.h>
 #include <x86_64/idt.h>

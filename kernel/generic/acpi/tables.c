@@ -8,7 +8,7 @@
 #include <acpi/acpi.h>
 #include <common/string.h>
 #include <console/log.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 
 /* MADT entry types. */
 #define MADT_LAPIC          0

@@ -9,7 +9,7 @@
 #pragma once
 
 #include <common/list.h>
-#include <iris/ring.h>
+#include <iris/abi/ring.h>
 #include <obj/waitable.h>
 #include <sched/ktimer.h>
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 #include <boot/multiboot2.h>
 #include <common/printf.h>
 #include <common/string.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 
 enum {
 	TAG_END = 0,

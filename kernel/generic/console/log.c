@@ -1,7 +1,7 @@
 #include <common/printf.h>
 #include <console/log.h>
 #include <debug/panic.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <sync/spinlock.h>
 
 /* The last LOG_RING_SIZE bytes written; `head` counts every byte ever written. */

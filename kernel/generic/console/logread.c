@@ -1,7 +1,7 @@
 #include <console/log.h>
 #include <console/logread.h>
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <mm/usercopy.h>
 #include <obj/process.h>
 

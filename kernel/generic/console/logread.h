@@ -1,5 +1,5 @@
 /*
- * SYS_LOG_READ (iris/syscall.h, docs/syscalls.md): the kernel log read by
+ * SYS_LOG_READ (iris/abi/syscall.h, docs/syscalls.md): the kernel log read by
  * user space (dmesg), and its claim by the console server (console/log.h).
  */
 #pragma once

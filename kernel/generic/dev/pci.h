@@ -11,7 +11,7 @@
  */
 #pragma once
 
-#include <iris/device.h>
+#include <iris/abi/device.h>
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -7,8 +7,8 @@
  * CPU that has the space loaded.
  */
 #include <common/string.h>
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <mm/vm.h>

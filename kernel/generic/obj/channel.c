@@ -1,6 +1,6 @@
 #include <common/string.h>
-#include <iris/errno.h>
-#include <iris/ring.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/ring.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <obj/channel.h>

@@ -1,12 +1,12 @@
 /*
  * Channels: two endpoints over two SPSC queues in a shared memory object
- * (include/iris/channel.h). The queues themselves are the processes'
+ * (include/iris/abi/channel.h). The queues themselves are the processes'
  * business; the kernel only tells a sleeping peer to look (NOTIFY, POLL),
  * reports a closed peer (HUP), and moves handles between the two sides.
  */
 #pragma once
 
-#include <iris/channel.h>
+#include <iris/abi/channel.h>
 #include <obj/handle.h>
 #include <obj/object.h>
 #include <obj/vmo.h>

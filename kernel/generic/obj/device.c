@@ -1,7 +1,7 @@
 #include <common/string.h>
 #include <console/bootcon.h>
 #include <console/log.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <mm/layout.h>

@@ -1,6 +1,6 @@
 /*
  * Device objects: one per PCI function, made at boot and never freed. A
- * device handle grants that function and nothing else (iris/device.h): its
+ * device handle grants that function and nothing else (iris/abi/device.h): its
  * memory BARs as physical memory objects mapped uncached, its I/O ports in
  * the holder's I/O bitmap, filtered configuration space, bus mastering, DMA
  * memory and its interrupts (obj/irq.c).

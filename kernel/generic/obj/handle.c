@@ -1,5 +1,5 @@
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <mm/heap.h>
 #include <obj/handle.h>
 

@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include <iris/handle.h>
+#include <iris/abi/handle.h>
 #include <obj/object.h>
 #include <stdint.h>
 #include <sync/spinlock.h>

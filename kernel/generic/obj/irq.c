@@ -1,8 +1,8 @@
 #include <common/irqprog.h>
 #include <common/string.h>
 #include <console/log.h>
-#include <iris/errno.h>
-#include <iris/ring.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/ring.h>
 #include <lib/mmio.h>
 #include <mm/heap.h>
 #include <mm/layout.h>

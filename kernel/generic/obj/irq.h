@@ -1,5 +1,5 @@
 /*
- * Bound device interrupts (iris/irq.h, docs/irq-bytecode.md). Binding
+ * Bound device interrupts (iris/abi/irq.h, docs/irq-bytecode.md). Binding
  * verifies the driver's IRQ-ack program against the BARs of its device and
  * routes the interrupt (MSI, MSI-X, or the INTx pin through the IOAPIC,
  * possibly shared) to a vector. On each interrupt the kernel runs the
@@ -9,7 +9,7 @@
 #pragma once
 
 #include <common/list.h>
-#include <iris/irq.h>
+#include <iris/abi/irq.h>
 #include <obj/object.h>
 #include <obj/vmo.h>
 #include <obj/waitable.h>

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <common/list.h>
-#include <iris/syscall.h>
+#include <iris/abi/syscall.h>
 #include <mm/vm.h>
 #include <obj/handle.h>
 #include <obj/object.h>

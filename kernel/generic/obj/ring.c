@@ -9,8 +9,8 @@
 #include <async/aop.h>
 #include <common/string.h>
 #include <console/log.h>
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <obj/process.h>

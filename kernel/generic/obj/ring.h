@@ -1,6 +1,6 @@
 /*
  * Rings: where operations complete. A user ring is a memory object shared
- * with the process (include/iris/ring.h, docs/rings.md): the process fills
+ * with the process (include/iris/abi/ring.h, docs/rings.md): the process fills
  * the submission queue, the kernel the completion queue, and the kernel
  * trusts nothing it reads there. Every thread also has a private ring with no
  * shared memory, through which its synchronous blocking calls complete:
@@ -9,7 +9,7 @@
 #pragma once
 
 #include <common/list.h>
-#include <iris/ring.h>
+#include <iris/abi/ring.h>
 #include <obj/object.h>
 #include <obj/vmo.h>
 #include <sched/waitq.h>

@@ -1,5 +1,5 @@
 #include <common/string.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <obj/vmo.h>

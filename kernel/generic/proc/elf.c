@@ -6,8 +6,8 @@
  */
 #include <common/printf.h>
 #include <common/string.h>
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <proc/elf.h>
 #include <stdarg.h>
 #include <stdbool.h>

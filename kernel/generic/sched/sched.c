@@ -13,7 +13,7 @@
 #include <common/list.h>
 #include <console/log.h>
 #include <debug/panic.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <mm/heap.h>
 #include <sched/ktimer.h>
 #include <sched/sched.h>

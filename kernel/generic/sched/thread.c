@@ -6,7 +6,7 @@
 #include <common/string.h>
 #include <console/log.h>
 #include <debug/panic.h>
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <mm/heap.h>
 #include <obj/process.h>
 #include <sched/sched.h>

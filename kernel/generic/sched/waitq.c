@@ -1,4 +1,4 @@
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
 #include <sched/waitq.h>

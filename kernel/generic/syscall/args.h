@@ -8,9 +8,9 @@
  */
 #pragma once
 
-#include <iris/errno.h>
-#include <iris/handle.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/handle.h>
+#include <iris/abi/syscall.h>
 #include <mm/frame.h>
 #include <obj/handle.h>
 #include <obj/process.h>

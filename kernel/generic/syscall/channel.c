@@ -1,7 +1,7 @@
 /* System calls on channels (docs/channels.md); the channel itself is obj/channel.c. */
-#include <iris/channel.h>
-#include <iris/errno.h>
-#include <iris/ring.h>
+#include <iris/abi/channel.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/ring.h>
 #include <mm/usercopy.h>
 #include <obj/channel.h>
 #include <syscall/args.h>

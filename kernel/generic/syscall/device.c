@@ -1,6 +1,6 @@
-/* System calls on PCI devices (iris/device.h, docs/devices.md). */
-#include <iris/device.h>
-#include <iris/errno.h>
+/* System calls on PCI devices (iris/abi/device.h, docs/devices.md). */
+#include <iris/abi/device.h>
+#include <iris/abi/errno.h>
 #include <mm/usercopy.h>
 #include <obj/device.h>
 #include <syscall/args.h>

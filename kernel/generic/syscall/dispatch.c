@@ -3,8 +3,8 @@
  * gate's entry. The handlers live by object: process.c, thread.c, vm.c,
  * handle.c, channel.c, ring.c, device.c, irq.c and system.c.
  */
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <sched/thread.h>
 #include <syscall/args.h>
 #include <syscall/syscall.h>

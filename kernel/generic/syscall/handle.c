@@ -1,5 +1,5 @@
 /* System calls on handles themselves: close, duplicate. */
-#include <iris/errno.h>
+#include <iris/abi/errno.h>
 #include <syscall/args.h>
 
 long sys_handle_close(const struct syscall_args *a)

@@ -1,6 +1,6 @@
-/* System calls on interrupts (iris/irq.h, docs/devices.md). */
-#include <iris/errno.h>
-#include <iris/irq.h>
+/* System calls on interrupts (iris/abi/irq.h, docs/devices.md). */
+#include <iris/abi/errno.h>
+#include <iris/abi/irq.h>
 #include <mm/heap.h>
 #include <mm/usercopy.h>
 #include <obj/device.h>

@@ -3,8 +3,8 @@
 #include <common/spawnargs.h>
 #include <common/string.h>
 #include <console/log.h>
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <mm/heap.h>
 #include <mm/usercopy.h>
 #include <sched/thread.h>

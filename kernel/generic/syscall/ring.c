@@ -1,6 +1,6 @@
 /* System calls on rings (docs/rings.md); the ring itself is obj/ring.c. */
-#include <iris/errno.h>
-#include <iris/ring.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/ring.h>
 #include <mm/usercopy.h>
 #include <obj/ring.h>
 #include <syscall/args.h>

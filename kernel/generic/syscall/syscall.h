@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <iris/syscall.h>
+#include <iris/abi/syscall.h>
 #include <stdbool.h>
 #include <stdint.h>
 

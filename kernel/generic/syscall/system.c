@@ -5,8 +5,8 @@
 #include <async/aop.h>
 #include <console/log.h>
 #include <console/logread.h>
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <mm/usercopy.h>

@@ -1,6 +1,6 @@
 /* System calls on threads: spawn one, end one, name the caller. */
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <mm/layout.h>
 #include <sched/sched.h>
 #include <sched/thread.h>

@@ -1,6 +1,6 @@
 /* System calls on address spaces and memory objects. */
-#include <iris/errno.h>
-#include <iris/syscall.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/syscall.h>
 #include <mm/layout.h>
 #include <obj/channel.h>
 #include <obj/irq.h>

@@ -1,5 +1,5 @@
 /*
- * A process's end of a channel (iris/channel.h): the mapping of the shared
+ * A process's end of a channel (iris/abi/channel.h): the mapping of the shared
  * queues, sending and receiving fixed-size messages, blocking with wake-up
  * elision (seed 003, "IPC Wake Up"), and handles sent along with messages.
  *
@@ -24,9 +24,9 @@
 #pragma once
 
 #include <errno.h>
-#include <iris/channel.h>
-#include <iris/errno.h>
-#include <iris/handle.h>
+#include <iris/abi/channel.h>
+#include <iris/abi/errno.h>
+#include <iris/abi/handle.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -28,7 +28,7 @@
 #pragma once
 
 #include <iris/console.h>
-#include <iris/handle.h>
+#include <iris/abi/handle.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

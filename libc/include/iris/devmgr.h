@@ -6,7 +6,7 @@
  * with the module handles followed by three more, whose positions it puts
  * in the environment:
  *   IRIS_NS=<i>      a channel to the name service (iris/ns.h)
- *   IRIS_DEVICE=<i>  the device handle (iris/device.h)
+ *   IRIS_DEVICE=<i>  the device handle (iris/abi/device.h)
  *   IRIS_DEVMGR=<i>  the driver's control channel to devmgr
  *   IRIS_DRIVER=<instance>   e.g. "ahci0": the name of this instance
  *   IRIS_RESTARTS=<n>        how many times this instance was restarted
@@ -28,7 +28,7 @@
  */
 #pragma once
 
-#include <iris/device.h>
+#include <iris/abi/device.h>
 #include <stdint.h>
 
 #define DEVMGR_HEARTBEAT_NS   500000000ull /* 0.5 s */

@@ -1,14 +1,14 @@
 /*
  * Log lines for programs without a terminal (servers, drivers): each call
  * formats one message and writes it to the kernel log at a level
- * (IRIS_LOG_ERROR, _WARN, _INFO, _DEBUG; iris/syscall.h). Every message is
+ * (IRIS_LOG_ERROR, _WARN, _INFO, _DEBUG; iris/abi/syscall.h). Every message is
  * kept for `dmesg`; the consoles show it only if the kernel's `loglevel=`
  * option lets its level through (info by default: debug messages are not
  * shown). printf() to a terminal-less stdout writes at IRIS_LOG_ALWAYS.
  */
 #pragma once
 
-#include <iris/syscall.h>
+#include <iris/abi/syscall.h>
 #include <stdarg.h>
 
 /* Longer messages are cut (and still end with a newline if they did). */

@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include <iris/handle.h>
+#include <iris/abi/handle.h>
 #include <stddef.h>
 
 /* Reads IRIS_MODULES; returns 0, or -1 if it is missing or names more modules than there are

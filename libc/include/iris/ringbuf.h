@@ -1,5 +1,5 @@
 /*
- * A process's side of a submission/completion ring (iris/ring.h,
+ * A process's side of a submission/completion ring (iris/abi/ring.h,
  * docs/rings.md): the mapping, and the producer and consumer steps with the
  * memory ordering the ABI asks for. libc's async API (async.h), poll() and
  * the benchmarks are built on it.
@@ -12,7 +12,7 @@
  */
 #pragma once
 
-#include <iris/ring.h>
+#include <iris/abi/ring.h>
 #include <iris/sys.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -26,7 +26,7 @@ struct iris_rpc_hdr {
 	int16_t status; /* a reply: 0 or a negative errno; a request: 0 */
 };
 
-/* The iris_msg flags (iris/channel.h) of a reply; a request has none. */
+/* The iris_msg flags (iris/abi/channel.h) of a reply; a request has none. */
 #define IRIS_RPC_REPLY        0x1u
 #define IRIS_RPC_ARGS_MAX     (IRIS_CHANNEL_MSG_MAX - sizeof(struct iris_rpc_hdr))
 #define IRIS_RPC_INFLIGHT_MAX 32 /* requests one client may have outstanding */

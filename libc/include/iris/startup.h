@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include <iris/handle.h>
+#include <iris/abi/handle.h>
 #include <stddef.h>
 
 /* Returns how many handles the program started with. */

@@ -1,19 +1,19 @@
 /*
  * The Iris system calls, one inline function each (the numbers, flags and
- * structures come from iris/syscall.h, shared with the kernel).
+ * structures come from iris/abi/syscall.h, shared with the kernel).
  *
  * Every wrapper returns what the kernel returns: a result >= 0, or a negative
- * errno (iris/errno.h) on failure. They do not touch `errno`; the POSIX-style
+ * errno (iris/abi/errno.h) on failure. They do not touch `errno`; the POSIX-style
  * functions of libc do that.
  */
 #pragma once
 
-#include <iris/channel.h>
-#include <iris/device.h>
-#include <iris/handle.h>
-#include <iris/irq.h>
-#include <iris/ring.h>
-#include <iris/syscall.h>
+#include <iris/abi/channel.h>
+#include <iris/abi/device.h>
+#include <iris/abi/handle.h>
+#include <iris/abi/irq.h>
+#include <iris/abi/ring.h>
+#include <iris/abi/syscall.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -257,7 +257,7 @@ static inline long sys_poll(iris_handle_t handle, unsigned events, unsigned flag
 }
 
 /*
- * Creates a channel (iris/channel.h; iris/chan.h is the library over it) of
+ * Creates a channel (iris/abi/channel.h; iris/chan.h is the library over it) of
  * `slots` message slots per direction (0: IRIS_CHANNEL_SLOTS_DEFAULT),
  * rounded up to a power of two, at most IRIS_CHANNEL_SLOTS_MAX. Fills *info
  * (info->peer: the side-1 endpoint) and returns the side-0 endpoint handle,
@@ -304,7 +304,7 @@ static inline long sys_channel_recv_handle(iris_handle_t endpoint)
 }
 
 /*
- * Devices (iris/device.h, docs/devices.md). Opens PCI function `index` of
+ * Devices (iris/abi/device.h, docs/devices.md). Opens PCI function `index` of
  * the bus: a device handle with every right, and its description in `info`
  * (may be NULL). With IRIS_DEVICE_INFO_ONLY only describes it (returns 0).
  * -ENOENT past the last function, -EBUSY while another handle has it open,
@@ -359,7 +359,7 @@ static inline long sys_dma_create(iris_handle_t device, size_t size, unsigned fl
 }
 
 /*
- * Binds the device's interrupt with an IRQ-ack program (iris/irq.h): an IRQ
+ * Binds the device's interrupt with an IRQ-ack program (iris/abi/irq.h): an IRQ
  * handle to SYS_MAP (its event queue, one page) and to poll for IRIS_POLL_IN.
  * A refused program: -EINVAL with bind->error and bind->error_at set.
  */
@@ -392,7 +392,7 @@ static inline long sys_process_open(uint64_t pid)
 }
 
 /*
- * Reads the kernel log from *pos (IRIS_LOG_* flags, iris/syscall.h); returns
+ * Reads the kernel log from *pos (IRIS_LOG_* flags, iris/abi/syscall.h); returns
  * the bytes read and leaves *pos after them, or -errno.
  */
 static inline long sys_log_read(void *buf, size_t len, uint64_t *pos, unsigned flags)

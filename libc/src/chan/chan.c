@@ -39,7 +39,7 @@
  */
 #include "chan_sys.h"
 #include <iris/chan.h>
-#include <iris/ring.h>
+#include <iris/abi/ring.h>
 #include <stdbool.h>
 #include <string.h>
 

@@ -7,8 +7,8 @@
  */
 #pragma once
 
-#include <iris/channel.h>
-#include <iris/handle.h>
+#include <iris/abi/channel.h>
+#include <iris/abi/handle.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* libc's own uses of the terminal client (console/client.c); not installed. */
 #pragma once
 
-#include <iris/handle.h>
+#include <iris/abi/handle.h>
 #include <stdbool.h>
 
 /* CONSOLE_READ_NONBLOCK when stdin is non-blocking (fcntl O_NONBLOCK), else 0; atomic. */

@@ -1,4 +1,4 @@
-/* strerror: a message for each code of iris/errno.h. */
+/* strerror: a message for each code of iris/abi/errno.h. */
 #include <errno.h>
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /*
  * Iris side of `ring_nop_b1` ... `ring_nop_b256` and `ring_nop_sqpoll_b32`:
- * SYS_NOP through a submission/completion ring (iris/ring.h), in guest
+ * SYS_NOP through a submission/completion ring (iris/abi/ring.h), in guest
  * instructions per operation (../bench.h). The Linux side does the same with
  * io_uring IORING_OP_NOP (../linux/bench_ring.c).
  *
@@ -19,9 +19,9 @@
  * `BENCH METRIC.entries <SYS_RING_ENTER calls per NOP>` over the timed rounds.
  */
 #include <errno.h>
-#include <iris/ring.h>
+#include <iris/abi/ring.h>
 #include <iris/sys.h>
-#include <iris/syscall.h>
+#include <iris/abi/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include <iris/sys.h>
-#include <iris/syscall.h>
+#include <iris/abi/syscall.h>
 
 #include "../bench.h"
 #include "bench_child_image.h"

@@ -6,7 +6,7 @@
  * syscall_null is bench_syscall_null, the loop Linux's side runs too.
  */
 #include <iris/sys.h>
-#include <iris/syscall.h>
+#include <iris/abi/syscall.h>
 
 #include "../bench.h"
 

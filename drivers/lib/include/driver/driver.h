@@ -25,7 +25,7 @@
 
 #include <driver/loop.h>
 #include <iris/chan.h>
-#include <iris/device.h>
+#include <iris/abi/device.h>
 #include <iris/ringbuf.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * Interrupts for drivers: a builder for IRQ-ack programs (iris/irq.h,
+ * Interrupts for drivers: a builder for IRQ-ack programs (iris/abi/irq.h,
  * docs/irq-bytecode.md) with forward labels, binding, and the event queue.
  *
  *     struct irq_prog p;
@@ -22,7 +22,7 @@
  */
 #pragma once
 
-#include <iris/irq.h>
+#include <iris/abi/irq.h>
 #include <stdbool.h>
 #include <stdint.h>
 

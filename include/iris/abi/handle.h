@@ -15,7 +15,7 @@ typedef int32_t iris_handle_t;
 #define IRIS_RIGHT_MAP       (1u << 4) /* map a memory object */
 #define IRIS_RIGHT_MANAGE    (1u << 5) /* kill a process or thread, change the object */
 #define IRIS_RIGHT_EXEC      (1u << 6) /* map executable */
-#define IRIS_RIGHTS_ALL      0xfffu    /* with the device rights of iris/device.h */
+#define IRIS_RIGHTS_ALL      0xfffu    /* with the device rights of iris/abi/device.h */
 /* Passed to SYS_HANDLE_DUPLICATE: keep the same rights. */
 #define IRIS_RIGHTS_SAME 0xffffffffu
 
@@ -35,7 +35,7 @@ typedef int32_t iris_handle_t;
 	(IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MANAGE | IRIS_RIGHT_DUPLICATE | \
 	 IRIS_RIGHT_TRANSFER)
 #define IRIS_DEFAULT_RIGHTS_BUS (IRIS_RIGHT_READ | IRIS_RIGHT_DUPLICATE | IRIS_RIGHT_TRANSFER)
-/* The device rights (IRIS_RIGHTS_DEVICE) are in iris/device.h. */
+/* The device rights (IRIS_RIGHTS_DEVICE) are in iris/abi/device.h. */
 #define IRIS_DEFAULT_RIGHTS_DEVICE                                                       \
 	(IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MANAGE | IRIS_RIGHT_DUPLICATE | \
 	 IRIS_RIGHT_TRANSFER | IRIS_RIGHTS_DEVICE)

@@ -6,7 +6,7 @@
  * gets a device handle; the handle grants exactly that function: its MMIO
  * BARs (memory objects mapped uncached), its I/O port BARs (in the caller's
  * I/O permission bitmap), its configuration space (filtered), its interrupt
- * (bound with a verified IRQ-ack program, iris/irq.h), bus mastering and DMA
+ * (bound with a verified IRQ-ack program, iris/abi/irq.h), bus mastering and DMA
  * memory. A device is open through one handle family at a time: when the
  * last handle closes (its driver exited, crashed or was killed), the kernel
  * turns bus mastering off, masks and unbinds its interrupts and only then
@@ -14,10 +14,10 @@
  */
 #pragma once
 
-#include <iris/handle.h>
+#include <iris/abi/handle.h>
 #include <stdint.h>
 
-/* Rights of a device handle beyond the generic ones (iris/handle.h). */
+/* Rights of a device handle beyond the generic ones (iris/abi/handle.h). */
 #define IRIS_RIGHT_DEV_MMIO   (1u << 7)  /* map its memory BARs */
 #define IRIS_RIGHT_DEV_PORTS  (1u << 8)  /* use its I/O port BARs */
 #define IRIS_RIGHT_DEV_IRQ    (1u << 9)  /* bind its interrupt */

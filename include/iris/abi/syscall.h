@@ -3,7 +3,7 @@
  *
  * Entry: `syscall` (fast) or `int 0x80` (legacy), same convention:
  *   rax = number; rdi, rsi, rdx, r10, r8, r9 = up to six 64-bit arguments;
- *   rax = result, a negative errno (iris/errno.h) on failure.
+ *   rax = result, a negative errno (iris/abi/errno.h) on failure.
  * `syscall` clobbers rcx and r11 (the CPU uses them); `int 0x80` preserves
  * every register but rax. Every call validates all its arguments before it
  * changes any state: a failing call leaves everything as it was.

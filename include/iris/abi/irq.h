@@ -72,7 +72,7 @@ enum iris_irq_error {
 
 /* SYS_IRQ_BIND's argument. */
 struct iris_irq_bind {
-	uint32_t mode;     /* IRIS_IRQ_INTX, _MSI or _MSIX (iris/device.h) */
+	uint32_t mode;     /* IRIS_IRQ_INTX, _MSI or _MSIX (iris/abi/device.h) */
 	uint32_t vector;   /* MSI-X table entry; 0 otherwise */
 	uint64_t prog;     /* address of the instructions */
 	uint32_t len;      /* instructions */
