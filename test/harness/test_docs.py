@@ -149,10 +149,10 @@ class MutationListTest(unittest.TestCase):
         self.assertGreaterEqual(len(BREAKS), 19)
         for brk in BREAKS:
             with self.subTest(brk=brk.id):
-                text = (ROOT / brk.file).read_text()
+                text = (ROOT / brk.path).read_text()
                 for before, _ in brk.edits:
                     self.assertEqual(text.count(before), 1,
-                                     f"{brk.file}: {before!r} is not there exactly once")
+                                     f"{brk.path}: {before!r} is not there exactly once")
                 self.assertIn(f"| {brk.id}: ", table,
                               f"docs/testing.md's mutation table has no row for {brk.id}")
 

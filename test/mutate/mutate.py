@@ -120,7 +120,7 @@ def table(rows: list) -> str:
     out = ["| break | where | tests run | result |", "|---|---|---|---|"]
     for brk, result in rows:
         tests = ", ".join(f"`{t}`" for t in brk.tests)
-        out.append(f"| {brk.id}: {brk.what} | `{brk.file}` | {tests} | {result} |")
+        out.append(f"| {brk.id}: {brk.what} | `{brk.file}` in `{brk.part}/` | {tests} | {result} |")
     return "\n".join(out) + "\n"
 
 
@@ -160,7 +160,7 @@ def main(argv: list) -> int:
     for brk in chosen:
         start = time.monotonic()
         result = ""
-        path = os.path.join(src, brk.file)
+        path = os.path.join(src, brk.path)
         try:
             original = apply(path, brk.edits)
         except (OSError, ValueError) as err:
