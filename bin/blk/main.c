@@ -3,17 +3,21 @@
  *
  *   blk [-w] info NAME                     size, sector size, model
  *   blk [-w] write NAME LBA COUNT SEED     writes the test pattern of SEED
- *   blk [-w] read NAME LBA COUNT           reads, prints a checksum and the first bytes
+ *   blk [-w] read NAME LBA COUNT           reads, prints the first bytes and the cksum
  *   blk [-w] verify NAME LBA COUNT SEED    reads and checks the pattern of SEED
  *
  * NAME is a block device's name (blk/ahci0.1); a name without "blk/" gets
  * it. A name nobody has registered fails at once; with -w blk waits up to
  * BLK_RECONNECT_NS for a driver that is starting or restarting to register
  * it. The pattern of a sector depends only on SEED and its LBA, so verify
- * checks what write wrote whatever the transfer sizes. The exit status is 0
- * only when everything worked (and verified).
+ * checks what write wrote whatever the transfer sizes. `read` prints the
+ * POSIX cksum of the bytes read as the host's cksum does ("CRC BYTES NAME"),
+ * the name being "blk/ahci0.1@LBA+COUNT", so `dd ... | cksum` on the host
+ * gives the same two numbers. The exit status is 0 only when everything
+ * worked (and verified).
  */
 #include <args.h>
+#include <common/cksum.h>
 #include <errno.h>
 #include <iris/blk.h>
 #include <iris/ns.h>
@@ -33,12 +37,13 @@ static int usage(void)
 	                  "  -w: wait up to 10 s for a driver to register NAME\n");
 }
 
-static int open_disk(const char *arg, uint64_t wait_ns, struct blk_dev **b)
+/* Opens the disk named `arg` (the "blk/" prefix optional); `name` gets its full name. */
+static int open_disk(const char *arg, uint64_t wait_ns, struct blk_dev **b,
+                     char name[IRIS_NS_NAME_MAX])
 {
-	char name[IRIS_NS_NAME_MAX];
 	const char *prefix =
 	        strncmp(arg, BLK_NAME_PREFIX, strlen(BLK_NAME_PREFIX)) ? BLK_NAME_PREFIX : "";
-	if ((size_t)snprintf(name, sizeof(name), "%s%s", prefix, arg) >= sizeof(name)) {
+	if ((size_t)snprintf(name, IRIS_NS_NAME_MAX, "%s%s", prefix, arg) >= IRIS_NS_NAME_MAX) {
 		fprintf(stderr, "blk: %s: name too long\n", arg);
 		return -EINVAL;
 	}
@@ -59,19 +64,12 @@ static int cmd_info(struct blk_dev *b, const char *name)
 	return 0;
 }
 
-/* FNV-1a over the data, for `read`. */
-static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
-{
-	while (n--)
-		h = (h ^ *p++) * 0x100000001b3ull;
-	return h;
-}
-
 /*
  * write, read or verify `count` sectors from `lba`, a chunk at a time.
  * Returns the exit status.
  */
-static int cmd_io(struct blk_dev *b, const char *what, uint64_t lba, uint64_t count, uint64_t seed)
+static int cmd_io(struct blk_dev *b, const char *name, const char *what, uint64_t lba,
+                  uint64_t count, uint64_t seed)
 {
 	const struct blk_identify *id = blk_info(b);
 	if (lba > id->sectors || count > id->sectors - lba) {
@@ -84,7 +82,7 @@ static int cmd_io(struct blk_dev *b, const char *what, uint64_t lba, uint64_t co
 	uint8_t *buf = malloc(CHUNK_BYTES);
 	if (!buf)
 		return 1;
-	uint64_t hash = 0xcbf29ce484222325ull;
+	uint32_t crc = CKSUM_INIT;
 	int status = 0;
 	for (uint64_t done = 0; done < count && !status; done += per) {
 		uint32_t n = count - done < per ? (uint32_t)(count - done) : per;
@@ -115,13 +113,13 @@ static int cmd_io(struct blk_dev *b, const char *what, uint64_t lba, uint64_t co
 					printf(" %02x", buf[i]);
 				printf("\n");
 			}
-			hash = fnv(hash, buf, (size_t)n * id->sector_size);
+			crc = cksum_update(crc, buf, (size_t)n * id->sector_size);
 		}
 	}
 	if (!status && !strcmp(what, "read"))
-		printf("read %llu sectors from LBA %llu: fnv64 %016llx\n",
-		       (unsigned long long)count, (unsigned long long)lba,
-		       (unsigned long long)hash);
+		printf("%u %llu %s@%llu+%llu\n", cksum_final(crc, count * id->sector_size),
+		       (unsigned long long)(count * id->sector_size), name, (unsigned long long)lba,
+		       (unsigned long long)count);
 	else if (!status)
 		printf("%s: %llu sectors from LBA %llu: ok\n", what, (unsigned long long)count,
 		       (unsigned long long)lba);
@@ -152,9 +150,10 @@ int main(int argc, char **argv)
 	if (!io && argc != 3)
 		return usage();
 	struct blk_dev *b;
-	if (open_disk(argv[2], wait_ns, &b) < 0)
+	char name[IRIS_NS_NAME_MAX];
+	if (open_disk(argv[2], wait_ns, &b, name) < 0)
 		return 1;
-	int status = io ? cmd_io(b, cmd, lba, count, seed) : cmd_info(b, argv[2]);
+	int status = io ? cmd_io(b, name, cmd, lba, count, seed) : cmd_info(b, argv[2]);
 	blk_close(b);
 	return status;
 }

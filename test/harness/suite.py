@@ -25,14 +25,15 @@ import random
 import re
 import shlex
 import shutil
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable, Optional
 
 from measure import check_banner, check_mem, check_restarts
-from qemu import EXPECTED_STATUS, QEMU, SCRIPT_FINISHED, Disk, Machine, Region, Run, Step, \
-    boot, image_problems, parse_ktap
+from qemu import EXPECTED_STATUS, QEMU, SCRIPT_FINISHED, SECTOR, Disk, Machine, Region, Run, \
+    Step, blk_pattern, boot, image_problems, parse_ktap
 
 MAX_JOBS = 2      # the host has two cores: never more than two QEMUs at once
 TAIL_LINES = 40   # lines of serial log shown when a test fails
@@ -404,6 +405,49 @@ def image_cmdline(disk: str, *steps) -> str:
     return "test=user run=@!devmgr," + "+".join(["test_blk_image", disk] + words)
 
 
+# shell-blk-cksum: `blk read` prints the POSIX cksum of what it read; the
+# host's own cksum of the same bytes of the image it wrote must agree. The
+# ranges cross the regions' edges and cover the whole 16 MiB disk once.
+CKSUM_READS = ((0, 8), (60, 10), (4000, 400), (32760, 8), (0, 32768))
+
+
+SHELL_BLK_CKSUM = tuple(
+    step for i, (lba, count) in enumerate(CKSUM_READS) for step in (
+        prompt(f"prompt before read {i}", f"blk -w read ahci0.0 {lba} {count}\n",
+               **({"quiet": 1, "timeout": 90} if i == 0 else {})),
+        Step(f"blk read {lba}+{count} prints a cksum line",
+             rf"^\d+ {count * 512} blk/ahci0\.0@{lba}\+{count}\s*$", timeout=120)))
+
+
+def image_range(regions: tuple, lba: int, count: int) -> bytes:
+    """Sectors [lba, lba + count) of a raw image holding `regions`, zeros elsewhere."""
+    data = bytearray(count * SECTOR)
+    for region in regions:
+        start, end = max(lba, region.lba), min(lba + count, region.end)
+        if start < end:
+            data[(start - lba) * SECTOR:(end - lba) * SECTOR] = \
+                blk_pattern(start, end - start, region.seed)
+    return bytes(data)
+
+
+def check_cksums(disk: str, regions: tuple, reads: tuple) -> Callable[[str, Machine, str], list]:
+    """A check: each `blk read` of `reads` printed what the host's cksum prints."""
+    def check(output: str, machine: Machine, iso: str) -> list:
+        problems = []
+        for lba, count in reads:
+            name = f"blk/{disk}@{lba}+{count}"
+            got = re.search(r"^(\d+ \d+) " + re.escape(name) + r"\s*$", output, re.MULTILINE)
+            host = subprocess.run(["cksum"], input=image_range(regions, lba, count),
+                                  capture_output=True, check=True).stdout.decode().split()
+            want = " ".join(host[:2])
+            if not got:
+                problems.append(f"no cksum line for {name}")
+            elif got.group(1) != want:
+                problems.append(f"{name}: the guest printed {got.group(1)}, the host's cksum {want}")
+        return problems
+    return check
+
+
 def disk_holds(regions: tuple) -> Callable[[list], list]:
     """A disk_check: the first disk holds exactly `regions`' patterns, zeros elsewhere."""
     return lambda images: image_problems(images[0], regions)
@@ -593,6 +637,11 @@ TESTS = [
     GuestTest("shell-drv-blk", SHELL_CMDLINE, exit=STOPPED,
               machine=Machine("q35", "seabios", smp=2, mem="256M", disks=(Disk("64M"),)),
               forbid=(r"panic", r"EXCEPTION"), script=SHELL_DRV_BLK),
+    GuestTest("shell-blk-cksum", SHELL_CMDLINE, exit=STOPPED,
+              machine=Machine("q35", "seabios", smp=2, mem="256M",
+                              disks=(Disk("16M", pattern=IMAGE_HOST),)),
+              forbid=SHELL_FORBID, script=SHELL_BLK_CKSUM,
+              checks=(check_cksums("ahci0.0", IMAGE_HOST, CKSUM_READS),)),
     # A word nobody reads on the command line: the kernel says so.
     GuestTest("shell-newcomer", SHELL_CMDLINE + " nosuchoption=1", exit=STOPPED,
               machine=Machine("q35", "seabios", smp=2, mem="256M", disks=(Disk("64M"),)),
