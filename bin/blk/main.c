@@ -16,7 +16,7 @@
 #include <args.h>
 #include <errno.h>
 #include <iris/blk.h>
-#include <iris/ns.h>
+#include <iris/proto/ns.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * ahci: the driver of one AHCI SATA controller (QEMU's ich9-ahci on q35,
  * `-device ahci` on pc, and the real thing). devmgr starts one per
  * controller (ahci.manifest); each disk becomes a block device named
- * blk/<instance>.<port> (iris/blk.h, docs/block.md).
+ * blk/<instance>.<port> (iris/proto/blk.h, docs/block.md).
  *
  *   hba.c   the controller: handoff, reset, the interrupt, the watchdog
  *   port.c  a port and its disk: detection, IDENTIFY, commands, recovery

@@ -6,7 +6,7 @@
  *
  *   uart.c     the 16550: receiving through the interrupt, sending through
  *              the FIFO, the console glue
- *   conlink.c  the link to the console server (iris/console.h)
+ *   conlink.c  the link to the console server (iris/proto/console.h)
  *   port.c     port BARs and in/out
  *
  * Arguments: --echo  no console: echo what is typed (for debugging).

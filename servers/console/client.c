@@ -1,6 +1,6 @@
 /*
  * The console's channels: every client of CONSOLE_NAME (and every channel
- * CLIENT hands out) speaks the protocol of iris/console.h, as a terminal,
+ * CLIENT hands out) speaks the protocol of iris/proto/console.h, as a terminal,
  * an input source, an output sink, or several at once.
  *
  * One line discipline serves them all (the console is one terminal).

@@ -6,7 +6,7 @@
  *   output.c      what is shown: the screen plus every OUTPUT sink, with a
  *                 bounded backlog per sink and flow control for WRITEs; the
  *                 kernel log stands in for the sinks while there are none
- *   client.c      the channels: the protocol of iris/console.h, the READs
+ *   client.c      the channels: the protocol of iris/proto/console.h, the READs
  *                 waiting for input, the line discipline (ldisc.c)
  *   foreground.c  the foreground process Ctrl-C ends
  *   kernlog.c     the kernel log, shown by the console once someone types
@@ -15,7 +15,7 @@
 
 #include "ldisc.h"
 #include <driver/driver.h>
-#include <iris/console.h>
+#include <iris/proto/console.h>
 #include <iris/rpc.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /*
  * console: the console server (docs/console.md, protocol in
- * iris/console.h). It draws on the framebuffer, mirrors what it draws to
+ * iris/proto/console.h). It draws on the framebuffer, mirrors what it draws to
  * the serial port through the UART driver (an OUTPUT sink), takes typed
  * bytes from the UART and PS/2 drivers (INPUT sources) through the line
  * discipline, and serves programs' READs and WRITEs under the name

@@ -14,11 +14,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <iris/console.h>
 #include <iris/console_client.h>
-#include <iris/devmgr.h>
 #include <iris/modules.h>
 #include <iris/ns.h>
+#include <iris/proto/console.h>
+#include <iris/proto/devmgr.h>
+#include <iris/rpc.h>
 #include <iris/sys.h>
 #include <poll.h>
 #include <stdbool.h>

@@ -15,6 +15,7 @@
 #include <driver/blkserv.h>
 #include <driver/driver.h>
 #include <errno.h>
+#include <iris/ns.h>
 #include <iris/rpc.h>
 #include <iris/sys.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #include <driver/conlink.h>
 #include <errno.h>
 #include <iris/ns.h>
-#include <iris/rpc.h>
+#include <iris/proto/rpc.h>
 #include <iris/sys.h>
 #include <string.h>
 

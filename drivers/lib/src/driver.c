@@ -1,9 +1,10 @@
-/* A driver's startup from devmgr's contract (iris/devmgr.h), logging, and the control channel. */
+/* A driver's startup from devmgr's contract (iris/proto/devmgr.h), logging, and the control
+ * channel. */
 #include <driver/driver.h>
 #include <errno.h>
-#include <iris/devmgr.h>
 #include <iris/log.h>
 #include <iris/ns.h>
+#include <iris/proto/devmgr.h>
 #include <iris/rpc.h>
 #include <iris/startup.h>
 #include <iris/sys.h>

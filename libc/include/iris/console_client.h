@@ -1,5 +1,5 @@
 /*
- * The terminal: this process's channel to the console server (iris/console.h)
+ * The terminal: this process's channel to the console server (iris/proto/console.h)
  * and the calls on it. libc's stdin, stdout, stderr, read(0), write(1/2),
  * poll() on 0..2, isatty() and fcntl(0, F_SETFL, O_NONBLOCK) use it; programs
  * call these functions for what POSIX has no word for (raw mode, the
@@ -27,8 +27,8 @@
  */
 #pragma once
 
-#include <iris/console.h>
 #include <iris/abi/handle.h>
+#include <iris/proto/console.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * The server side of the block-device protocol (iris/blk.h, docs/block.md).
+ * The server side of the block-device protocol (iris/proto/blk.h, docs/block.md).
  *
  * A driver describes each disk in a struct blk_disk (its identity and a
  * submit function) and registers it under a name. The library accepts
@@ -14,9 +14,9 @@
 #pragma once
 
 #include <driver/loop.h>
-#include <iris/blk.h>
 #include <iris/chan.h>
-#include <iris/ns.h>
+#include <iris/proto/blk.h>
+#include <iris/proto/ns.h>
 #include <stdint.h>
 
 #define BLK_CLIENTS_MAX 16 /* per disk */

@@ -1,6 +1,6 @@
 /*
  * A driver's link to the console server as an input source and/or output
- * sink (iris/console.h, docs/console.md): it finds "console" with the name
+ * sink (iris/proto/console.h, docs/console.md): it finds "console" with the name
  * service (trying again, 20 ms doubling to 1 s, until the server has
  * registered), sends ATTACH, then
  *   - sends what the driver hands to conlink_input as INPUT messages,
@@ -18,7 +18,7 @@
 #pragma once
 
 #include <driver/driver.h>
-#include <iris/console.h>
+#include <iris/proto/console.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,12 +1,12 @@
 /*
  * libdriver: what every Iris driver process needs (docs/drivers.md).
  *
- *   driver.h   startup from devmgr's contract (iris/devmgr.h), logging, READY
+ *   driver.h   startup from devmgr's contract (iris/proto/devmgr.h), logging, READY
  *   loop.h     the event loop on one ring
  *   pci.h      BARs, MMIO accessors, configuration space
  *   dma.h      DMA buffers
  *   irq.h      the IRQ-ack program builder and binding
- *   blkserv.h  the server side of the block-device protocol (iris/blk.h)
+ *   blkserv.h  the server side of the block-device protocol (iris/proto/blk.h)
  *
  * A driver's main():
  *
@@ -24,8 +24,8 @@
 #pragma once
 
 #include <driver/loop.h>
-#include <iris/chan.h>
 #include <iris/abi/device.h>
+#include <iris/chan.h>
 #include <iris/ringbuf.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * The console protocol (docs/console.md), RPC (iris/rpc.h) on channels to
+ * The console protocol (docs/console.md), RPC (iris/proto/rpc.h) on channels to
  * the console server (servers/console), registered with the name service
  * as "console". The server draws on the framebuffer (it is the framebuffer
  * device's driver, started by devmgr), keeps the line discipline, and
@@ -32,10 +32,13 @@
  * channel as an initial handle whose index IRIS_CONSOLE holds (sh gives one
  * to every program it starts, CLIENT). Without one, stdout and stderr go to
  * the kernel log (SYS_DEBUG_WRITE) and stdin is at its end.
+ *
+ * libc's terminal client is iris/console_client.h; the sources' and sinks' side is
+ * libdriver's driver/conlink.h.
  */
 #pragma once
 
-#include <iris/rpc.h>
+#include <iris/proto/rpc.h>
 #include <stdint.h>
 
 #define CONSOLE_NAME     "console"
