@@ -1,6 +1,6 @@
 /*
  * A minimal POSIX unistd.h. There are no files yet: descriptor 0 reads the
- * terminal and 1 and 2 write to it (iris/console_client.h); without a
+ * terminal and 1 and 2 write to it (iris/console.h); without a
  * terminal, 0 is at its end and 1 and 2 write to the kernel log. Other
  * descriptors fail with EBADF.
  */

@@ -33,7 +33,7 @@
  * to every program it starts, CLIENT). Without one, stdout and stderr go to
  * the kernel log (SYS_DEBUG_WRITE) and stdin is at its end.
  *
- * libc's terminal client is iris/console_client.h; the sources' and sinks' side is
+ * libc's terminal client is iris/console.h; the sources' and sinks' side is
  * libdriver's driver/conlink.h.
  */
 #pragma once
