@@ -20,7 +20,7 @@
 #include <common/cksum.h>
 #include <errno.h>
 #include <iris/blk.h>
-#include <iris/ns.h>
+#include <iris/proto/ns.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * drv: the drivers devmgr runs, through its management service "devmgr"
- * (iris/devmgr.h).
+ * (iris/proto/devmgr.h).
  *
  *   drv list           one line per driver instance: name, driver, the
  *                      device (a platform device's name, or the PCI address
@@ -11,8 +11,8 @@
  */
 #include <args.h>
 #include <errno.h>
-#include <iris/devmgr.h>
 #include <iris/ns.h>
+#include <iris/proto/devmgr.h>
 #include <iris/rpc.h>
 #include <iris/sys.h>
 #include <stdbool.h>

@@ -19,7 +19,7 @@
  *
  * A shell started without a terminal (IRIS_CONSOLE) connects to the console
  * server by name (CONSOLE_NAME), waiting for it to start. When the console
- * server restarts, libc reconnects (iris/console_client.h): the shell waits
+ * server restarts, libc reconnects (iris/console.h): the shell waits
  * for its foreground program with iris_console_wait, which tells the new
  * server the foreground again, and a line being typed is dropped as after
  * Ctrl-C (the read returns EINTR) for a fresh prompt.
@@ -28,7 +28,7 @@
 #include "ledit.h"
 #include "parse.h"
 #include <errno.h>
-#include <iris/console_client.h>
+#include <iris/console.h>
 #include <iris/modules.h>
 #include <iris/ns.h>
 #include <iris/sys.h>

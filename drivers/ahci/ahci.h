@@ -163,9 +163,9 @@ struct ahci_hba;
 struct ahci_port {
 	struct ahci_hba *hba;
 	unsigned no;
-	size_t regs;           /* offset of its registers in ABAR */
-	struct dma_buf mem;    /* command list, received FIS, command tables */
-	struct dma_buf bounce; /* AHCI_XFER_MAX per slot */
+	size_t regs;               /* offset of its registers in ABAR */
+	struct drv_dma_buf mem;    /* command list, received FIS, command tables */
+	struct drv_dma_buf bounce; /* AHCI_XFER_MAX per slot */
 	struct ahci_cmd_header *cl;
 	struct ata_ident ident;
 	unsigned nslots;
@@ -177,41 +177,41 @@ struct ahci_port {
 	uint32_t issued; /* slots in flight */
 	uint32_t queued; /* those of them issued as NCQ commands */
 	uint32_t stale;  /* slots the HBA may still run after a reset: not reused yet */
-	struct blk_request *slot[AHCI_MAX_SLOTS];
+	struct drv_blk_request *slot[AHCI_MAX_SLOTS];
 	uint64_t started[AHCI_MAX_SLOTS];
-	struct blk_request *pending, **pending_tail; /* FIFO, not started */
-	struct blk_request *retry, **retry_tail;     /* FIFO, to run again after a reset */
-	struct blk_disk disk;
+	struct drv_blk_request *pending, **pending_tail; /* FIFO, not started */
+	struct drv_blk_request *retry, **retry_tail;     /* FIFO, to run again after a reset */
+	struct drv_blk_disk disk;
 };
 
 struct ahci_hba {
-	struct driver *d;
-	struct mmio abar;
+	struct drv *d;
+	struct drv_mmio abar;
 	uint32_t cap;
 	uint32_t pi;        /* implemented ports, checked against CAP and the BAR */
 	unsigned dma_flags; /* IRIS_DMA_32BIT without CAP.S64A */
 	struct ahci_port *port[AHCI_MAX_PORTS];
 	uint32_t disks; /* ports with a disk in use */
-	struct irq irq;
-	struct loop_watch irq_watch;
-	struct loop_watch tick;
+	struct drv_irq irq;
+	struct drv_loop_watch irq_watch;
+	struct drv_loop_watch tick;
 };
 
 static inline uint32_t port_read(const struct ahci_port *p, size_t reg)
 {
-	return mmio_read32(&p->hba->abar, p->regs + reg);
+	return drv_mmio_read32(&p->hba->abar, p->regs + reg);
 }
 
 static inline void port_write(const struct ahci_port *p, size_t reg, uint32_t v)
 {
-	mmio_write32(&p->hba->abar, p->regs + reg, v);
+	drv_mmio_write32(&p->hba->abar, p->regs + reg, v);
 }
 
 /* hba.c */
-int hba_init(struct ahci_hba *h, struct driver *d);
+int hba_init(struct ahci_hba *h, struct drv *d);
 int hba_irq_start(struct ahci_hba *h);
 void hba_watchdog_start(struct ahci_hba *h);
-bool wait_until(const struct mmio *m, size_t reg, uint32_t mask, uint32_t want, uint64_t ns);
+bool wait_until(const struct drv_mmio *m, size_t reg, uint32_t mask, uint32_t want, uint64_t ns);
 
 /* port.c */
 int port_probe(struct ahci_hba *h, unsigned no, struct ahci_port **out);

@@ -40,7 +40,7 @@ const char *ata_identify_parse(const uint16_t w[256], struct ata_ident *id)
 	if ((w[ID_SECTOR_SIZE] & 0xc000) == 0x4000 && (w[ID_SECTOR_SIZE] & (1u << 12))) {
 		uint32_t words = (uint32_t)w[ID_LOGICAL_SIZE] | (uint32_t)w[ID_LOGICAL_SIZE + 1]
 		                                                        << 16;
-		/* iris/blk.h promises sectors of 512..65536 bytes */
+		/* iris/proto/blk.h promises sectors of 512..65536 bytes */
 		if (words < 256 || words > 32768 || words > AHCI_XFER_MAX / 2 ||
 		    (words & (words - 1)))
 			return "unsupported logical sector size";

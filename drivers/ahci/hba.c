@@ -21,11 +21,11 @@ static uint64_t now_ns(void)
  * Returns whether it got there. A device that has gone away reads all
  * ones, which matches only a `want` of all ones.
  */
-bool wait_until(const struct mmio *m, size_t reg, uint32_t mask, uint32_t want, uint64_t ns)
+bool wait_until(const struct drv_mmio *m, size_t reg, uint32_t mask, uint32_t want, uint64_t ns)
 {
 	uint64_t deadline = now_ns() + ns;
 	for (;;) {
-		if ((mmio_read32(m, reg) & mask) == want)
+		if ((drv_mmio_read32(m, reg) & mask) == want)
 			return true;
 		if (now_ns() >= deadline)
 			return false;
@@ -36,27 +36,27 @@ bool wait_until(const struct mmio *m, size_t reg, uint32_t mask, uint32_t want, 
 /* BIOS/OS handoff (section 10.6): take ownership if the firmware still holds the HBA. */
 static void hba_handoff(struct ahci_hba *h)
 {
-	if (!(mmio_read32(&h->abar, AHCI_CAP2) & AHCI_CAP2_BOH))
+	if (!(drv_mmio_read32(&h->abar, AHCI_CAP2) & AHCI_CAP2_BOH))
 		return;
-	uint32_t bohc = mmio_read32(&h->abar, AHCI_BOHC);
+	uint32_t bohc = drv_mmio_read32(&h->abar, AHCI_BOHC);
 	if (!(bohc & AHCI_BOHC_BOS))
 		return;
-	mmio_write32(&h->abar, AHCI_BOHC, bohc | AHCI_BOHC_OOS);
+	drv_mmio_write32(&h->abar, AHCI_BOHC, bohc | AHCI_BOHC_OOS);
 	if (!wait_until(&h->abar, AHCI_BOHC, AHCI_BOHC_BOS, 0, 25 * MS) ||
-	    (mmio_read32(&h->abar, AHCI_BOHC) & AHCI_BOHC_BB)) {
+	    (drv_mmio_read32(&h->abar, AHCI_BOHC) & AHCI_BOHC_BB)) {
 		/* the firmware is busy finishing commands: it gets two seconds */
 		if (!wait_until(&h->abar, AHCI_BOHC, AHCI_BOHC_BOS | AHCI_BOHC_BB, 0, 2000 * MS))
-			driver_debug(h->d, "the firmware did not hand the HBA over: taking it");
+			drv_debug(h->d, "the firmware did not hand the HBA over: taking it");
 	}
 }
 
 /* Checks CAP and PI against each other and the BAR; keeps the ports the BAR really holds. */
 static int hba_check(struct ahci_hba *h)
 {
-	h->cap = mmio_read32(&h->abar, AHCI_CAP);
-	h->pi = mmio_read32(&h->abar, AHCI_PI);
+	h->cap = drv_mmio_read32(&h->abar, AHCI_CAP);
+	h->pi = drv_mmio_read32(&h->abar, AHCI_PI);
 	if (h->cap == UINT32_MAX) {
-		driver_error(h->d, "the HBA does not answer");
+		drv_error(h->d, "the HBA does not answer");
 		return -ENODEV;
 	}
 	uint32_t fit = 0;
@@ -64,47 +64,47 @@ static int hba_check(struct ahci_hba *h)
 		if (AHCI_PORT_BASE(p) + AHCI_PORT_SIZE <= h->abar.size)
 			fit |= 1u << p;
 	if (h->pi & ~fit) {
-		driver_log(h->d, "PI %#x names ports beyond the BAR: ignoring them", h->pi);
+		drv_log(h->d, "PI %#x names ports beyond the BAR: ignoring them", h->pi);
 		h->pi &= fit;
 	}
 	if (!h->pi) {
-		driver_error(h->d, "no ports implemented");
+		drv_error(h->d, "no ports implemented");
 		return -ENODEV;
 	}
 	h->dma_flags = h->cap & AHCI_CAP_S64A ? 0 : IRIS_DMA_32BIT;
 	return 0;
 }
 
-int hba_init(struct ahci_hba *h, struct driver *d)
+int hba_init(struct ahci_hba *h, struct drv *d)
 {
 	h->d = d;
 	/* a write only if firmware left decoding off (it needs the config right) */
-	int r = pci_command(d, PCI_COMMAND_MEMORY, 0);
+	int r = drv_pci_command(d, DRV_PCI_COMMAND_MEMORY, 0);
 	if (r < 0) {
-		driver_error(d, "memory decoding is off and cannot be turned on: %s", strerror(-r));
+		drv_error(d, "memory decoding is off and cannot be turned on: %s", strerror(-r));
 		return r;
 	}
-	r = pci_map_bar(d, AHCI_BAR, AHCI_PORT_BASE(0) + AHCI_PORT_SIZE, &h->abar);
+	r = drv_pci_map_bar(d, AHCI_BAR, AHCI_PORT_BASE(0) + AHCI_PORT_SIZE, &h->abar);
 	if (r < 0) {
-		driver_error(d, "cannot map ABAR (BAR %d): %s", AHCI_BAR, strerror(-r));
+		drv_error(d, "cannot map ABAR (BAR %d): %s", AHCI_BAR, strerror(-r));
 		return r;
 	}
 	/* AHCI mode first: the other registers may not work in legacy mode */
-	mmio_write32(&h->abar, AHCI_GHC, mmio_read32(&h->abar, AHCI_GHC) | AHCI_GHC_AE);
+	drv_mmio_write32(&h->abar, AHCI_GHC, drv_mmio_read32(&h->abar, AHCI_GHC) | AHCI_GHC_AE);
 	hba_handoff(h);
 	/* reset: the ports stop, the interrupt is off, nothing left from before us */
-	mmio_write32(&h->abar, AHCI_GHC, AHCI_GHC_AE | AHCI_GHC_HR);
+	drv_mmio_write32(&h->abar, AHCI_GHC, AHCI_GHC_AE | AHCI_GHC_HR);
 	if (!wait_until(&h->abar, AHCI_GHC, AHCI_GHC_HR, 0, 1000 * MS)) {
-		driver_error(d, "the HBA does not come out of reset");
+		drv_error(d, "the HBA does not come out of reset");
 		return -EIO;
 	}
-	mmio_write32(&h->abar, AHCI_GHC, AHCI_GHC_AE);
+	drv_mmio_write32(&h->abar, AHCI_GHC, AHCI_GHC_AE);
 	r = hba_check(h);
 	if (r < 0)
 		return r;
-	r = pci_busmaster(d, 1);
+	r = drv_pci_busmaster(d, 1);
 	if (r < 0)
-		driver_error(d, "cannot enable bus mastering: %s", strerror(-r));
+		drv_error(d, "cannot enable bus mastering: %s", strerror(-r));
 	return r;
 }
 
@@ -115,44 +115,44 @@ int hba_init(struct ahci_hba *h, struct driver *d)
  * an error bit, r1 |= 1 << port. Then IS is acked (after the ports, as the
  * spec asks) and the event carries IS and the error ports.
  */
-static void hba_irq_program(struct ahci_hba *h, uint32_t mode, struct irq_prog *p)
+static void hba_irq_program(struct ahci_hba *h, uint32_t mode, struct drv_irq_prog *p)
 {
-	irq_prog_init(p);
-	int none = irq_label(p);
-	irq_read(p, 0, AHCI_BAR, AHCI_IS, 4);
-	irq_jz(p, 0, none);
-	irq_mov_imm(p, 1, 0);
+	drv_irq_prog_init(p);
+	int none = drv_irq_label(p);
+	drv_irq_read(p, 0, AHCI_BAR, AHCI_IS, 4);
+	drv_irq_jz(p, 0, none);
+	drv_irq_mov_imm(p, 1, 0);
 	for (unsigned no = 0; no < AHCI_MAX_PORTS; no++) {
 		if (!(h->disks & (1u << no)))
 			continue;
-		int next = irq_label(p);
+		int next = drv_irq_label(p);
 		uint32_t pxis = AHCI_PORT_BASE(no) + PX_IS;
-		irq_read(p, 2, AHCI_BAR, pxis, 4);
-		irq_write(p, 2, AHCI_BAR, pxis, 4);
-		irq_and_imm(p, 2, PX_IS_ERRORS);
-		irq_jz(p, 2, next);
-		irq_or_imm(p, 1, 1ull << no);
-		irq_place(p, next);
+		drv_irq_read(p, 2, AHCI_BAR, pxis, 4);
+		drv_irq_write(p, 2, AHCI_BAR, pxis, 4);
+		drv_irq_and_imm(p, 2, PX_IS_ERRORS);
+		drv_irq_jz(p, 2, next);
+		drv_irq_or_imm(p, 1, 1ull << no);
+		drv_irq_place(p, next);
 	}
-	irq_write(p, 0, AHCI_BAR, AHCI_IS, 4);
-	irq_capture(p, 0, 0);
-	irq_capture(p, 1, 1);
-	irq_claim(p);
-	irq_place(p, none);
+	drv_irq_write(p, 0, AHCI_BAR, AHCI_IS, 4);
+	drv_irq_capture(p, 0, 0);
+	drv_irq_capture(p, 1, 1);
+	drv_irq_claim(p);
+	drv_irq_place(p, none);
 	if (mode == IRIS_IRQ_INTX)
-		irq_decline(p);
+		drv_irq_decline(p);
 	else
-		irq_claim(p);
+		drv_irq_claim(p);
 }
 
 /* Events from the IRQ queue: service the ports they name (all of them if events were lost). */
-static void hba_irq_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void hba_irq_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	struct ahci_hba *h = w->arg;
 	struct iris_irq_event ev;
 	bool lost = false;
 	uint32_t pending = 0, errors = 0;
-	while (irq_next(&h->irq, &ev, &lost)) {
+	while (drv_irq_next(&h->irq, &ev, &lost)) {
 		pending |= (uint32_t)ev.value[0];
 		errors |= (uint32_t)ev.value[1];
 	}
@@ -162,28 +162,28 @@ static void hba_irq_event(struct driver *d, struct loop_watch *w, int64_t result
 	for (unsigned no = 0; no < AHCI_MAX_PORTS; no++)
 		if ((pending & h->disks & (1u << no)))
 			port_service(h->port[no], (errors >> no) & 1);
-	if (gone || loop_poll(d, w, h->irq.handle, IRIS_POLL_IN) < 0)
-		driver_log(d, "the interrupt is gone (%lld): only the watchdog polls now",
-		           (long long)result);
+	if (gone || drv_loop_poll(d, w, h->irq.handle, IRIS_POLL_IN) < 0)
+		drv_log(d, "the interrupt is gone (%lld): only the watchdog polls now",
+		        (long long)result);
 }
 
 int hba_irq_start(struct ahci_hba *h)
 {
-	struct driver *d = h->d;
+	struct drv *d = h->d;
 	uint32_t modes = d->info.irq_modes;
 	uint32_t mode = modes & (1u << IRIS_IRQ_MSI) ? IRIS_IRQ_MSI : IRIS_IRQ_INTX;
 	if (mode == IRIS_IRQ_INTX && !(modes & (1u << IRIS_IRQ_INTX))) {
-		driver_error(d, "the device offers neither MSI nor INTx");
+		drv_error(d, "the device offers neither MSI nor INTx");
 		return -ENODEV;
 	}
-	if (mode == IRIS_IRQ_INTX && pci_command(d, 0, PCI_COMMAND_INTX_DISABLE) < 0)
-		driver_error(d, "cannot enable INTx in the command register");
-	struct irq_prog prog;
+	if (mode == IRIS_IRQ_INTX && drv_pci_command(d, 0, DRV_PCI_COMMAND_INTX_DISABLE) < 0)
+		drv_error(d, "cannot enable INTx in the command register");
+	struct drv_irq_prog prog;
 	hba_irq_program(h, mode, &prog);
-	int r = irq_bind(d, mode, &prog, &h->irq);
+	int r = drv_irq_bind(d, mode, &prog, &h->irq);
 	if (r < 0) {
-		driver_error(d, "cannot bind the interrupt (%s): %s",
-		             mode == IRIS_IRQ_MSI ? "MSI" : "INTx", strerror(-r));
+		drv_error(d, "cannot bind the interrupt (%s): %s",
+		          mode == IRIS_IRQ_MSI ? "MSI" : "INTx", strerror(-r));
 		return r;
 	}
 	for (unsigned no = 0; no < AHCI_MAX_PORTS; no++) {
@@ -192,31 +192,31 @@ int hba_irq_start(struct ahci_hba *h)
 			port_write(h->port[no], PX_IE, PX_IS_ENABLED);
 		}
 	}
-	mmio_write32(&h->abar, AHCI_IS, UINT32_MAX);
-	mmio_write32(&h->abar, AHCI_GHC, AHCI_GHC_AE | AHCI_GHC_IE);
-	loop_watch_init(&h->irq_watch, hba_irq_event, h);
-	r = loop_poll(d, &h->irq_watch, h->irq.handle, IRIS_POLL_IN);
+	drv_mmio_write32(&h->abar, AHCI_IS, UINT32_MAX);
+	drv_mmio_write32(&h->abar, AHCI_GHC, AHCI_GHC_AE | AHCI_GHC_IE);
+	drv_loop_watch_init(&h->irq_watch, hba_irq_event, h);
+	r = drv_loop_poll(d, &h->irq_watch, h->irq.handle, IRIS_POLL_IN);
 	if (r == 0)
-		driver_debug(d, "interrupts: %s, a %u-instruction ack program",
-		             mode == IRIS_IRQ_MSI ? "MSI" : "INTx", prog.len);
+		drv_debug(d, "interrupts: %s, a %u-instruction ack program",
+		          mode == IRIS_IRQ_MSI ? "MSI" : "INTx", prog.len);
 	return r;
 }
 
 /* Every AHCI_TICK_NS: look at every disk, for lost interrupts and commands that never end. */
-static void hba_tick(struct driver *d, struct loop_watch *w, int64_t result)
+static void hba_tick(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	struct ahci_hba *h = w->arg;
 	(void)result;
 	for (unsigned no = 0; no < AHCI_MAX_PORTS; no++)
 		if (h->disks & (1u << no))
 			port_watchdog(h->port[no]);
-	if (loop_timer(d, w, AHCI_TICK_NS) < 0)
-		driver_log(d, "the watchdog stopped");
+	if (drv_loop_timer(d, w, AHCI_TICK_NS) < 0)
+		drv_log(d, "the watchdog stopped");
 }
 
 void hba_watchdog_start(struct ahci_hba *h)
 {
-	loop_watch_init(&h->tick, hba_tick, h);
-	if (loop_timer(h->d, &h->tick, AHCI_TICK_NS) < 0)
-		driver_error(h->d, "no watchdog");
+	drv_loop_watch_init(&h->tick, hba_tick, h);
+	if (drv_loop_timer(h->d, &h->tick, AHCI_TICK_NS) < 0)
+		drv_error(h->d, "no watchdog");
 }

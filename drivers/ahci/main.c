@@ -2,7 +2,7 @@
  * ahci: the driver of one AHCI SATA controller (QEMU's ich9-ahci on q35,
  * `-device ahci` on pc, and the real thing). devmgr starts one per
  * controller (ahci.manifest); each disk becomes a block device named
- * blk/<instance>.<port> (iris/blk.h, docs/block.md).
+ * blk/<instance>.<port> (iris/proto/blk.h, docs/block.md).
  *
  *   hba.c   the controller: handoff, reset, the interrupt, the watchdog
  *   port.c  a port and its disk: detection, IDENTIFY, commands, recovery
@@ -14,13 +14,13 @@
 
 int main(int argc, char **argv)
 {
-	static struct driver d;
+	static struct drv d;
 	static struct ahci_hba hba;
 
-	if (driver_init(&d, argc, argv) < 0)
+	if (drv_init(&d, argc, argv) < 0)
 		return 1;
-	driver_debug(&d, "AHCI %04x:%04x at %02x:%02x.%x, restart %u", d.info.vendor, d.info.device,
-	             d.info.bus, d.info.dev, d.info.fn, d.restarts);
+	drv_debug(&d, "AHCI %04x:%04x at %02x:%02x.%x, restart %u", d.info.vendor, d.info.device,
+	          d.info.bus, d.info.dev, d.info.fn, d.restarts);
 
 	/* 1. the controller, reset into AHCI mode */
 	if (hba_init(&hba, &d) < 0)
@@ -31,14 +31,14 @@ int main(int argc, char **argv)
 		if (!(hba.pi & (1u << no)))
 			continue;
 		if (__builtin_popcount(hba.disks) == AHCI_IRQ_PORTS) {
-			driver_log(&d, "port %u and beyond: more disks than the driver serves", no);
+			drv_log(&d, "port %u and beyond: more disks than the driver serves", no);
 			break;
 		}
 		if (port_probe(&hba, no, &hba.port[no]) == 0)
 			hba.disks |= 1u << no;
 	}
 	if (!hba.disks)
-		driver_log(&d, "no disks");
+		drv_log(&d, "no disks");
 
 	/* 3. interrupts and the watchdog */
 	if (hba.disks && hba_irq_start(&hba) < 0)
@@ -49,10 +49,10 @@ int main(int argc, char **argv)
 	for (unsigned no = 0; no < AHCI_MAX_PORTS; no++)
 		if ((hba.disks & (1u << no)) && port_register(hba.port[no]) < 0)
 			return 1;
-	driver_ready(&d);
+	drv_ready(&d);
 
 	/* 5. serve until killed */
-	int r = loop_run(&d);
-	driver_error(&d, "the event loop failed (%s)", strerror(-r));
+	int r = drv_loop_run(&d);
+	drv_error(&d, "the event loop failed (%s)", strerror(-r));
 	return 1;
 }

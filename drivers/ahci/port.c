@@ -128,7 +128,7 @@ static int port_identify(struct ahci_port *p)
 		return -EIO;
 	const char *why = ata_identify_parse(words, &p->ident);
 	if (why) {
-		driver_log(p->hba->d, "port %u: %s", p->no, why);
+		drv_log(p->hba->d, "port %u: %s", p->no, why);
 		return -ENOTSUP;
 	}
 	return 0;
@@ -138,8 +138,8 @@ static int port_identify(struct ahci_port *p)
 static void port_release(struct ahci_port *p)
 {
 	port_stop(p, true);
-	dma_free(&p->bounce);
-	dma_free(&p->mem);
+	drv_dma_free(&p->bounce);
+	drv_dma_free(&p->mem);
 	free(p);
 }
 
@@ -158,14 +158,14 @@ static int port_detect(struct ahci_port *p)
 	    port_read(p, PX_SIG) == UINT32_MAX) {
 		if (!port_comreset(p) ||
 		    !port_wait(p, PX_TFD, PX_TFD_BSY | PX_TFD_DRQ, 0, 1000 * MS)) {
-			driver_log(p->hba->d, "port %u: the device stays busy", p->no);
+			drv_log(p->hba->d, "port %u: the device stays busy", p->no);
 			return -EIO;
 		}
 	}
 	uint32_t sig = port_read(p, PX_SIG);
 	if (sig != AHCI_SIG_ATA) {
-		driver_debug(p->hba->d, "port %u: %s (signature %#x), not a disk: skipped", p->no,
-		             sig == AHCI_SIG_ATAPI ? "an ATAPI device" : "an unknown device", sig);
+		drv_debug(p->hba->d, "port %u: %s (signature %#x), not a disk: skipped", p->no,
+		          sig == AHCI_SIG_ATAPI ? "an ATAPI device" : "an unknown device", sig);
 		return -ENODEV;
 	}
 	return 0;
@@ -184,14 +184,14 @@ int port_probe(struct ahci_hba *h, unsigned no, struct ahci_port **out)
 	p->retry_tail = &p->retry;
 	int r = -EIO;
 	if (!port_stop(p, true)) {
-		driver_error(h->d, "port %u: the command engine does not stop", no);
+		drv_error(h->d, "port %u: the command engine does not stop", no);
 		goto fail;
 	}
 	if (PX_SSTS_DET(port_read(p, PX_SSTS)) == 0) {
 		r = -ENODEV; /* nothing attached */
 		goto fail;
 	}
-	r = dma_alloc(h->d, MEM_SIZE, h->dma_flags, &p->mem);
+	r = drv_dma_alloc(h->d, MEM_SIZE, h->dma_flags, &p->mem);
 	if (r < 0)
 		goto fail;
 	p->cl = (struct ahci_cmd_header *)((uint8_t *)p->mem.vaddr + MEM_CL);
@@ -207,17 +207,17 @@ int port_probe(struct ahci_hba *h, unsigned no, struct ahci_port **out)
 	r = port_start(p) ? port_identify(p) : -EIO;
 	if (r < 0) {
 		if (r != -ENOTSUP)
-			driver_error(h->d, "port %u: IDENTIFY failed (%s)", no, strerror(-r));
+			drv_error(h->d, "port %u: IDENTIFY failed (%s)", no, strerror(-r));
 		goto fail;
 	}
 	p->ncq = (h->cap & AHCI_CAP_SNCQ) && p->ident.ncq;
 	p->nslots = AHCI_CAP_NCS(h->cap) + 1;
 	if (p->ncq && p->ident.queue_depth < p->nslots)
 		p->nslots = p->ident.queue_depth;
-	r = dma_alloc(h->d, (size_t)p->nslots * AHCI_XFER_MAX, h->dma_flags, &p->bounce);
+	r = drv_dma_alloc(h->d, (size_t)p->nslots * AHCI_XFER_MAX, h->dma_flags, &p->bounce);
 	if (r < 0) {
-		driver_error(h->d, "port %u: no DMA memory for %u slots (%s)", no, p->nslots,
-		             strerror(-r));
+		drv_error(h->d, "port %u: no DMA memory for %u slots (%s)", no, p->nslots,
+		          strerror(-r));
 		goto fail;
 	}
 	*out = p;
@@ -227,16 +227,17 @@ fail:
 	return r;
 }
 
-static void fifo_push(struct blk_request ***tail, struct blk_request *r)
+static void fifo_push(struct drv_blk_request ***tail, struct drv_blk_request *r)
 {
 	r->next = NULL;
 	**tail = r;
 	*tail = &r->next;
 }
 
-static struct blk_request *fifo_pop(struct blk_request **head, struct blk_request ***tail)
+static struct drv_blk_request *fifo_pop(struct drv_blk_request **head,
+                                        struct drv_blk_request ***tail)
 {
-	struct blk_request *r = *head;
+	struct drv_blk_request *r = *head;
 	*head = r->next;
 	if (!*head)
 		*tail = head;
@@ -246,7 +247,7 @@ static struct blk_request *fifo_pop(struct blk_request **head, struct blk_reques
 /* Ends the request in `slot`; a successful read is copied to the client first. */
 static void port_complete(struct ahci_port *p, unsigned slot, int status)
 {
-	struct blk_request *r = p->slot[slot];
+	struct drv_blk_request *r = p->slot[slot];
 	uint32_t bytes = r->count * p->ident.sector_size;
 	bool queued = p->queued & (1u << slot);
 	p->slot[slot] = NULL;
@@ -257,22 +258,22 @@ static void port_complete(struct ahci_port *p, unsigned slot, int status)
 		status = -EIO;
 	if (status == 0 && r->op == BLK_OP_READ)
 		memcpy(r->data, port_bounce(p, slot), bytes);
-	blk_request_done(r, status);
+	drv_blk_request_done(r, status);
 }
 
 /* Every request the port holds fails: it is dead. */
 static void port_kill(struct ahci_port *p, const char *why)
 {
-	driver_error(p->hba->d, "port %u: %s: the disk is out of service", p->no, why);
+	drv_error(p->hba->d, "port %u: %s: the disk is out of service", p->no, why);
 	p->dead = true;
 	port_stop(p, false);
 	for (unsigned s = 0; s < AHCI_MAX_SLOTS; s++)
 		if (p->issued & (1u << s))
 			port_complete(p, s, -EIO);
 	while (p->retry)
-		blk_request_done(fifo_pop(&p->retry, &p->retry_tail), -EIO);
+		drv_blk_request_done(fifo_pop(&p->retry, &p->retry_tail), -EIO);
 	while (p->pending)
-		blk_request_done(fifo_pop(&p->pending, &p->pending_tail), -EIO);
+		drv_blk_request_done(fifo_pop(&p->pending, &p->pending_tail), -EIO);
 }
 
 /* A free slot (not in flight, not stale), or -1. */
@@ -286,7 +287,7 @@ static int port_free_slot(const struct ahci_port *p)
 }
 
 /* Starts request r in `slot`, queued (NCQ) or not. */
-static void port_issue(struct ahci_port *p, unsigned slot, struct blk_request *r, bool queued)
+static void port_issue(struct ahci_port *p, unsigned slot, struct drv_blk_request *r, bool queued)
 {
 	uint32_t bytes = r->count * p->ident.sector_size;
 	bool write = r->op == BLK_OP_WRITE;
@@ -316,7 +317,7 @@ static void port_kick(struct ahci_port *p)
 		if (p->serial && !p->retry && !p->issued)
 			p->serial = false; /* recovery is over */
 		bool retry = p->retry != NULL;
-		struct blk_request *r = retry ? p->retry : p->pending;
+		struct drv_blk_request *r = retry ? p->retry : p->pending;
 		if (!r)
 			return;
 		bool alone = p->serial || r->op == BLK_OP_FLUSH;
@@ -359,13 +360,13 @@ static void port_recover(struct ahci_port *p)
  */
 static void port_fail(struct ahci_port *p, const char *why)
 {
-	driver_log(p->hba->d, "port %u: %s (TFD %#x, SERR %#x, CI %#x, SACT %#x): resetting", p->no,
-	           why, port_read(p, PX_TFD), port_read(p, PX_SERR), port_read(p, PX_CI),
-	           port_read(p, PX_SACT));
+	drv_log(p->hba->d, "port %u: %s (TFD %#x, SERR %#x, CI %#x, SACT %#x): resetting", p->no,
+	        why, port_read(p, PX_TFD), port_read(p, PX_SERR), port_read(p, PX_CI),
+	        port_read(p, PX_SACT));
 	if (p->barrier && __builtin_popcount(p->issued) == 1) {
 		port_complete(p, (unsigned)__builtin_ctz(p->issued), -EIO);
 	} else if (p->issued) {
-		struct blk_request *again = NULL, **tail = &again;
+		struct drv_blk_request *again = NULL, **tail = &again;
 		for (unsigned s = 0; s < AHCI_MAX_SLOTS; s++) {
 			if (p->issued & (1u << s)) {
 				fifo_push(&tail, p->slot[s]);
@@ -424,11 +425,11 @@ void port_watchdog(struct ahci_port *p)
 }
 
 /* blk_disk.submit: queue the request and start what can start. */
-static void port_submit(struct blk_disk *disk, struct blk_request *r)
+static void port_submit(struct drv_blk_disk *disk, struct drv_blk_request *r)
 {
 	struct ahci_port *p = disk->priv;
 	if (p->dead) {
-		blk_request_done(r, -EIO);
+		drv_blk_request_done(r, -EIO);
 		return;
 	}
 	fifo_push(&p->pending_tail, r);
@@ -447,13 +448,12 @@ int port_register(struct ahci_port *p)
 	p->disk.priv = p;
 	char name[IRIS_NS_NAME_MAX];
 	snprintf(name, sizeof(name), BLK_NAME_PREFIX "%s.%u", p->hba->d->instance, p->no);
-	int r = blk_disk_register(p->hba->d, &p->disk, name);
+	int r = drv_blk_disk_register(p->hba->d, &p->disk, name);
 	if (r < 0)
-		driver_error(p->hba->d, "port %u: cannot register %s (%s)", p->no, name,
-		             strerror(-r));
+		drv_error(p->hba->d, "port %u: cannot register %s (%s)", p->no, name, strerror(-r));
 	else
-		driver_debug(p->hba->d, "%s: \"%s\", %llu sectors of %u bytes, %s, %u slots", name,
-		             id->model, (unsigned long long)id->sectors, id->sector_size,
-		             p->ncq ? "NCQ" : "DMA EXT", p->nslots);
+		drv_debug(p->hba->d, "%s: \"%s\", %llu sectors of %u bytes, %s, %u slots", name,
+		          id->model, (unsigned long long)id->sectors, id->sector_size,
+		          p->ncq ? "NCQ" : "DMA EXT", p->nslots);
 	return r;
 }

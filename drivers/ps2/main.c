@@ -13,10 +13,10 @@
 
 int main(int argc, char **argv)
 {
-	static struct driver d;
+	static struct drv d;
 	static struct ps2 p;
 
-	if (driver_init(&d, argc, argv) < 0)
+	if (drv_init(&d, argc, argv) < 0)
 		return 1;
 
 	/* 1. the controller and the keyboard, with interrupts off */
@@ -32,10 +32,10 @@ int main(int argc, char **argv)
 	ps2_watchdog_start(&p);
 
 	/* 4. tell devmgr */
-	driver_ready(&d);
+	drv_ready(&d);
 
 	/* 5. serve until killed */
-	int r = loop_run(&d);
-	driver_error(&d, "the event loop failed (%s)", strerror(-r));
+	int r = drv_loop_run(&d);
+	drv_error(&d, "the event loop failed (%s)", strerror(-r));
 	return 1;
 }

@@ -37,14 +37,14 @@
 #define PS2_CAPTURED 0x100u /* set in a captured value that holds a byte */
 
 struct ps2 {
-	struct driver *d;
+	struct drv *d;
 	uint16_t data, status; /* ports */
 	bool irq_bound;        /* else the watchdog polls */
-	struct irq irq;
-	struct loop_watch irq_watch, tick;
+	struct drv_irq irq;
+	struct drv_loop_watch irq_watch, tick;
 	struct keymap keymap;
 	uint64_t bytes, aux_bytes; /* bytes from the keyboard; stray ones from the mouse port */
-	struct conlink con;
+	struct drv_conlink con;
 };
 
 /*
@@ -53,7 +53,7 @@ struct ps2 {
  * set 1, or set 2 when the controller keeps translation off), a self-test,
  * the keyboard port enabled and scanning. 0 or a negative errno.
  */
-int ps2_init(struct ps2 *p, struct driver *d);
+int ps2_init(struct ps2 *p, struct drv *d);
 
 /* Binds ISA IRQ 1 with the ack program and turns the keyboard interrupt on. 0 or -errno. */
 int ps2_irq_start(struct ps2 *p);

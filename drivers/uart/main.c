@@ -6,7 +6,7 @@
  *
  *   uart.c     the 16550: receiving through the interrupt, sending through
  *              the FIFO, the console glue
- *   conlink.c  the link to the console server (iris/console.h)
+ *   conlink.c  the link to the console server (iris/proto/console.h)
  *   port.c     port BARs and in/out
  *
  * Arguments: --echo  no console: echo what is typed (for debugging).
@@ -16,16 +16,16 @@
 
 int main(int argc, char **argv)
 {
-	static struct driver d;
+	static struct drv d;
 	static struct uart u;
 
-	if (driver_init(&d, argc, argv) < 0)
+	if (drv_init(&d, argc, argv) < 0)
 		return 1;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--echo") == 0) {
 			u.echo = true;
 		} else {
-			driver_log(&d, "unknown argument \"%s\" (--echo)", argv[i]);
+			drv_log(&d, "unknown argument \"%s\" (--echo)", argv[i]);
 			return 1;
 		}
 	}
@@ -43,10 +43,10 @@ int main(int argc, char **argv)
 	uart_watchdog_start(&u);
 
 	/* 4. tell devmgr */
-	driver_ready(&d);
+	drv_ready(&d);
 
 	/* 5. serve until killed */
-	int r = loop_run(&d);
-	driver_error(&d, "the event loop failed (%s)", strerror(-r));
+	int r = drv_loop_run(&d);
+	drv_error(&d, "the event loop failed (%s)", strerror(-r));
 	return 1;
 }

@@ -44,20 +44,20 @@
 
 static uint8_t reg_read(const struct uart *u, unsigned reg)
 {
-	return port_in8((uint16_t)(u->base + reg));
+	return drv_port_in8((uint16_t)(u->base + reg));
 }
 
 static void reg_write(const struct uart *u, unsigned reg, uint8_t v)
 {
-	port_out8((uint16_t)(u->base + reg), v);
+	drv_port_out8((uint16_t)(u->base + reg), v);
 }
 
-int uart_init(struct uart *u, struct driver *d)
+int uart_init(struct uart *u, struct drv *d)
 {
 	u->d = d;
-	int r = port_bar(d, UART_BAR, UART_PORTS, &u->base);
+	int r = drv_port_bar(d, UART_BAR, UART_PORTS, &u->base);
 	if (r < 0) {
-		driver_error(d, "no port BAR of %u ports (%s)", UART_PORTS, strerror(-r));
+		drv_error(d, "no port BAR of %u ports (%s)", UART_PORTS, strerror(-r));
 		return r;
 	}
 	/* The kernel set 115200 8N1 and keeps writing its log: the divisor stays. */
@@ -67,8 +67,8 @@ int uart_init(struct uart *u, struct driver *d)
 	uint8_t mcr = reg_read(u, UART_MCR);
 	reg_write(u, UART_MCR,
 	          (uint8_t)((mcr & ~UART_MCR_LOOP) | UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2));
-	driver_debug(d, "16550%s at port %#x, ISA IRQ %u", u->fifo > 1 ? "A" : " (no FIFO)",
-	             u->base, d->info.isa_irq);
+	drv_debug(d, "16550%s at port %#x, ISA IRQ %u", u->fifo > 1 ? "A" : " (no FIFO)", u->base,
+	          d->info.isa_irq);
 	return 0;
 }
 
@@ -79,7 +79,7 @@ static void uart_received(struct uart *u, uint8_t c)
 {
 	u->rx_bytes++;
 	if (!u->echo) {
-		conlink_input(&u->con, &c, 1);
+		drv_conlink_input(&u->con, &c, 1);
 		return;
 	}
 	if (c == '\r')
@@ -95,7 +95,7 @@ static void uart_take_events(struct uart *u)
 {
 	struct iris_irq_event ev;
 	bool lost = false;
-	while (irq_next(&u->irq, &ev, &lost)) {
+	while (drv_irq_next(&u->irq, &ev, &lost)) {
 		for (unsigned i = 0; i < UART_RX_PROG; i++)
 			if (ev.value[i] & UART_CAPTURED)
 				uart_received(u, (uint8_t)ev.value[i]);
@@ -149,7 +149,8 @@ static bool uart_settle(struct uart *u)
 
 static void uart_mask(struct uart *u, bool mask)
 {
-	if (u->masked != mask && irq_control(&u->irq, mask ? IRIS_IRQ_MASK : IRIS_IRQ_UNMASK) == 0)
+	if (u->masked != mask &&
+	    drv_irq_control(&u->irq, mask ? IRIS_IRQ_MASK : IRIS_IRQ_UNMASK) == 0)
 		u->masked = mask;
 }
 
@@ -175,28 +176,28 @@ static void uart_service(struct uart *u)
 				quiet = reg_read(u, UART_IIR) & UART_IIR_NONE;
 			}
 			if (!quiet && !u->burst.armed &&
-			    loop_timer(u->d, &u->burst, UART_BURST_NS) < 0)
-				driver_log(u->d, "cannot arm the polling timer");
+			    drv_loop_timer(u->d, &u->burst, UART_BURST_NS) < 0)
+				drv_log(u->d, "cannot arm the polling timer");
 		}
 	}
 	if (!u->echo)
-		conlink_flush(&u->con);
+		drv_conlink_flush(&u->con);
 }
 
-static void uart_burst_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void uart_burst_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	(void)d;
 	(void)result;
 	uart_service(w->arg);
 }
 
-static void uart_irq_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void uart_irq_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	struct uart *u = w->arg;
 	uart_service(u);
 	if (result < 0 || (result & IRIS_POLL_HUP) ||
-	    loop_poll(d, w, u->irq.handle, IRIS_POLL_IN) < 0) {
-		driver_log(d, "the interrupt is gone (%lld): polling instead", (long long)result);
+	    drv_loop_poll(d, w, u->irq.handle, IRIS_POLL_IN) < 0) {
+		drv_log(d, "the interrupt is gone (%lld): polling instead", (long long)result);
 		u->irq_bound = false;
 	}
 }
@@ -206,80 +207,79 @@ static void uart_irq_event(struct driver *d, struct loop_watch *w, int64_t resul
  * UART_RX_PROG times: r1 = LSR & DR, none: go to the CLAIM; r2 = RBR |
  * UART_CAPTURED, captured in the next slot. Still a byte after those: MASK.
  */
-static void uart_irq_program(struct irq_prog *p)
+static void uart_irq_program(struct drv_irq_prog *p)
 {
-	irq_prog_init(p);
-	int none = irq_label(p), done = irq_label(p);
-	irq_read(p, 0, UART_BAR, UART_IIR, 1);
-	irq_and_imm(p, 0, UART_IIR_NONE);
-	irq_jnz(p, 0, none);
+	drv_irq_prog_init(p);
+	int none = drv_irq_label(p), done = drv_irq_label(p);
+	drv_irq_read(p, 0, UART_BAR, UART_IIR, 1);
+	drv_irq_and_imm(p, 0, UART_IIR_NONE);
+	drv_irq_jnz(p, 0, none);
 	for (unsigned i = 0; i < UART_RX_PROG; i++) {
-		irq_read(p, 1, UART_BAR, UART_LSR, 1);
-		irq_and_imm(p, 1, UART_LSR_DR);
-		irq_jz(p, 1, done);
-		irq_read(p, 2, UART_BAR, UART_RBR, 1);
-		irq_or_imm(p, 2, UART_CAPTURED);
-		irq_capture(p, i, 2);
+		drv_irq_read(p, 1, UART_BAR, UART_LSR, 1);
+		drv_irq_and_imm(p, 1, UART_LSR_DR);
+		drv_irq_jz(p, 1, done);
+		drv_irq_read(p, 2, UART_BAR, UART_RBR, 1);
+		drv_irq_or_imm(p, 2, UART_CAPTURED);
+		drv_irq_capture(p, i, 2);
 	}
-	irq_read(p, 1, UART_BAR, UART_LSR, 1);
-	irq_and_imm(p, 1, UART_LSR_DR);
-	irq_jz(p, 1, done);
-	irq_mask(p);
-	irq_place(p, done);
-	irq_claim(p);
-	irq_place(p, none);
-	irq_decline(p);
+	drv_irq_read(p, 1, UART_BAR, UART_LSR, 1);
+	drv_irq_and_imm(p, 1, UART_LSR_DR);
+	drv_irq_jz(p, 1, done);
+	drv_irq_mask(p);
+	drv_irq_place(p, done);
+	drv_irq_claim(p);
+	drv_irq_place(p, none);
+	drv_irq_decline(p);
 }
 
 int uart_irq_start(struct uart *u)
 {
-	struct driver *d = u->d;
+	struct drv *d = u->d;
 	if (!(d->info.irq_modes & (1u << IRIS_IRQ_INTX))) {
-		driver_log(d, "the device has no interrupt: polling");
+		drv_log(d, "the device has no interrupt: polling");
 		return -ENODEV;
 	}
-	struct irq_prog prog;
+	struct drv_irq_prog prog;
 	uart_irq_program(&prog);
-	int r = irq_bind(d, IRIS_IRQ_INTX, &prog, &u->irq);
+	int r = drv_irq_bind(d, IRIS_IRQ_INTX, &prog, &u->irq);
 	if (r < 0) {
-		driver_log(d, "cannot bind the interrupt (%s): polling", strerror(-r));
+		drv_log(d, "cannot bind the interrupt (%s): polling", strerror(-r));
 		return r;
 	}
-	loop_watch_init(&u->irq_watch, uart_irq_event, u);
-	loop_watch_init(&u->burst, uart_burst_event, u);
-	r = loop_poll(d, &u->irq_watch, u->irq.handle, IRIS_POLL_IN);
+	drv_loop_watch_init(&u->irq_watch, uart_irq_event, u);
+	drv_loop_watch_init(&u->burst, uart_burst_event, u);
+	r = drv_loop_poll(d, &u->irq_watch, u->irq.handle, IRIS_POLL_IN);
 	if (r < 0) {
-		driver_log(d, "cannot wait for the interrupt (%s): polling", strerror(-r));
+		drv_log(d, "cannot wait for the interrupt (%s): polling", strerror(-r));
 		return r;
 	}
 	u->irq_bound = true;
 	reg_write(u, UART_IER, UART_IER_RX);
-	driver_debug(d, "interrupts: INTx, a %u-instruction ack program", prog.len);
+	drv_debug(d, "interrupts: INTx, a %u-instruction ack program", prog.len);
 	return 0;
 }
 
-static void uart_tick(struct driver *d, struct loop_watch *w, int64_t result)
+static void uart_tick(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	struct uart *u = w->arg;
 	(void)result;
 	uart_service(u);
 	if (u->overruns != u->overruns_told || u->rx_errors != u->rx_errors_told)
-		driver_log(d,
-		           "input lost: %llu overruns, %llu damaged bytes so far (%llu received)",
-		           (unsigned long long)u->overruns, (unsigned long long)u->rx_errors,
-		           (unsigned long long)u->rx_bytes);
+		drv_log(d, "input lost: %llu overruns, %llu damaged bytes so far (%llu received)",
+		        (unsigned long long)u->overruns, (unsigned long long)u->rx_errors,
+		        (unsigned long long)u->rx_bytes);
 	u->overruns_told = u->overruns;
 	u->rx_errors_told = u->rx_errors;
-	if (loop_timer(d, w, u->irq_bound ? UART_TICK_NS : UART_POLL_NS) < 0)
-		driver_log(d, "the watchdog stopped");
+	if (drv_loop_timer(d, w, u->irq_bound ? UART_TICK_NS : UART_POLL_NS) < 0)
+		drv_log(d, "the watchdog stopped");
 }
 
 void uart_watchdog_start(struct uart *u)
 {
-	loop_watch_init(&u->tick, uart_tick, u);
+	drv_loop_watch_init(&u->tick, uart_tick, u);
 	uart_service(u); /* what came before the interrupt was on */
-	if (loop_timer(u->d, &u->tick, u->irq_bound ? UART_TICK_NS : UART_POLL_NS) < 0)
-		driver_error(u->d, "no watchdog");
+	if (drv_loop_timer(u->d, &u->tick, u->irq_bound ? UART_TICK_NS : UART_POLL_NS) < 0)
+		drv_error(u->d, "no watchdog");
 }
 
 /* ---- sending ---- */
@@ -303,19 +303,19 @@ static void uart_tx_kick(struct uart *u)
 		}
 		wait = (uint64_t)n * UART_BYTE_NS;
 	}
-	if (tx_used(u) > 0 && loop_timer(u->d, &u->tx_watch, wait) < 0)
-		driver_log(u->d, "cannot arm the transmit timer");
+	if (tx_used(u) > 0 && drv_loop_timer(u->d, &u->tx_watch, wait) < 0)
+		drv_log(u->d, "cannot arm the transmit timer");
 }
 
 /* The FIFO should be empty again: refill it, and take output the console left waiting. */
-static void uart_tx_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void uart_tx_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	struct uart *u = w->arg;
 	(void)d;
 	(void)result;
 	uart_tx_kick(u);
 	if (!u->echo)
-		conlink_resume(&u->con);
+		drv_conlink_resume(&u->con);
 }
 
 size_t uart_write(struct uart *u, const uint8_t *bytes, size_t n)
@@ -335,13 +335,13 @@ size_t uart_write(struct uart *u, const uint8_t *bytes, size_t n)
 
 /* ---- the console ---- */
 
-static void uart_output(struct conlink *l, const uint8_t *bytes, size_t n)
+static void uart_output(struct drv_conlink *l, const uint8_t *bytes, size_t n)
 {
 	uart_write(l->arg, bytes, n);
 }
 
 /* Room for one OUTPUT message even if every byte of it is a '\n'. */
-static bool uart_room(struct conlink *l)
+static bool uart_room(struct drv_conlink *l)
 {
 	struct uart *u = l->arg;
 	return UART_TX_MAX - tx_used(u) >= 2 * CONSOLE_DATA_MAX;
@@ -349,12 +349,12 @@ static bool uart_room(struct conlink *l)
 
 int uart_console_start(struct uart *u)
 {
-	loop_watch_init(&u->tx_watch, uart_tx_event, u);
+	drv_loop_watch_init(&u->tx_watch, uart_tx_event, u);
 	if (u->echo) {
-		driver_log(u->d, "echo mode: what is typed comes back, no console");
+		drv_log(u->d, "echo mode: what is typed comes back, no console");
 		return 0;
 	}
-	return conlink_start(&u->con, u->d,
-	                     CONSOLE_ATTACH_INPUT | CONSOLE_ATTACH_OUTPUT | CONSOLE_ATTACH_LOG,
-	                     uart_output, uart_room, u);
+	return drv_conlink_start(&u->con, u->d,
+	                         CONSOLE_ATTACH_INPUT | CONSOLE_ATTACH_OUTPUT | CONSOLE_ATTACH_LOG,
+	                         uart_output, uart_room, u);
 }

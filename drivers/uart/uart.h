@@ -57,23 +57,23 @@
 #define UART_BYTE_NS  86806ul /* one 8N1 byte at 115200 baud, the rate the kernel set */
 
 struct uart {
-	struct driver *d;
+	struct drv *d;
 	uint16_t base;  /* first port */
 	unsigned fifo;  /* bytes the transmitter takes at once: UART_FIFO, or 1 without FIFOs */
 	bool echo;      /* --echo: no console; what is typed is echoed (a debugging mode) */
 	bool irq_bound; /* else the watchdog polls */
 	bool masked;    /* the interrupt is masked (by the program or by us): polling */
-	struct irq irq;
-	struct loop_watch irq_watch, burst, tx_watch, tick;
+	struct drv_irq irq;
+	struct drv_loop_watch irq_watch, burst, tx_watch, tick;
 	uint8_t tx[UART_TX_MAX]; /* a ring: bytes [tx_head, tx_tail) */
 	uint32_t tx_head, tx_tail;
 	uint64_t rx_bytes, rx_errors, overruns; /* overruns: of the FIFO or of the IRQ queue */
 	uint64_t rx_errors_told, overruns_told; /* as last logged */
-	struct conlink con;
+	struct drv_conlink con;
 };
 
 /* Checks the port BAR, turns the FIFOs on (4-byte receive trigger) and the interrupt gate. */
-int uart_init(struct uart *u, struct driver *d);
+int uart_init(struct uart *u, struct drv *d);
 
 /* Binds ISA IRQ 4 with the receive program and enables receive interrupts. 0 or -errno. */
 int uart_irq_start(struct uart *u);

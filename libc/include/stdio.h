@@ -2,7 +2,7 @@
  * Standard I/O. stdout (line-buffered) and stderr (unbuffered) write to the
  * terminal, and stdin reads it (a cooked line at a time, read ahead into a
  * buffer; reading it flushes stdout first), when the program has one
- * (iris/console_client.h); otherwise stdout and stderr go to the kernel log
+ * (iris/console.h); otherwise stdout and stderr go to the kernel log
  * and stdin is at its end. The end of input sticks until clearerr().
  * Each stream has a lock: calls from several threads do not interleave
  * within one call.

@@ -1,6 +1,6 @@
 /*
  * A minimal POSIX unistd.h. There are no files yet: descriptor 0 reads the
- * terminal and 1 and 2 write to it (iris/console_client.h); without a
+ * terminal and 1 and 2 write to it (iris/console.h); without a
  * terminal, 0 is at its end and 1 and 2 write to the kernel log. Other
  * descriptors fail with EBADF.
  */
@@ -18,7 +18,7 @@ extern char **environ;
 
 /*
  * Reads from the terminal: a cooked line (or raw input) of at most len bytes
- * (at most CONSOLE_DATA_MAX, iris/console.h, per call), 0 at the end of input
+ * (at most CONSOLE_DATA_MAX, iris/proto/console.h, per call), 0 at the end of input
  * (Ctrl-D), -1 with errno EAGAIN (stdin is O_NONBLOCK and nothing is there)
  * or EINTR (Ctrl-C ended the foreground program instead).
  */

@@ -6,7 +6,7 @@
 #include "internal.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <iris/console_client.h>
+#include <iris/console.h>
 #include <iris/sys.h>
 #include <stdarg.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 /*
  * The console's channels: every client of CONSOLE_NAME (and every channel
- * CLIENT hands out) speaks the protocol of iris/console.h, as a terminal,
+ * CLIENT hands out) speaks the protocol of iris/proto/console.h, as a terminal,
  * an input source, an output sink, or several at once.
  *
  * One line discipline serves them all (the console is one terminal).
@@ -31,10 +31,10 @@ struct waiting {
 	uint32_t max;
 };
 
-static struct driver *drv;
+static struct drv *drv;
 static struct ldisc ld;
 static struct iris_chan registration; /* ns sends new clients here */
-static struct loop_watch registration_watch;
+static struct drv_loop_watch registration_watch;
 static struct client clients[CLIENTS_MAX];
 static struct waiting waiting[WAITING_MAX];
 static unsigned nwaiting;
@@ -314,7 +314,7 @@ void client_close(struct client *c)
 			i++;
 	}
 	output_sink_remove(c);
-	loop_cancel(drv, &c->watch);
+	drv_loop_cancel(drv, &c->watch);
 	client_reap(c);
 }
 
@@ -337,11 +337,11 @@ static void client_drain(struct client *c)
 	}
 	if (c->state != CLIENT_OPEN || c->parked)
 		return;
-	if (c->hup || loop_chan(drv, &c->watch, &c->chan) < 0)
+	if (c->hup || drv_loop_chan(drv, &c->watch, &c->chan) < 0)
 		client_close(c);
 }
 
-static void client_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void client_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	struct client *c = w->arg;
 	(void)d;
@@ -366,8 +366,8 @@ static int client_add(iris_handle_t endpoint)
 		return r;
 	}
 	c->state = CLIENT_OPEN;
-	loop_watch_init(&c->watch, client_event, c);
-	if (loop_chan(drv, &c->watch, &c->chan) < 0) {
+	drv_loop_watch_init(&c->watch, client_event, c);
+	if (drv_loop_chan(drv, &c->watch, &c->chan) < 0) {
 		client_close(c);
 		return -ENOMEM;
 	}
@@ -375,7 +375,7 @@ static int client_add(iris_handle_t endpoint)
 }
 
 /* ns hands over new clients (HUP, or a failed poll: ns is gone). */
-static void accept_clients(struct driver *d, struct loop_watch *w, int64_t result)
+static void accept_clients(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	for (;;) {
 		iris_handle_t h;
@@ -385,26 +385,26 @@ static void accept_clients(struct driver *d, struct loop_watch *w, int64_t resul
 		if (r == -EAGAIN)
 			break;
 		if (r < 0) {
-			driver_log(d, "the name service is gone (%d): no new clients", r);
+			drv_log(d, "the name service is gone (%d): no new clients", r);
 			return;
 		}
 		r = client_add(h);
 		if (r < 0)
-			driver_log(d, "turning a client away (%d)", r);
+			drv_log(d, "turning a client away (%d)", r);
 	}
-	if (loop_chan(d, w, &registration) < 0)
-		driver_log(d, "cannot wait for clients any more");
+	if (drv_loop_chan(d, w, &registration) < 0)
+		drv_log(d, "cannot wait for clients any more");
 }
 
-int clients_start(struct driver *d)
+int clients_start(struct drv *d)
 {
 	drv = d;
 	ldisc_init(&ld, echo, NULL);
 	int r = iris_ns_register(CONSOLE_NAME, &registration);
 	if (r < 0)
 		return r;
-	loop_watch_init(&registration_watch, accept_clients, NULL);
-	r = loop_chan(d, &registration_watch, &registration);
+	drv_loop_watch_init(&registration_watch, accept_clients, NULL);
+	r = drv_loop_chan(d, &registration_watch, &registration);
 	if (r < 0)
 		iris_chan_close(&registration);
 	return r;

@@ -6,7 +6,7 @@
  *   output.c      what is shown: the screen plus every OUTPUT sink, with a
  *                 bounded backlog per sink and flow control for WRITEs; the
  *                 kernel log stands in for the sinks while there are none
- *   client.c      the channels: the protocol of iris/console.h, the READs
+ *   client.c      the channels: the protocol of iris/proto/console.h, the READs
  *                 waiting for input, the line discipline (ldisc.c)
  *   foreground.c  the foreground process Ctrl-C ends
  *   kernlog.c     the kernel log, shown by the console once someone types
@@ -15,7 +15,7 @@
 
 #include "ldisc.h"
 #include <driver/driver.h>
-#include <iris/console.h>
+#include <iris/proto/console.h>
 #include <iris/rpc.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,11 +35,11 @@ _Static_assert(LDISC_RAW == CONSOLE_MODE_RAW && LDISC_ECHO == CONSOLE_MODE_ECHO,
 struct sink {
 	uint8_t *buf; /* SINK_BACKLOG bytes; NULL: not a sink */
 	uint32_t head, len;
-	uint64_t sent;           /* bytes handed to the channel */
-	uint64_t sent_check;     /* `sent` when the stall timer was armed */
-	uint64_t dropped;        /* bytes lost to a full backlog or a stall */
-	bool stalled;            /* cut loose: it does not hold WRITEs back */
-	struct loop_watch space; /* waits for room in the channel */
+	uint64_t sent;               /* bytes handed to the channel */
+	uint64_t sent_check;         /* `sent` when the stall timer was armed */
+	uint64_t dropped;            /* bytes lost to a full backlog or a stall */
+	bool stalled;                /* cut loose: it does not hold WRITEs back */
+	struct drv_loop_watch space; /* waits for room in the channel */
 };
 
 enum client_state { CLIENT_FREE, CLIENT_OPEN, CLIENT_CLOSING };
@@ -47,23 +47,23 @@ enum client_state { CLIENT_FREE, CLIENT_OPEN, CLIENT_CLOSING };
 struct client {
 	enum client_state state;
 	struct iris_chan chan;
-	struct loop_watch watch; /* messages or the peer's end */
-	uint32_t attach;         /* CONSOLE_ATTACH_* */
-	bool hup;                /* the peer is gone: close once what it sent is served */
-	bool parked;             /* holds a WRITE until output is no longer blocked */
+	struct drv_loop_watch watch; /* messages or the peer's end */
+	uint32_t attach;             /* CONSOLE_ATTACH_* */
+	bool hup;                    /* the peer is gone: close once what it sent is served */
+	bool parked;                 /* holds a WRITE until output is no longer blocked */
 	struct client *next_parked;
 	struct iris_rpc_msg parked_msg;
 	struct sink sink;
 };
 
 /* screen.c */
-void screen_init(struct driver *d);
+void screen_init(struct drv *d);
 bool screen_present(void);
 void screen_write(const char *s, size_t len);
 void screen_size(uint32_t *cols, uint32_t *rows);
 
 /* output.c */
-void output_init(struct driver *d);
+void output_init(struct drv *d);
 /* Shows len bytes: on the screen, then to every sink (the kernel log when there is none). */
 void output_write(const char *s, size_t len);
 /*
@@ -83,7 +83,7 @@ void output_sink_remove(struct client *c);
 
 /* client.c */
 /* Registers CONSOLE_NAME and serves clients on d's loop. 0 or a negative errno. */
-int clients_start(struct driver *d);
+int clients_start(struct drv *d);
 /* Output is no longer blocked: serves the WRITEs that waited, in order. */
 void clients_resume(void);
 /* Closes c (a broken channel, a gone peer); its memory is reused once no watch is armed. */
@@ -92,14 +92,14 @@ void client_close(struct client *c);
 void client_reap(struct client *c);
 
 /* kernlog.c */
-void kernlog_init(struct driver *d);
+void kernlog_init(struct drv *d);
 /* A terminal client reads: the console takes the kernel log over when it can. */
 void kernlog_want(void);
 /* The sinks changed: takes the kernel log over, or gives it back to the kernel. */
 void kernlog_update(void);
 
 /* foreground.c */
-void foreground_init(struct driver *d);
+void foreground_init(struct drv *d);
 /* Makes process `proc` (a handle, now ours; IRIS_HANDLE_INVALID: none) the foreground. */
 int foreground_set(iris_handle_t proc);
 /* Ctrl-C: ends the foreground process, if any. */

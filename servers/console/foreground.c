@@ -14,15 +14,15 @@
 
 struct fg {
 	iris_handle_t proc; /* IRIS_HANDLE_INVALID: a free slot */
-	struct loop_watch ended;
+	struct drv_loop_watch ended;
 };
 
-static struct driver *drv;
+static struct drv *drv;
 static struct fg slots[FG_SLOTS];
 static struct fg *current;
 
 /* The process ended, or its poll was cancelled: the handle goes. */
-static void fg_ended(struct driver *d, struct loop_watch *w, int64_t result)
+static void fg_ended(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	struct fg *f = w->arg;
 	(void)d;
@@ -33,19 +33,19 @@ static void fg_ended(struct driver *d, struct loop_watch *w, int64_t result)
 	f->proc = IRIS_HANDLE_INVALID;
 }
 
-void foreground_init(struct driver *d)
+void foreground_init(struct drv *d)
 {
 	drv = d;
 	for (unsigned i = 0; i < FG_SLOTS; i++) {
 		slots[i].proc = IRIS_HANDLE_INVALID;
-		loop_watch_init(&slots[i].ended, fg_ended, &slots[i]);
+		drv_loop_watch_init(&slots[i].ended, fg_ended, &slots[i]);
 	}
 }
 
 int foreground_set(iris_handle_t proc)
 {
 	if (current) {
-		loop_cancel(drv, &current->ended);
+		drv_loop_cancel(drv, &current->ended);
 		current = NULL;
 	}
 	if (proc == IRIS_HANDLE_INVALID)
@@ -64,7 +64,7 @@ int foreground_set(iris_handle_t proc)
 		return -EBUSY;
 	}
 	f->proc = proc;
-	r = loop_poll(drv, &f->ended, proc, IRIS_POLL_IN);
+	r = drv_loop_poll(drv, &f->ended, proc, IRIS_POLL_IN);
 	if (r < 0) {
 		sys_handle_close(proc);
 		f->proc = IRIS_HANDLE_INVALID;
@@ -80,5 +80,5 @@ void foreground_interrupt(void)
 		return;
 	long r = sys_kill(current->proc);
 	if (r < 0)
-		driver_log(drv, "Ctrl-C: cannot end the foreground process (error %ld)", r);
+		drv_log(drv, "Ctrl-C: cannot end the foreground process (error %ld)", r);
 }

@@ -22,8 +22,8 @@
 #define KERNLOG_PARTIAL_TICKS 5
 #define KERNLOG_PARTIAL_MAX   512
 
-static struct driver *drv;
-static struct loop_watch tick;
+static struct drv *drv;
+static struct drv_loop_watch tick;
 static bool wanted;  /* a terminal client has read: someone may be typing */
 static bool claimed; /* the console shows the kernel log */
 static bool told;    /* a failed claim was logged */
@@ -32,12 +32,12 @@ static char buf[KERNLOG_PARTIAL_MAX + IRIS_LOG_READ_MAX + 1];
 static size_t held; /* bytes of buf: a line without its '\n' yet */
 static unsigned held_ticks;
 
-static void kernlog_tick(struct driver *d, struct loop_watch *w, int64_t result);
+static void kernlog_tick(struct drv *d, struct drv_loop_watch *w, int64_t result);
 
-void kernlog_init(struct driver *d)
+void kernlog_init(struct drv *d)
 {
 	drv = d;
-	loop_watch_init(&tick, kernlog_tick, NULL);
+	drv_loop_watch_init(&tick, kernlog_tick, NULL);
 }
 
 /* Shows the line waiting for its '\n', ending it. */
@@ -75,14 +75,14 @@ static void kernlog_pull(void)
 		kernlog_flush_partial();
 }
 
-static void kernlog_tick(struct driver *d, struct loop_watch *w, int64_t result)
+static void kernlog_tick(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	(void)result;
 	if (!claimed)
 		return;
 	kernlog_pull();
-	if (loop_timer(d, w, KERNLOG_TICK_NS) < 0)
-		driver_log(d, "cannot arm the kernel log timer: the log waits");
+	if (drv_loop_timer(d, w, KERNLOG_TICK_NS) < 0)
+		drv_log(d, "cannot arm the kernel log timer: the log waits");
 }
 
 void kernlog_update(void)
@@ -92,19 +92,19 @@ void kernlog_update(void)
 		long r = sys_log_read(buf, 0, &pos, IRIS_LOG_CLAIM);
 		if (r < 0) {
 			if (!told)
-				driver_log(drv, "cannot take the kernel log over (%ld)", r);
+				drv_log(drv, "cannot take the kernel log over (%ld)", r);
 			told = true;
 			return;
 		}
 		claimed = true;
-		if (loop_timer(drv, &tick, KERNLOG_TICK_NS) < 0)
-			driver_log(drv, "cannot arm the kernel log timer: the log waits");
+		if (drv_loop_timer(drv, &tick, KERNLOG_TICK_NS) < 0)
+			drv_log(drv, "cannot arm the kernel log timer: the log waits");
 	} else if (!should && claimed) {
 		kernlog_pull();
 		kernlog_flush_partial();
 		claimed = false;
 		sys_log_read(buf, 0, &pos, IRIS_LOG_RELEASE);
-		loop_cancel(drv, &tick);
+		drv_loop_cancel(drv, &tick);
 	}
 }
 

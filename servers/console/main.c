@@ -1,6 +1,6 @@
 /*
  * console: the console server (docs/console.md, protocol in
- * iris/console.h). It draws on the framebuffer, mirrors what it draws to
+ * iris/proto/console.h). It draws on the framebuffer, mirrors what it draws to
  * the serial port through the UART driver (an OUTPUT sink), takes typed
  * bytes from the UART and PS/2 drivers (INPUT sources) through the line
  * discipline, and serves programs' READs and WRITEs under the name
@@ -25,23 +25,23 @@
 #define RING_ENTRIES 256
 
 /* The startup without devmgr: no device, the name service from IRIS_NS, a ring of our own. */
-static int start_alone(struct driver *d)
+static int start_alone(struct drv *d)
 {
 	memset(d, 0, sizeof(*d));
 	snprintf(d->instance, sizeof(d->instance), "console");
 	d->device = IRIS_HANDLE_INVALID;
 	int r = iris_ringbuf_setup(&d->ring, RING_ENTRIES, 0, 0);
 	if (r < 0)
-		driver_log(d, "cannot set up a ring: error %d", r);
+		drv_log(d, "cannot set up a ring: error %d", r);
 	return r;
 }
 
 int main(int argc, char **argv)
 {
-	static struct driver d;
+	static struct drv d;
 
 	/* 1. devmgr's contract when it started us, else alone */
-	if (getenv("IRIS_DEVICE") ? driver_init(&d, argc, argv) < 0 : start_alone(&d) < 0)
+	if (getenv("IRIS_DEVICE") ? drv_init(&d, argc, argv) < 0 : start_alone(&d) < 0)
 		return 1;
 
 	/* 2. the screen (none without a usable framebuffer), the mirrors, the foreground, the log
@@ -54,15 +54,15 @@ int main(int argc, char **argv)
 	/* 3. the name, then tell devmgr */
 	int r = clients_start(&d);
 	if (r < 0) {
-		driver_log(&d, "cannot register \"%s\" (error %d)", CONSOLE_NAME, r);
+		drv_log(&d, "cannot register \"%s\" (error %d)", CONSOLE_NAME, r);
 		return 1;
 	}
-	driver_log(&d, "serving \"%s\" %s", CONSOLE_NAME,
-	           screen_present() ? "on the screen and its mirrors" : "on its mirrors alone");
-	driver_ready(&d);
+	drv_log(&d, "serving \"%s\" %s", CONSOLE_NAME,
+	        screen_present() ? "on the screen and its mirrors" : "on its mirrors alone");
+	drv_ready(&d);
 
 	/* 4. serve until killed */
-	r = loop_run(&d);
-	driver_log(&d, "the event loop failed (%d)", r);
+	r = drv_loop_run(&d);
+	drv_log(&d, "the event loop failed (%d)", r);
 	return 1;
 }

@@ -27,22 +27,22 @@
 
 #define TAIL_MAX 1024
 
-static struct driver *drv;
+static struct drv *drv;
 static struct client *sinks[SINKS_MAX];
 static unsigned nsinks;
 static uint8_t backlogs[SINKS_MAX][SINK_BACKLOG];
 static bool backlog_used[SINKS_MAX];
-static struct loop_watch stall_watch;
+static struct drv_loop_watch stall_watch;
 static char tail[TAIL_MAX]; /* shown since the last '\n' */
 static size_t tail_len;
 static bool tail_lost; /* more than TAIL_MAX bytes since the last '\n' */
 
-static void stall_check(struct driver *d, struct loop_watch *w, int64_t result);
+static void stall_check(struct drv *d, struct drv_loop_watch *w, int64_t result);
 
-void output_init(struct driver *d)
+void output_init(struct drv *d)
 {
 	drv = d;
-	loop_watch_init(&stall_watch, stall_check, NULL);
+	drv_loop_watch_init(&stall_watch, stall_check, NULL);
 }
 
 /* Appends to c's backlog what fits; the rest is dropped. */
@@ -58,7 +58,7 @@ static void backlog_add(struct sink *s, const char *p, size_t len)
 	s->len += (uint32_t)len;
 }
 
-static void space_ready(struct driver *d, struct loop_watch *w, int64_t result);
+static void space_ready(struct drv *d, struct drv_loop_watch *w, int64_t result);
 
 /* Waits for a free slot in c's channel: raises producer_waiting so the sink notifies OUT. */
 static void wait_space(struct client *c)
@@ -67,7 +67,7 @@ static void wait_space(struct client *c)
 		return;
 	__atomic_store_n(&c->chan.tx->producer_waiting, 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (loop_poll(drv, &c->sink.space, c->chan.endpoint, IRIS_POLL_OUT) < 0)
+	if (drv_loop_poll(drv, &c->sink.space, c->chan.endpoint, IRIS_POLL_OUT) < 0)
 		client_close(c);
 }
 
@@ -100,7 +100,7 @@ static void sink_flush(struct client *c)
 }
 
 /* The sink freed slots (or is gone: its client's own watch sees that too). */
-static void space_ready(struct driver *d, struct loop_watch *w, int64_t result)
+static void space_ready(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	struct client *c = w->arg;
 	(void)d;
@@ -221,7 +221,7 @@ static void stall_arm(void)
 		return;
 	for (unsigned i = 0; i < nsinks; i++)
 		sinks[i]->sink.sent_check = sinks[i]->sink.sent;
-	loop_timer(drv, &stall_watch, SINK_STALL_NS);
+	drv_loop_timer(drv, &stall_watch, SINK_STALL_NS);
 }
 
 bool output_blocked(void)
@@ -237,7 +237,7 @@ bool output_blocked(void)
 }
 
 /* The stall timer: a blocking sink that sent nothing since it was armed is cut loose. */
-static void stall_check(struct driver *d, struct loop_watch *w, int64_t result)
+static void stall_check(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	(void)w;
 	(void)result;
@@ -248,9 +248,8 @@ static void stall_check(struct driver *d, struct loop_watch *w, int64_t result)
 		s->dropped += s->len;
 		s->head = s->len = 0;
 		s->stalled = true;
-		driver_log(d,
-		           "an output sink took nothing for %lld ms: cut loose (%llu bytes lost)",
-		           SINK_STALL_NS / 1000000, (unsigned long long)s->dropped);
+		drv_log(d, "an output sink took nothing for %lld ms: cut loose (%llu bytes lost)",
+		        SINK_STALL_NS / 1000000, (unsigned long long)s->dropped);
 	}
 	if (!output_blocked())
 		clients_resume();
@@ -267,7 +266,7 @@ int output_sink_add(struct client *c)
 		return -ENOSPC;
 	backlog_used[b] = true;
 	c->sink = (struct sink){ .buf = backlogs[b] };
-	loop_watch_init(&c->sink.space, space_ready, c);
+	drv_loop_watch_init(&c->sink.space, space_ready, c);
 	sinks[nsinks++] = c;
 	return 0;
 }
@@ -285,7 +284,7 @@ void output_sink_remove(struct client *c)
 			break;
 		}
 	}
-	loop_cancel(drv, &c->sink.space);
+	drv_loop_cancel(drv, &c->sink.space);
 	kernlog_update();
 	if (!output_blocked())
 		clients_resume();

@@ -22,17 +22,17 @@
 static struct fbcon con;
 static bool present;
 
-void screen_init(struct driver *d)
+void screen_init(struct drv *d)
 {
 	if (d->device == IRIS_HANDLE_INVALID)
 		return;
 	const struct iris_fb_format *f = &d->info.fb;
 	uint64_t bytes = (uint64_t)f->pitch * f->height;
-	struct mmio m;
-	int r = d->info.bus_type == IRIS_BUS_PLATFORM && bytes ? pci_map_bar(d, 0, bytes, &m)
+	struct drv_mmio m;
+	int r = d->info.bus_type == IRIS_BUS_PLATFORM && bytes ? drv_pci_map_bar(d, 0, bytes, &m)
 	                                                       : -ENODEV;
 	if (r < 0) {
-		driver_log(d, "no usable framebuffer (error %d): the mirrors alone", r);
+		drv_log(d, "no usable framebuffer (error %d): the mirrors alone", r);
 		return;
 	}
 	struct fb_info fb = {
@@ -49,16 +49,16 @@ void screen_init(struct driver *d)
 		.blue_size = f->blue_size,
 	};
 	if (fbcon_init(&con, &fb) < 0) {
-		driver_log(d,
-		           "framebuffer %ux%u, %u bits per pixel: a format the renderer refuses; "
-		           "the mirrors alone",
-		           f->width, f->height, f->bpp);
-		pci_unmap_bar(&m);
+		drv_log(d,
+		        "framebuffer %ux%u, %u bits per pixel: a format the renderer refuses; "
+		        "the mirrors alone",
+		        f->width, f->height, f->bpp);
+		drv_pci_unmap_bar(&m);
 		return;
 	}
 	present = true;
-	driver_log(d, "framebuffer %ux%u, %u bits per pixel: %ux%u text cells", f->width, f->height,
-	           f->bpp, con.cols, con.rows);
+	drv_log(d, "framebuffer %ux%u, %u bits per pixel: %ux%u text cells", f->width, f->height,
+	        f->bpp, con.cols, con.rows);
 }
 
 bool screen_present(void)

@@ -8,7 +8,7 @@
 #include <iris/log.h>
 #include <iris/modules.h>
 #include <iris/ns.h>
-#include <iris/rpc.h>
+#include <iris/proto/rpc.h>
 #include <iris/sys.h>
 #include <stdio.h>
 #include <string.h>
@@ -119,7 +119,7 @@ static void rights_text(uint32_t rights, char *out, size_t cap)
 }
 
 /*
- * The environment of a driver (iris/devmgr.h): devmgr's own without the
+ * The environment of a driver (iris/proto/devmgr.h): devmgr's own without the
  * variables of the contract and IRIS_BUS, then the contract's, with the
  * handle positions after the `modules` module handles. Returns it in a
  * static array, valid until the next call.

@@ -7,7 +7,7 @@
  * go of the previous instance's handle, retried with a doubling delay),
  * its handle cut down to READ, TRANSFER and the manifest's rights, and the
  * driver's boot module spawned with the handles and environment of
- * iris/devmgr.h. Watching: the process handle and the control channel sit
+ * iris/proto/devmgr.h. Watching: the process handle and the control channel sit
  * in the wait set; a running driver gets a PING every
  * DEVMGR_HEARTBEAT_NS and is killed once one has gone unanswered for
  * DEVMGR_HEARTBEAT_MISS periods, a starting one is killed if it is not
@@ -23,8 +23,8 @@
 #pragma once
 
 #include "manifest.h"
-#include <iris/devmgr.h>
 #include <iris/abi/handle.h>
+#include <iris/proto/devmgr.h>
 #include <stdint.h>
 
 #define DRIVERS_MAX             32

@@ -8,9 +8,9 @@
 #include "manifest.h"
 #include "waitset.h"
 #include <errno.h>
-#include <iris/devmgr.h>
 #include <iris/log.h>
 #include <iris/ns.h>
+#include <iris/proto/devmgr.h>
 #include <iris/rpc.h>
 #include <iris/sys.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /*
- * The management service "devmgr" (iris/devmgr.h): LIST, RESTART and CRASH
+ * The management service "devmgr" (iris/proto/devmgr.h): LIST, RESTART and CRASH
  * for tools such as `drv`, over RPC on channels handed out by the name
  * service.
  */

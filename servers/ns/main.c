@@ -1,5 +1,5 @@
 /*
- * ns: the name service (protocol in libc/include/iris/ns.h). It holds the
+ * ns: the name service (protocol in include/iris/proto/ns.h). It holds the
  * registry name → registration channel of the server, and one channel per
  * client process. init starts it first with one initial handle after the
  * boot modules (its index in IRIS_NS): init's own channel to ns, over which
@@ -13,7 +13,7 @@
  * LOOKUP that finds the server's end gone before ns noticed.
  */
 #include <errno.h>
-#include <iris/ns.h>
+#include <iris/proto/ns.h>
 #include <iris/rpc.h>
 #include <iris/startup.h>
 #include <iris/sys.h>

@@ -17,7 +17,7 @@
 #include "ktap.h"
 #include <errno.h>
 #include <iris/blk.h>
-#include <iris/ns.h>
+#include <iris/proto/ns.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,8 +15,8 @@
 #include "ktap.h"
 #include <errno.h>
 #include <iris/blk.h>
-#include <iris/devmgr.h>
 #include <iris/ns.h>
+#include <iris/proto/devmgr.h>
 #include <iris/rpc.h>
 #include <iris/sys.h>
 #include <pthread.h>

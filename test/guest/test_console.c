@@ -1,5 +1,5 @@
 /*
- * The console server (servers/console, iris/console.h), KTAP. The test
+ * The console server (servers/console, iris/proto/console.h), KTAP. The test
  * plays every part: a terminal client, an input source that "types"
  * (ATTACH INPUT, then INPUT messages, as the UART and PS/2 drivers do) and
  * an output sink whose messages a thread collects (ATTACH OUTPUT, as the
@@ -17,9 +17,9 @@
  */
 #include "ktap.h"
 #include <errno.h>
-#include <iris/console.h>
 #include <iris/modules.h>
 #include <iris/ns.h>
+#include <iris/proto/console.h>
 #include <iris/rpc.h>
 #include <iris/sys.h>
 #include <pthread.h>

@@ -15,9 +15,9 @@
  */
 #include "ktap.h"
 #include <errno.h>
-#include <iris/devmgr.h>
 #include <iris/modules.h>
 #include <iris/ns.h>
+#include <iris/proto/devmgr.h>
 #include <iris/rpc.h>
 #include <iris/sys.h>
 #include <stdio.h>

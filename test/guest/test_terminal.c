@@ -1,5 +1,5 @@
 /*
- * libc's terminal (iris/console_client.h) from a program sh started: isatty,
+ * libc's terminal (iris/console.h) from a program sh started: isatty,
  * O_NONBLOCK reads, poll() on stdin alone and mixed with a process handle,
  * a cooked line read, the terminal passed on to a child, console info. Run
  * at the shell prompt (the shell-terminal suite test types its input);
@@ -15,10 +15,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <iris/console.h>
-#include <iris/console_client.h>
-#include <iris/devmgr.h>
 #include <iris/modules.h>
 #include <iris/ns.h>
+#include <iris/proto/console.h>
+#include <iris/proto/devmgr.h>
+#include <iris/rpc.h>
 #include <iris/sys.h>
 #include <poll.h>
 #include <stdbool.h>

@@ -29,8 +29,8 @@
 #include "chan_sys.h"
 #include "check.h"
 #include <errno.h>
-#include <iris/chan.h>
 #include <iris/abi/ring.h>
+#include <iris/chan.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -45,7 +45,7 @@ struct client {
 	bool used;
 	uint32_t gen; /* bumped when the slot is let go: queued requests of a gone client */
 	struct iris_chan chan;
-	struct loop_watch watch;
+	struct drv_loop_watch watch;
 };
 
 /* A factorial request waiting for the device. */
@@ -56,10 +56,10 @@ struct job {
 	uint32_t n;
 };
 
-static struct driver drv;
-static struct mmio regs;
-static struct irq irq;
-static struct loop_watch irq_watch, listen_watch;
+static struct drv drv;
+static struct drv_mmio regs;
+static struct drv_irq irq;
+static struct drv_loop_watch irq_watch, listen_watch;
 static struct iris_chan listen;
 static struct client clients[CLIENTS_MAX];
 static struct job queue[QUEUE_MAX];
@@ -79,7 +79,7 @@ static void reply(struct client *c, const struct iris_rpc_msg *req, int status, 
                   size_t len)
 {
 	if (iris_rpc_reply(&c->chan, req, status, data, len, IRIS_HANDLE_INVALID, REPLY_NS) < 0)
-		driver_log(&drv, "a reply was lost (the client does not read)");
+		drv_log(&drv, "a reply was lost (the client does not read)");
 }
 
 /* Starts the factorial at the head of the queue if the device is idle. */
@@ -88,15 +88,15 @@ static void compute_next(void)
 	if (computing || queue_len == 0)
 		return;
 	computing = true;
-	mmio_write32(&regs, REG_STATUS, STATUS_IRQ_FACT);
-	mmio_write32(&regs, REG_FACTORIAL, queue[queue_head].n);
+	drv_mmio_write32(&regs, REG_STATUS, STATUS_IRQ_FACT);
+	drv_mmio_write32(&regs, REG_FACTORIAL, queue[queue_head].n);
 }
 
 /* The device signalled the end of the factorial at the head of the queue. */
 static void compute_done(void)
 {
 	struct job *j = &queue[queue_head];
-	struct edu_factorial f = { j->n, mmio_read32(&regs, REG_FACTORIAL), irqs };
+	struct edu_factorial f = { j->n, drv_mmio_read32(&regs, REG_FACTORIAL), irqs };
 	if (j->client->used && j->client->gen == j->gen)
 		reply(j->client, &j->req, 0, &f, sizeof(f));
 	queue_head = (queue_head + 1) % QUEUE_MAX;
@@ -105,30 +105,30 @@ static void compute_done(void)
 	compute_next();
 }
 
-static void irq_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void irq_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	struct iris_irq_event ev;
 	bool lost = false;
 	(void)w;
 	if (result < 0) {
-		driver_log(d, "waiting for the interrupt failed (%ld)", (long)result);
+		drv_log(d, "waiting for the interrupt failed (%ld)", (long)result);
 		return;
 	}
-	while (irq_next(&irq, &ev, &lost)) {
+	while (drv_irq_next(&irq, &ev, &lost)) {
 		irqs++;
 		if ((ev.value[0] & IRQ_FACT) && computing)
 			compute_done();
 	}
-	if (lost && computing && !(mmio_read32(&regs, REG_STATUS) & 1))
+	if (lost && computing && !(drv_mmio_read32(&regs, REG_STATUS) & 1))
 		compute_done(); /* events were dropped: the device says it is done */
-	loop_poll(d, &irq_watch, irq.handle, IRIS_POLL_IN);
+	drv_loop_poll(d, &irq_watch, irq.handle, IRIS_POLL_IN);
 }
 
 _Noreturn static void hang(void)
 {
-	driver_log(&drv, "hanging on request: spinning on the status register");
+	drv_log(&drv, "hanging on request: spinning on the status register");
 	for (;;)
-		(void)mmio_read32(&regs, REG_STATUS);
+		(void)drv_mmio_read32(&regs, REG_STATUS);
 }
 
 static void serve(struct client *c, struct iris_rpc_msg *m)
@@ -162,7 +162,7 @@ static void serve(struct client *c, struct iris_rpc_msg *m)
 	case EDU_OP_FAULT: {
 		int *volatile nowhere = NULL;
 		reply(c, m, 0, NULL, 0);
-		driver_log(&drv, "faulting on request");
+		drv_log(&drv, "faulting on request");
 		*nowhere = 1;
 		return;
 	}
@@ -172,7 +172,7 @@ static void serve(struct client *c, struct iris_rpc_msg *m)
 	}
 }
 
-static void client_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void client_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	struct client *c = w->arg;
 	(void)result;
@@ -187,11 +187,11 @@ static void client_event(struct driver *d, struct loop_watch *w, int64_t result)
 		}
 		serve(c, &m);
 	}
-	if (loop_chan(d, &c->watch, &c->chan) < 0)
+	if (drv_loop_chan(d, &c->watch, &c->chan) < 0)
 		client_drop(c);
 }
 
-static void listen_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void listen_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	iris_handle_t h;
 	(void)w;
@@ -206,27 +206,27 @@ static void listen_event(struct driver *d, struct loop_watch *w, int64_t result)
 			continue;
 		}
 		c->used = true;
-		loop_watch_init(&c->watch, client_event, c);
-		if (loop_chan(d, &c->watch, &c->chan) < 0)
+		drv_loop_watch_init(&c->watch, client_event, c);
+		if (drv_loop_chan(d, &c->watch, &c->chan) < 0)
 			client_drop(c);
 	}
-	loop_chan(d, &listen_watch, &listen);
+	drv_loop_chan(d, &listen_watch, &listen);
 }
 
 /* The IRQ-ack program: r0 = interrupt status; 0: decline; else ack it, capture it, claim. */
 static int bind_interrupt(uint32_t mode)
 {
-	struct irq_prog p;
-	irq_prog_init(&p);
-	int none = irq_label(&p);
-	irq_read(&p, 0, 0, REG_IRQ_STATUS, 4);
-	irq_jz(&p, 0, none);
-	irq_write(&p, 0, 0, REG_IRQ_ACK, 4);
-	irq_capture(&p, 0, 0);
-	irq_claim(&p);
-	irq_place(&p, none);
-	irq_decline(&p);
-	return irq_bind(&drv, mode, &p, &irq);
+	struct drv_irq_prog p;
+	drv_irq_prog_init(&p);
+	int none = drv_irq_label(&p);
+	drv_irq_read(&p, 0, 0, REG_IRQ_STATUS, 4);
+	drv_irq_jz(&p, 0, none);
+	drv_irq_write(&p, 0, 0, REG_IRQ_ACK, 4);
+	drv_irq_capture(&p, 0, 0);
+	drv_irq_claim(&p);
+	drv_irq_place(&p, none);
+	drv_irq_decline(&p);
+	return drv_irq_bind(&drv, mode, &p, &irq);
 }
 
 /* The interrupt mode: `--irq msi|intx`, else MSI when the device offers it. */
@@ -244,38 +244,38 @@ static uint32_t irq_mode(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	char name[IRIS_NS_NAME_MAX];
-	if (driver_init(&drv, argc, argv) < 0)
+	if (drv_init(&drv, argc, argv) < 0)
 		return 1;
-	int r = pci_map_bar(&drv, 0, 0x100, &regs);
+	int r = drv_pci_map_bar(&drv, 0, 0x100, &regs);
 	if (r < 0) {
-		driver_log(&drv, "cannot map BAR0: error %d", r);
+		drv_log(&drv, "cannot map BAR0: error %d", r);
 		return 1;
 	}
-	uint32_t id = mmio_read32(&regs, REG_ID);
-	mmio_write32(&regs, REG_LIVENESS, 0x5a5aa5a5u);
-	if ((id & 0xffff) != 0x00ed || mmio_read32(&regs, REG_LIVENESS) != ~0x5a5aa5a5u) {
-		driver_log(&drv, "not an edu device (id %#x) or not alive", id);
+	uint32_t id = drv_mmio_read32(&regs, REG_ID);
+	drv_mmio_write32(&regs, REG_LIVENESS, 0x5a5aa5a5u);
+	if ((id & 0xffff) != 0x00ed || drv_mmio_read32(&regs, REG_LIVENESS) != ~0x5a5aa5a5u) {
+		drv_log(&drv, "not an edu device (id %#x) or not alive", id);
 		return 1;
 	}
 	uint32_t mode = irq_mode(argc, argv);
 	r = bind_interrupt(mode);
 	if (r < 0) {
-		driver_log(&drv, "cannot bind the interrupt: error %d", r);
+		drv_log(&drv, "cannot bind the interrupt: error %d", r);
 		return 1;
 	}
 	snprintf(name, sizeof(name), "%s%s", EDU_SERVICE_PREFIX, drv.instance);
 	r = iris_ns_register(name, &listen);
 	if (r < 0) {
-		driver_log(&drv, "cannot register %s: error %d", name, r);
+		drv_log(&drv, "cannot register %s: error %d", name, r);
 		return 1;
 	}
-	loop_watch_init(&irq_watch, irq_event, NULL);
-	loop_watch_init(&listen_watch, listen_event, NULL);
-	if (loop_poll(&drv, &irq_watch, irq.handle, IRIS_POLL_IN) < 0 ||
-	    loop_chan(&drv, &listen_watch, &listen) < 0)
+	drv_loop_watch_init(&irq_watch, irq_event, NULL);
+	drv_loop_watch_init(&listen_watch, listen_event, NULL);
+	if (drv_loop_poll(&drv, &irq_watch, irq.handle, IRIS_POLL_IN) < 0 ||
+	    drv_loop_chan(&drv, &listen_watch, &listen) < 0)
 		return 1;
-	driver_log(&drv, "edu %u.%u, %s, serving %s (restart %u)", id >> 24, (id >> 16) & 0xff,
-	           mode == IRIS_IRQ_MSI ? "MSI" : "INTx", name, drv.restarts);
-	driver_ready(&drv);
-	return loop_run(&drv) < 0;
+	drv_log(&drv, "edu %u.%u, %s, serving %s (restart %u)", id >> 24, (id >> 16) & 0xff,
+	        mode == IRIS_IRQ_MSI ? "MSI" : "INTx", name, drv.restarts);
+	drv_ready(&drv);
+	return drv_loop_run(&drv) < 0;
 }

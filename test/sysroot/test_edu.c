@@ -12,9 +12,9 @@
  */
 #include "edu_proto.h"
 #include <errno.h>
-#include <iris/devmgr.h>
 #include <iris/modules.h>
 #include <iris/ns.h>
+#include <iris/proto/devmgr.h>
 #include <iris/rpc.h>
 #include <iris/sys.h>
 #include <stdarg.h>

@@ -6,7 +6,7 @@
  */
 #pragma once
 
-#include <iris/blk.h>
+#include <iris/proto/blk.h>
 #include <stddef.h>
 #include <stdint.h>
 

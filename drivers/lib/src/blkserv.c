@@ -15,6 +15,7 @@
 #include <driver/blkserv.h>
 #include <driver/driver.h>
 #include <errno.h>
+#include <iris/ns.h>
 #include <iris/rpc.h>
 #include <iris/sys.h>
 #include <stdlib.h>
@@ -22,26 +23,26 @@
 
 #define PAGE_SIZE 4096u
 
-struct blk_client {
-	struct blk_disk *disk;
-	struct blk_client *next;
+struct drv_blk_client {
+	struct drv_blk_disk *disk;
+	struct drv_blk_client *next;
 	struct iris_chan chan;
-	struct loop_watch watch;
+	struct drv_loop_watch watch;
 	uint8_t *buf; /* the attached buffer, mapped; NULL before ATTACH */
 	size_t buf_size;
 	bool closing;
 	bool serving;         /* client_event runs: it frees the client itself */
 	unsigned outstanding; /* entries the driver holds */
-	struct blk_request req[BLK_QUEUE_MAX];
+	struct drv_blk_request req[BLK_QUEUE_MAX];
 };
 
 /* Frees a closing client once nothing refers to it any more. */
-static void client_reap(struct blk_client *c)
+static void client_reap(struct drv_blk_client *c)
 {
 	if (!c->closing || c->serving || c->outstanding || c->watch.armed)
 		return;
-	struct blk_disk *disk = c->disk;
-	for (struct blk_client **p = &disk->clients; *p; p = &(*p)->next) {
+	struct drv_blk_disk *disk = c->disk;
+	for (struct drv_blk_client **p = &disk->clients; *p; p = &(*p)->next) {
 		if (*p == c) {
 			*p = c->next;
 			break;
@@ -54,17 +55,17 @@ static void client_reap(struct blk_client *c)
 	free(c);
 }
 
-static void client_close(struct blk_client *c)
+static void client_close(struct drv_blk_client *c)
 {
 	if (!c->closing) {
 		c->closing = true;
-		loop_cancel(c->disk->d, &c->watch);
+		drv_loop_cancel(c->disk->d, &c->watch);
 	}
 	client_reap(c);
 }
 
 /* Answers request `id`/`op` of client c; a client whose replies do not fit is closed. */
-static void client_reply(struct blk_client *c, uint32_t id, uint16_t op, int status,
+static void client_reply(struct drv_blk_client *c, uint32_t id, uint16_t op, int status,
                          const void *data, size_t len)
 {
 	if (c->closing)
@@ -75,7 +76,7 @@ static void client_reply(struct blk_client *c, uint32_t id, uint16_t op, int sta
 }
 
 /* ATTACH: maps the client's buffer (the handle is consumed). Returns the status. */
-static int client_attach(struct blk_client *c, iris_handle_t h)
+static int client_attach(struct drv_blk_client *c, iris_handle_t h)
 {
 	if (h == IRIS_HANDLE_INVALID)
 		return -EINVAL;
@@ -97,29 +98,30 @@ static int client_attach(struct blk_client *c, iris_handle_t h)
 }
 
 /* READ, WRITE, FLUSH: checks the request and hands it to the driver, or returns an error status. */
-static int client_io(struct blk_client *c, const struct iris_rpc_msg *m)
+static int client_io(struct drv_blk_client *c, const struct iris_rpc_msg *m)
 {
 	struct blk_rw rw;
 	int status = blk_check_io(&c->disk->ident, c->buf ? c->buf_size : 0, m->hdr.op, m->data,
 	                          m->len, &rw);
 	if (status < 0)
 		return status;
-	struct blk_request *r = c->req;
+	struct drv_blk_request *r = c->req;
 	while (r->op)
 		r++; /* a free one exists: outstanding < BLK_QUEUE_MAX */
-	*r = (struct blk_request){ .op = m->hdr.op,
-		                   .count = rw.count,
-		                   .lba = rw.lba,
-		                   .data = m->hdr.op == BLK_OP_FLUSH ? NULL : c->buf + rw.offset,
-		                   .client = c,
-		                   .id = m->hdr.id };
+	*r = (struct drv_blk_request){ .op = m->hdr.op,
+		                       .count = rw.count,
+		                       .lba = rw.lba,
+		                       .data = m->hdr.op == BLK_OP_FLUSH ? NULL
+		                                                         : c->buf + rw.offset,
+		                       .client = c,
+		                       .id = m->hdr.id };
 	c->outstanding++;
 	c->disk->submit(c->disk, r);
 	return 0;
 }
 
 /* One request from client c. */
-static void client_request(struct blk_client *c, struct iris_rpc_msg *m)
+static void client_request(struct drv_blk_client *c, struct iris_rpc_msg *m)
 {
 	if (m->hdr.op == BLK_OP_ATTACH) {
 		int status = client_attach(c, m->handle);
@@ -157,9 +159,9 @@ static void client_request(struct blk_client *c, struct iris_rpc_msg *m)
  * -EAGAIN for a gone peer's empty queue, and a poll armed again would
  * complete at once with HUP, over and over, the driver never sleeping.)
  */
-static void client_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void client_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
-	struct blk_client *c = w->arg;
+	struct drv_blk_client *c = w->arg;
 	if (result < 0 || (result & IRIS_POLL_HUP))
 		c->closing = true;
 	c->serving = true;
@@ -173,15 +175,15 @@ static void client_event(struct driver *d, struct loop_watch *w, int64_t result)
 		else
 			client_request(c, &m);
 	}
-	if (!c->closing && loop_chan(d, w, &c->chan) < 0)
+	if (!c->closing && drv_loop_chan(d, w, &c->chan) < 0)
 		client_close(c);
 	c->serving = false;
 	client_reap(c);
 }
 
-void blk_request_done(struct blk_request *r, int status)
+void drv_blk_request_done(struct drv_blk_request *r, int status)
 {
-	struct blk_client *c = r->client;
+	struct drv_blk_client *c = r->client;
 	client_reply(c, r->id, r->op, status, NULL, 0);
 	r->op = 0;
 	c->outstanding--;
@@ -189,28 +191,29 @@ void blk_request_done(struct blk_request *r, int status)
 }
 
 /* Takes a new client's endpoint. */
-static void disk_add_client(struct blk_disk *disk, iris_handle_t h)
+static void disk_add_client(struct drv_blk_disk *disk, iris_handle_t h)
 {
-	struct blk_client *c = disk->nclients < BLK_CLIENTS_MAX ? calloc(1, sizeof(*c)) : NULL;
+	struct drv_blk_client *c =
+	        disk->nclients < DRV_BLK_CLIENTS_MAX ? calloc(1, sizeof(*c)) : NULL;
 	if (!c || iris_chan_open(&c->chan, h) < 0) {
-		driver_log(disk->d, "%s: turning a client away", disk->name);
+		drv_log(disk->d, "%s: turning a client away", disk->name);
 		free(c);
 		sys_handle_close(h);
 		return;
 	}
 	c->disk = disk;
-	loop_watch_init(&c->watch, client_event, c);
+	drv_loop_watch_init(&c->watch, client_event, c);
 	c->next = disk->clients;
 	disk->clients = c;
 	disk->nclients++;
-	if (loop_chan(disk->d, &c->watch, &c->chan) < 0)
+	if (drv_loop_chan(disk->d, &c->watch, &c->chan) < 0)
 		client_close(c);
 }
 
 /* ns hands over new clients on the registration channel (HUP, or a failed poll: ns is gone). */
-static void disk_accept(struct driver *d, struct loop_watch *w, int64_t result)
+static void disk_accept(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
-	struct blk_disk *disk = w->arg;
+	struct drv_blk_disk *disk = w->arg;
 	for (;;) {
 		iris_handle_t h;
 		int r = iris_ns_accept(&disk->listen, &h, 0);
@@ -219,17 +222,17 @@ static void disk_accept(struct driver *d, struct loop_watch *w, int64_t result)
 		if (r == -EAGAIN)
 			break;
 		if (r < 0) {
-			driver_error(d, "%s: the name service is gone (%s): no new clients",
-			             disk->name, strerror(-r));
+			drv_error(d, "%s: the name service is gone (%s): no new clients",
+			          disk->name, strerror(-r));
 			return;
 		}
 		disk_add_client(disk, h);
 	}
-	if (loop_chan(d, w, &disk->listen) < 0)
-		driver_error(d, "%s: cannot wait for clients any more", disk->name);
+	if (drv_loop_chan(d, w, &disk->listen) < 0)
+		drv_error(d, "%s: cannot wait for clients any more", disk->name);
 }
 
-int blk_disk_register(struct driver *d, struct blk_disk *disk, const char *name)
+int drv_blk_disk_register(struct drv *d, struct drv_blk_disk *disk, const char *name)
 {
 	size_t n = strnlen(name, IRIS_NS_NAME_MAX);
 	if (n == 0 || n >= IRIS_NS_NAME_MAX || !disk->submit)
@@ -241,8 +244,8 @@ int blk_disk_register(struct driver *d, struct blk_disk *disk, const char *name)
 	int r = iris_ns_register(name, &disk->listen);
 	if (r < 0)
 		return r;
-	loop_watch_init(&disk->listen_watch, disk_accept, disk);
-	r = loop_chan(d, &disk->listen_watch, &disk->listen);
+	drv_loop_watch_init(&disk->listen_watch, disk_accept, disk);
+	r = drv_loop_chan(d, &disk->listen_watch, &disk->listen);
 	if (r < 0)
 		iris_chan_close(&disk->listen);
 	return r;

@@ -7,7 +7,7 @@
 #include <driver/conlink.h>
 #include <errno.h>
 #include <iris/ns.h>
-#include <iris/rpc.h>
+#include <iris/proto/rpc.h>
 #include <iris/sys.h>
 #include <string.h>
 
@@ -17,27 +17,28 @@
 #define ATTACH_ID      1
 
 /* Looks the console up again after the current delay, then doubles the delay. */
-static void link_retry_later(struct conlink *l)
+static void link_retry_later(struct drv_conlink *l)
 {
-	if (loop_timer(l->d, &l->retry_watch, l->retry_ns) < 0)
-		driver_error(l->d, "cannot arm a timer: the console link stops");
+	if (drv_loop_timer(l->d, &l->retry_watch, l->retry_ns) < 0)
+		drv_error(l->d, "cannot arm a timer: the console link stops");
 	l->retry_ns = l->retry_ns * 2 > RETRY_MAX_NS ? RETRY_MAX_NS : l->retry_ns * 2;
 }
 
 /* Closes the channel (its watch is not armed) and starts looking the console up again. */
-static void link_lost(struct conlink *l, const char *why, int err)
+static void link_lost(struct drv_conlink *l, const char *why, int err)
 {
 	iris_chan_close(&l->chan);
 	l->attached = false;
 	l->stalled = false;
 	l->retry_ns = RETRY_FIRST_NS;
-	driver_log(l->d, "the console %s (%s): looking for it again", why, strerror(-err));
+	drv_log(l->d, "the console %s (%s): looking for it again", why, strerror(-err));
 	l->waiting_told = true;
 	link_retry_later(l);
 }
 
 /* Handles one message from the server: the reply to ATTACH, or OUTPUT. */
-static void link_message(struct conlink *l, const uint8_t *buf, const struct iris_msg_meta *meta)
+static void link_message(struct drv_conlink *l, const uint8_t *buf,
+                         const struct iris_msg_meta *meta)
 {
 	struct iris_rpc_hdr hdr;
 	if (meta->len < sizeof(hdr))
@@ -49,18 +50,18 @@ static void link_message(struct conlink *l, const uint8_t *buf, const struct iri
 		if (hdr.id != ATTACH_ID || hdr.op != CONSOLE_OP_ATTACH || l->attached)
 			return;
 		if (hdr.status < 0) {
-			driver_log(l->d, "the console refused ATTACH (%s)", strerror(-hdr.status));
+			drv_log(l->d, "the console refused ATTACH (%s)", strerror(-hdr.status));
 			return;
 		}
 		l->attached = true;
 		l->retry_ns = RETRY_FIRST_NS;
-		driver_debug(l->d, "attached to the console as%s%s%s",
-		             (l->flags & CONSOLE_ATTACH_INPUT) ? " an input source" : "",
-		             (l->flags & CONSOLE_ATTACH_INPUT) && (l->flags & CONSOLE_ATTACH_OUTPUT)
-		                     ? " and"
-		                     : "",
-		             (l->flags & CONSOLE_ATTACH_OUTPUT) ? " an output sink" : "");
-		conlink_flush(l);
+		drv_debug(l->d, "attached to the console as%s%s%s",
+		          (l->flags & CONSOLE_ATTACH_INPUT) ? " an input source" : "",
+		          (l->flags & CONSOLE_ATTACH_INPUT) && (l->flags & CONSOLE_ATTACH_OUTPUT)
+		                  ? " and"
+		                  : "",
+		          (l->flags & CONSOLE_ATTACH_OUTPUT) ? " an output sink" : "");
+		drv_conlink_flush(l);
 		return;
 	}
 	if (hdr.op == CONSOLE_OP_OUTPUT && l->output && len)
@@ -72,9 +73,9 @@ static void link_message(struct conlink *l, const uint8_t *buf, const struct iri
  * watch unarmed) when it has none. HUP or an error once the channel is
  * drained: the server is gone.
  */
-static void chan_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void chan_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
-	struct conlink *l = w->arg;
+	struct drv_conlink *l = w->arg;
 	(void)d;
 	for (;;) {
 		if (l->room && !l->room(l)) {
@@ -98,18 +99,18 @@ static void chan_event(struct driver *d, struct loop_watch *w, int64_t result)
 			sys_handle_close(h[i]);
 		link_message(l, buf, &meta);
 	}
-	int r = loop_chan(l->d, w, &l->chan);
+	int r = drv_loop_chan(l->d, w, &l->chan);
 	if (r < 0)
 		link_lost(l, "channel cannot be watched", r);
 }
 
 /* Looks "console" up; sends ATTACH and watches the channel, or tries again later. */
-static void link_connect(struct conlink *l)
+static void link_connect(struct drv_conlink *l)
 {
 	int r = iris_ns_connect(CONSOLE_NAME, &l->chan);
 	if (r < 0) {
 		if (!l->waiting_told)
-			driver_debug(l->d, "waiting for the console server (%s)", strerror(-r));
+			drv_debug(l->d, "waiting for the console server (%s)", strerror(-r));
 		l->waiting_told = true;
 		link_retry_later(l);
 		return;
@@ -120,27 +121,27 @@ static void link_connect(struct conlink *l)
 	} attach = { { .id = ATTACH_ID, .op = CONSOLE_OP_ATTACH }, l->flags };
 	r = iris_chan_try_send(&l->chan, &attach, sizeof(attach), 0);
 	if (r == 0)
-		r = loop_chan(l->d, &l->chan_watch, &l->chan);
+		r = drv_loop_chan(l->d, &l->chan_watch, &l->chan);
 	if (r < 0)
 		link_lost(l, "cannot be sent ATTACH", r);
 }
 
-static void retry_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void retry_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	(void)d;
 	(void)result;
 	link_connect(w->arg);
 }
 
-static void flush_event(struct driver *d, struct loop_watch *w, int64_t result)
+static void flush_event(struct drv *d, struct drv_loop_watch *w, int64_t result)
 {
 	(void)d;
 	(void)result;
-	conlink_flush(w->arg);
+	drv_conlink_flush(w->arg);
 }
 
-int conlink_start(struct conlink *l, struct driver *d, uint32_t flags, conlink_output_fn output,
-                  conlink_room_fn room, void *arg)
+int drv_conlink_start(struct drv_conlink *l, struct drv *d, uint32_t flags,
+                      drv_conlink_output_fn output, drv_conlink_room_fn room, void *arg)
 {
 	if (!flags ||
 	    (flags & ~(CONSOLE_ATTACH_INPUT | CONSOLE_ATTACH_OUTPUT | CONSOLE_ATTACH_LOG)) ||
@@ -154,25 +155,25 @@ int conlink_start(struct conlink *l, struct driver *d, uint32_t flags, conlink_o
 	l->arg = arg;
 	l->d = d;
 	l->retry_ns = RETRY_FIRST_NS;
-	loop_watch_init(&l->chan_watch, chan_event, l);
-	loop_watch_init(&l->retry_watch, retry_event, l);
-	loop_watch_init(&l->flush_watch, flush_event, l);
+	drv_loop_watch_init(&l->chan_watch, chan_event, l);
+	drv_loop_watch_init(&l->retry_watch, retry_event, l);
+	drv_loop_watch_init(&l->flush_watch, flush_event, l);
 	link_connect(l);
 	return 0;
 }
 
-void conlink_input(struct conlink *l, const void *bytes, size_t n)
+void drv_conlink_input(struct drv_conlink *l, const void *bytes, size_t n)
 {
-	size_t room = CONLINK_PENDING_MAX - l->npending;
+	size_t room = DRV_CONLINK_PENDING_MAX - l->npending;
 	size_t take = n < room ? n : room;
 	memcpy(l->pending + l->npending, bytes, take);
 	l->npending += take;
 	if (take < n && l->dropped == 0)
-		driver_log(l->d, "input dropped: the console is not taking it");
+		drv_log(l->d, "input dropped: the console is not taking it");
 	l->dropped += n - take;
 }
 
-void conlink_flush(struct conlink *l)
+void drv_conlink_flush(struct drv_conlink *l)
 {
 	size_t sent = 0;
 	while (l->attached && sent < l->npending) {
@@ -187,7 +188,7 @@ void conlink_flush(struct conlink *l)
 		int r = iris_chan_try_send(&l->chan, &msg, sizeof(msg.hdr) + n, 0);
 		if (r == -EAGAIN) {
 			if (!l->flush_watch.armed)
-				loop_timer(l->d, &l->flush_watch, FLUSH_NS);
+				drv_loop_timer(l->d, &l->flush_watch, FLUSH_NS);
 			break;
 		}
 		if (r < 0)
@@ -200,7 +201,7 @@ void conlink_flush(struct conlink *l)
 		l->dropped = 0;
 }
 
-void conlink_resume(struct conlink *l)
+void drv_conlink_resume(struct drv_conlink *l)
 {
 	if (!l->stalled)
 		return;

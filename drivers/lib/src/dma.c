@@ -7,7 +7,7 @@
 
 #define PAGE_SIZE 4096u
 
-int dma_alloc(struct driver *d, size_t size, unsigned flags, struct dma_buf *b)
+int drv_dma_alloc(struct drv *d, size_t size, unsigned flags, struct drv_dma_buf *b)
 {
 	if (size == 0 || size > IRIS_DMA_MAX)
 		return -EINVAL;
@@ -22,17 +22,17 @@ int dma_alloc(struct driver *d, size_t size, unsigned flags, struct dma_buf *b)
 		return (int)addr;
 	}
 	memset((void *)addr, 0, size);
-	*b = (struct dma_buf){
+	*b = (struct drv_dma_buf){
 		.vaddr = (void *)addr, .phys = phys, .size = size, .handle = (iris_handle_t)h
 	};
 	return 0;
 }
 
-void dma_free(struct dma_buf *b)
+void drv_dma_free(struct drv_dma_buf *b)
 {
 	if (!b->vaddr)
 		return;
 	sys_unmap(b->vaddr, b->size);
 	sys_handle_close(b->handle);
-	*b = (struct dma_buf){ .handle = IRIS_HANDLE_INVALID };
+	*b = (struct drv_dma_buf){ .handle = IRIS_HANDLE_INVALID };
 }

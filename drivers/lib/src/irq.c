@@ -7,12 +7,12 @@
 
 #define PAGE_SIZE 4096u
 
-void irq_prog_init(struct irq_prog *p)
+void drv_irq_prog_init(struct drv_irq_prog *p)
 {
 	memset(p, 0, sizeof(*p));
 }
 
-static void emit(struct irq_prog *p, struct iris_irq_insn insn)
+static void emit(struct drv_irq_prog *p, struct iris_irq_insn insn)
 {
 	if (p->len >= IRIS_IRQ_PROG_MAX) {
 		p->broken = true;
@@ -21,9 +21,9 @@ static void emit(struct irq_prog *p, struct iris_irq_insn insn)
 	p->insn[p->len++] = insn;
 }
 
-int irq_label(struct irq_prog *p)
+int drv_irq_label(struct drv_irq_prog *p)
 {
-	if (p->nlabels >= IRQ_LABELS_MAX) {
+	if (p->nlabels >= DRV_IRQ_LABELS_MAX) {
 		p->broken = true;
 		return -1;
 	}
@@ -31,7 +31,7 @@ int irq_label(struct irq_prog *p)
 	return (int)p->nlabels++;
 }
 
-void irq_place(struct irq_prog *p, int label)
+void drv_irq_place(struct drv_irq_prog *p, int label)
 {
 	if (label < 0 || (uint32_t)label >= p->nlabels || p->label_at[label] >= 0) {
 		p->broken = true;
@@ -40,8 +40,8 @@ void irq_place(struct irq_prog *p, int label)
 	p->label_at[label] = (int32_t)p->len;
 }
 
-static void emit_access(struct irq_prog *p, uint8_t op, unsigned reg, unsigned bar, uint32_t off,
-                        unsigned width, uint64_t imm)
+static void emit_access(struct drv_irq_prog *p, uint8_t op, unsigned reg, unsigned bar,
+                        uint32_t off, unsigned width, uint64_t imm)
 {
 	struct iris_irq_insn i = {
 		.op = op, .width = (uint8_t)width, .bar = (uint8_t)bar, .off = off, .imm = imm
@@ -53,59 +53,60 @@ static void emit_access(struct irq_prog *p, uint8_t op, unsigned reg, unsigned b
 	emit(p, i);
 }
 
-void irq_read(struct irq_prog *p, unsigned dst, unsigned bar, uint32_t off, unsigned width)
+void drv_irq_read(struct drv_irq_prog *p, unsigned dst, unsigned bar, uint32_t off, unsigned width)
 {
 	emit_access(p, IRIS_IRQ_OP_READ, dst, bar, off, width, 0);
 }
 
-void irq_write(struct irq_prog *p, unsigned src, unsigned bar, uint32_t off, unsigned width)
+void drv_irq_write(struct drv_irq_prog *p, unsigned src, unsigned bar, uint32_t off, unsigned width)
 {
 	emit_access(p, IRIS_IRQ_OP_WRITE, src, bar, off, width, 0);
 }
 
-void irq_write_imm(struct irq_prog *p, unsigned bar, uint32_t off, unsigned width, uint64_t imm)
+void drv_irq_write_imm(struct drv_irq_prog *p, unsigned bar, uint32_t off, unsigned width,
+                       uint64_t imm)
 {
 	emit_access(p, IRIS_IRQ_OP_WRITE_IMM, 0, bar, off, width, imm);
 }
 
-void irq_mov_imm(struct irq_prog *p, unsigned dst, uint64_t imm)
+void drv_irq_mov_imm(struct drv_irq_prog *p, unsigned dst, uint64_t imm)
 {
 	emit(p,
 	     (struct iris_irq_insn){ .op = IRIS_IRQ_OP_MOV_IMM, .dst = (uint8_t)dst, .imm = imm });
 }
 
-void irq_mov(struct irq_prog *p, unsigned dst, unsigned src)
+void drv_irq_mov(struct drv_irq_prog *p, unsigned dst, unsigned src)
 {
 	emit(p, (struct iris_irq_insn){
 	                .op = IRIS_IRQ_OP_MOV, .dst = (uint8_t)dst, .src = (uint8_t)src });
 }
 
-void irq_and_imm(struct irq_prog *p, unsigned dst, uint64_t imm)
+void drv_irq_and_imm(struct drv_irq_prog *p, unsigned dst, uint64_t imm)
 {
 	emit(p,
 	     (struct iris_irq_insn){ .op = IRIS_IRQ_OP_AND_IMM, .dst = (uint8_t)dst, .imm = imm });
 }
 
-void irq_or_imm(struct irq_prog *p, unsigned dst, uint64_t imm)
+void drv_irq_or_imm(struct drv_irq_prog *p, unsigned dst, uint64_t imm)
 {
 	emit(p,
 	     (struct iris_irq_insn){ .op = IRIS_IRQ_OP_OR_IMM, .dst = (uint8_t)dst, .imm = imm });
 }
 
-void irq_shr_imm(struct irq_prog *p, unsigned dst, unsigned shift)
+void drv_irq_shr_imm(struct drv_irq_prog *p, unsigned dst, unsigned shift)
 {
 	emit(p, (struct iris_irq_insn){
 	                .op = IRIS_IRQ_OP_SHR_IMM, .dst = (uint8_t)dst, .imm = shift });
 }
 
-void irq_and(struct irq_prog *p, unsigned dst, unsigned src)
+void drv_irq_and(struct drv_irq_prog *p, unsigned dst, unsigned src)
 {
 	emit(p, (struct iris_irq_insn){
 	                .op = IRIS_IRQ_OP_AND, .dst = (uint8_t)dst, .src = (uint8_t)src });
 }
 
-/* A jump whose `off` holds a label until irq_bind resolves it. */
-static void jump(struct irq_prog *p, uint8_t op, unsigned src, int label)
+/* A jump whose `off` holds a label until drv_irq_bind resolves it. */
+static void jump(struct drv_irq_prog *p, uint8_t op, unsigned src, int label)
 {
 	if (label < 0 || (uint32_t)label >= p->nlabels) {
 		p->broken = true;
@@ -116,44 +117,44 @@ static void jump(struct irq_prog *p, uint8_t op, unsigned src, int label)
 	emit(p, (struct iris_irq_insn){ .op = op, .src = (uint8_t)src, .off = (uint32_t)label });
 }
 
-void irq_jz(struct irq_prog *p, unsigned src, int label)
+void drv_irq_jz(struct drv_irq_prog *p, unsigned src, int label)
 {
 	jump(p, IRIS_IRQ_OP_JZ, src, label);
 }
 
-void irq_jnz(struct irq_prog *p, unsigned src, int label)
+void drv_irq_jnz(struct drv_irq_prog *p, unsigned src, int label)
 {
 	jump(p, IRIS_IRQ_OP_JNZ, src, label);
 }
 
-void irq_jmp(struct irq_prog *p, int label)
+void drv_irq_jmp(struct drv_irq_prog *p, int label)
 {
 	jump(p, IRIS_IRQ_OP_JMP, 0, label);
 }
 
-void irq_capture(struct irq_prog *p, unsigned slot, unsigned src)
+void drv_irq_capture(struct drv_irq_prog *p, unsigned slot, unsigned src)
 {
 	emit(p,
 	     (struct iris_irq_insn){ .op = IRIS_IRQ_OP_CAPTURE, .src = (uint8_t)src, .off = slot });
 }
 
-void irq_mask(struct irq_prog *p)
+void drv_irq_mask(struct drv_irq_prog *p)
 {
 	emit(p, (struct iris_irq_insn){ .op = IRIS_IRQ_OP_MASK });
 }
 
-void irq_claim(struct irq_prog *p)
+void drv_irq_claim(struct drv_irq_prog *p)
 {
 	emit(p, (struct iris_irq_insn){ .op = IRIS_IRQ_OP_CLAIM });
 }
 
-void irq_decline(struct irq_prog *p)
+void drv_irq_decline(struct drv_irq_prog *p)
 {
 	emit(p, (struct iris_irq_insn){ .op = IRIS_IRQ_OP_DECLINE });
 }
 
 /* Replaces the labels of the jumps by instruction numbers. 0, or -EINVAL for a building mistake. */
-static int resolve(struct irq_prog *p)
+static int resolve(struct drv_irq_prog *p)
 {
 	if (p->broken)
 		return -EINVAL;
@@ -169,11 +170,11 @@ static int resolve(struct irq_prog *p)
 	return 0;
 }
 
-int irq_bind(struct driver *d, uint32_t mode, struct irq_prog *p, struct irq *q)
+int drv_irq_bind(struct drv *d, uint32_t mode, struct drv_irq_prog *p, struct drv_irq *q)
 {
 	int r = resolve(p);
 	if (r < 0) {
-		driver_error(d, "IRQ program badly built (too long, or a label not placed once)");
+		drv_error(d, "IRQ program badly built (too long, or a label not placed once)");
 		return r;
 	}
 	struct iris_irq_bind bind = { .mode = mode,
@@ -182,8 +183,8 @@ int irq_bind(struct driver *d, uint32_t mode, struct irq_prog *p, struct irq *q)
 	long h = sys_irq_bind(d->device, &bind);
 	if (h < 0) {
 		if (h == -EINVAL && bind.error != IRIS_IRQ_OK)
-			driver_error(d, "IRQ program refused at instruction %u: %s", bind.error_at,
-			             iris_irq_strerror(bind.error));
+			drv_error(d, "IRQ program refused at instruction %u: %s", bind.error_at,
+			          iris_irq_strerror(bind.error));
 		return (int)h;
 	}
 	long addr =
@@ -200,7 +201,7 @@ int irq_bind(struct driver *d, uint32_t mode, struct irq_prog *p, struct irq *q)
 	return 0;
 }
 
-bool irq_next(struct irq *q, struct iris_irq_event *ev, bool *lost)
+bool drv_irq_next(struct drv_irq *q, struct iris_irq_event *ev, bool *lost)
 {
 	uint32_t dropped = __atomic_load_n(&q->queue->dropped, __ATOMIC_RELAXED);
 	if (lost && dropped != q->dropped)
@@ -220,7 +221,7 @@ bool irq_next(struct irq *q, struct iris_irq_event *ev, bool *lost)
 	return true;
 }
 
-int irq_control(struct irq *q, unsigned op)
+int drv_irq_control(struct drv_irq *q, unsigned op)
 {
 	return (int)sys_irq_control(q->handle, op);
 }

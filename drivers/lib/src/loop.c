@@ -8,7 +8,7 @@
 #include <iris/sys.h>
 
 /* Queues one submission, letting the kernel take earlier ones when the SQ is full. */
-static int push(struct driver *d, const struct iris_sqe *sqe)
+static int push(struct drv *d, const struct iris_sqe *sqe)
 {
 	while (!iris_ringbuf_push(&d->ring, sqe)) {
 		long r = iris_ringbuf_enter(&d->ring, 0, 0, 0);
@@ -21,7 +21,7 @@ static int push(struct driver *d, const struct iris_sqe *sqe)
 	return 0;
 }
 
-static int arm(struct driver *d, struct loop_watch *w, uint32_t nr, uint64_t a0, uint64_t a1)
+static int arm(struct drv *d, struct drv_loop_watch *w, uint32_t nr, uint64_t a0, uint64_t a1)
 {
 	if (w->armed)
 		return -EBUSY;
@@ -32,13 +32,13 @@ static int arm(struct driver *d, struct loop_watch *w, uint32_t nr, uint64_t a0,
 	return r;
 }
 
-int loop_poll(struct driver *d, struct loop_watch *w, iris_handle_t handle, unsigned events)
+int drv_loop_poll(struct drv *d, struct drv_loop_watch *w, iris_handle_t handle, unsigned events)
 {
 	w->chan = NULL;
 	return arm(d, w, SYS_POLL, (uint64_t)(uint32_t)handle, events);
 }
 
-int loop_chan(struct driver *d, struct loop_watch *w, struct iris_chan *c)
+int drv_loop_chan(struct drv *d, struct drv_loop_watch *w, struct iris_chan *c)
 {
 	if (w->armed)
 		return -EBUSY;
@@ -51,13 +51,13 @@ int loop_chan(struct driver *d, struct loop_watch *w, struct iris_chan *c)
 	return r;
 }
 
-int loop_timer(struct driver *d, struct loop_watch *w, uint64_t ns)
+int drv_loop_timer(struct drv *d, struct drv_loop_watch *w, uint64_t ns)
 {
 	w->chan = NULL;
 	return arm(d, w, SYS_TIMEOUT, ns, 0);
 }
 
-void loop_cancel(struct driver *d, struct loop_watch *w)
+void drv_loop_cancel(struct drv *d, struct drv_loop_watch *w)
 {
 	if (!w->armed)
 		return;
@@ -67,7 +67,7 @@ void loop_cancel(struct driver *d, struct loop_watch *w)
 	push(d, &sqe); /* if it cannot be queued, the watch completes on its own later */
 }
 
-int loop_run(struct driver *d)
+int drv_loop_run(struct drv *d)
 {
 	for (;;) {
 		long r = iris_ringbuf_enter(&d->ring, 1, IRIS_ENTER_GETEVENTS, 0);
@@ -75,7 +75,8 @@ int loop_run(struct driver *d)
 			return (int)r;
 		struct iris_cqe cqe;
 		while (iris_ringbuf_pop(&d->ring, &cqe)) {
-			struct loop_watch *w = (struct loop_watch *)(uintptr_t)cqe.user_data;
+			struct drv_loop_watch *w =
+			        (struct drv_loop_watch *)(uintptr_t)cqe.user_data;
 			if (!w || (cqe.flags & IRIS_CQE_MORE))
 				continue;
 			w->armed = false;

@@ -7,7 +7,7 @@
 #define PAGE_SIZE   4096u
 #define PCI_COMMAND 0x04
 
-int pci_map_bar(struct driver *d, unsigned bar, size_t min_size, struct mmio *m)
+int drv_pci_map_bar(struct drv *d, unsigned bar, size_t min_size, struct drv_mmio *m)
 {
 	if (bar >= IRIS_PCI_BARS)
 		return -EINVAL;
@@ -27,7 +27,7 @@ int pci_map_bar(struct driver *d, unsigned bar, size_t min_size, struct mmio *m)
 	return 0;
 }
 
-void pci_unmap_bar(struct mmio *m)
+void drv_pci_unmap_bar(struct drv_mmio *m)
 {
 	size_t size = (m->size + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
 	sys_unmap((void *)m->base, size);
@@ -35,26 +35,26 @@ void pci_unmap_bar(struct mmio *m)
 	m->size = 0;
 }
 
-long pci_config_read(struct driver *d, unsigned offset, unsigned width)
+long drv_pci_config_read(struct drv *d, unsigned offset, unsigned width)
 {
 	return sys_device_config_read(d->device, offset, width);
 }
 
-int pci_config_write(struct driver *d, unsigned offset, unsigned width, uint32_t value)
+int drv_pci_config_write(struct drv *d, unsigned offset, unsigned width, uint32_t value)
 {
 	return (int)sys_device_config_write(d->device, offset, width, value);
 }
 
-int pci_command(struct driver *d, uint16_t set, uint16_t clear)
+int drv_pci_command(struct drv *d, uint16_t set, uint16_t clear)
 {
-	long cmd = pci_config_read(d, PCI_COMMAND, 2);
+	long cmd = drv_pci_config_read(d, PCI_COMMAND, 2);
 	if (cmd < 0)
 		return (int)cmd;
 	uint16_t v = (uint16_t)(((uint16_t)cmd & ~clear) | set);
-	return v == cmd ? 0 : pci_config_write(d, PCI_COMMAND, 2, v);
+	return v == cmd ? 0 : drv_pci_config_write(d, PCI_COMMAND, 2, v);
 }
 
-int pci_busmaster(struct driver *d, int on)
+int drv_pci_busmaster(struct drv *d, int on)
 {
 	return (int)sys_device_busmaster(d->device, on);
 }

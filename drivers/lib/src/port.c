@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <iris/sys.h>
 
-int port_bar(struct driver *d, unsigned bar, unsigned min_ports, uint16_t *base)
+int drv_port_bar(struct drv *d, unsigned bar, unsigned min_ports, uint16_t *base)
 {
 	if (bar >= IRIS_PCI_BARS)
 		return -EINVAL;

@@ -1,79 +1,29 @@
 /*
- * Block devices (docs/block.md): the protocol between a disk driver and its
- * clients, and libc's client side of it.
+ * Block devices (docs/block.md): libc's client of the block-device protocol
+ * (iris/proto/blk.h: the operations, their arguments and errors).
  *
- * The protocol. A driver registers each disk with the name service under
- * "blk/<instance>.<port>" (blk/ahci0.1). A client looks the name up and
- * talks RPC (iris/rpc.h framing) on the channel it gets:
- *
- *   ATTACH    handle: a memory object (READ|WRITE|MAP), the shared data
- *             buffer. Once per connection. Reply 0.
- *   IDENTIFY  reply: struct blk_identify.
- *   READ      args: struct blk_rw. Reads `count` sectors from `lba` into
- *             the buffer at `offset`. Reply 0.
- *   WRITE     args: struct blk_rw. Writes them from the buffer. Reply 0.
- *   FLUSH     makes every write that completed before it durable. Reply 0.
- *
- * Replies come in any order. A client keeps at most BLK_QUEUE_MAX requests
- * outstanding (sent, reply not yet received); a server disconnects a client
- * that sends more. Errors: -EINVAL (a malformed request, no buffer attached,
- * count 0 or above max_sectors, data outside the buffer), -ERANGE (sectors
- * past the end of the disk), -EIO (the device failed it), -ENOSYS (unknown
- * operation).
- *
- * The client. blk_open connects, sends the buffer and identifies the disk.
- * Requests are submitted with blk_submit and reaped with blk_reap, up to
- * BLK_QUEUE_MAX at a time; blk_read, blk_write and blk_flush are synchronous
- * helpers on top. When the driver ends (a crash, a restart) the client sees
- * its channel close, looks the name up again until the restarted driver has
- * registered it (for up to BLK_RECONNECT_NS), checks that it is the same
- * disk, and sends every request that was outstanding once more: for a crash
- * the caller sees a delay, never an error. Reads are read again; writes are
- * written again, which is harmless at the block level (as on any disk,
- * concurrent requests to overlapping sectors complete in no defined order).
- * Only when the disk stays away longer, or comes back as another disk, do
- * the outstanding requests fail with -ENODEV, as does everything after.
+ * blk_open connects, sends the buffer and identifies the disk. Requests are
+ * submitted with blk_submit and reaped with blk_reap, up to BLK_QUEUE_MAX at
+ * a time; blk_read, blk_write and blk_flush are synchronous helpers on top.
+ * When the driver ends (a crash, a restart) the client sees its channel
+ * close, looks the name up again until the restarted driver has registered
+ * it (for up to BLK_RECONNECT_NS), checks that it is the same disk, and sends
+ * every request that was outstanding once more: for a crash the caller sees
+ * a delay, never an error. Reads are read again; writes are written again,
+ * which is harmless at the block level (as on any disk, concurrent requests
+ * to overlapping sectors complete in no defined order). Only when the disk
+ * stays away longer, or comes back as another disk, do the outstanding
+ * requests fail with -ENODEV, as does everything after.
  *
  * A struct blk_dev is used by one thread at a time.
  */
 #pragma once
 
+#include <iris/proto/blk.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define BLK_NAME_PREFIX  "blk/"
-#define BLK_QUEUE_MAX    64             /* requests outstanding per client */
-#define BLK_BUFFER_MAX   (64u << 20)    /* bytes of a client's data buffer */
-#define BLK_MODEL_MAX    48             /* the model string, NUL included */
 #define BLK_RECONNECT_NS 10000000000ull /* how long a client waits for a restarted driver */
-
-enum {
-	BLK_OP_ATTACH = 1,
-	BLK_OP_IDENTIFY,
-	BLK_OP_READ,
-	BLK_OP_WRITE,
-	BLK_OP_FLUSH,
-};
-
-/* READ and WRITE arguments. */
-struct blk_rw {
-	uint64_t lba;    /* first sector */
-	uint64_t offset; /* in the data buffer, bytes */
-	uint32_t count;  /* sectors, 1..max_sectors */
-	uint32_t reserved;
-};
-
-/* IDENTIFY's reply. */
-struct blk_identify {
-	uint64_t sectors;     /* the disk's size: LBAs 0..sectors-1 */
-	uint32_t sector_size; /* bytes: a power of two, 512..65536 */
-	uint32_t max_sectors; /* per request */
-	uint32_t queue_depth; /* requests the device itself runs at once */
-	uint32_t reserved;
-	char model[BLK_MODEL_MAX]; /* NUL-terminated */
-};
-
-/* ---- The client (libc/src/blk/blk.c) ---- */
 
 struct blk_dev;
 

@@ -1,88 +1,96 @@
 /*
- * The console protocol (docs/console.md), RPC (iris/rpc.h) on channels to
- * the console server (servers/console), registered with the name service
- * as "console". The server draws on the framebuffer (it is the framebuffer
- * device's driver, started by devmgr), keeps the line discipline, and
- * mirrors what it draws to the serial port through the UART driver.
+ * The terminal: this process's channel to the console server (iris/proto/console.h)
+ * and the calls on it. libc's stdin, stdout, stderr, read(0), write(1/2),
+ * poll() on 0..2, isatty() and fcntl(0, F_SETFL, O_NONBLOCK) use it; programs
+ * call these functions for what POSIX has no word for (raw mode, the
+ * foreground program, handing the terminal to a child).
  *
- * Terminal clients (programs; libc's stdin, stdout and stderr):
- *   WRITE        args: bytes (<= CONSOLE_DATA_MAX). Reply 0 once drawn.
- *   READ         args: struct console_read. Reply: up to `max` bytes of input
- *                (a whole line in cooked mode, what there is in raw mode);
- *                length 0 = end of input (Ctrl-D at the start of a cooked
- *                line). With CONSOLE_READ_NONBLOCK: -EAGAIN when nothing is
- *                ready, else it waits (replies may come out of order).
- *                -EINTR when Ctrl-C ended the foreground program instead.
- *   WAIT         no args: replies 0 when a READ would not wait (poll()).
- *   SET_MODE     args: uint32_t CONSOLE_MODE_* flags. Reply 0.
- *   GET_INFO     reply: struct console_info.
- *   FOREGROUND   handle: a process handle (MANAGE): Ctrl-C kills it (and it
- *                stops being the foreground when it ends). No handle: none.
- *   CLIENT       reply: a handle, a fresh terminal channel for another process.
+ * The terminal is found on first use through IRIS_CONSOLE (the index of the
+ * initial handle that is the channel), or given with iris_console_use. A
+ * process without one writes stdout and stderr to the kernel log and reads
+ * stdin at its end; these functions then return -ENOTTY.
  *
- * Input sources and output sinks (the UART and PS/2 drivers):
- *   ATTACH       args: uint32_t CONSOLE_ATTACH_* flags. Reply 0. From then on
- *                the source sends INPUT one-way messages (id 0, bytes: what
- *                was typed, keys already turned into bytes and escape
- *                sequences), and a sink receives OUTPUT one-way messages
- *                (bytes to show) from the server. A sink that is the kernel
- *                log's serial port says so (CONSOLE_ATTACH_LOG).
+ * One lock serialises the calls of all threads; a blocking read holds it
+ * until input comes, so other threads' output waits meanwhile (a program that
+ * reads in one thread and writes in another should poll() stdin first).
+ * Every function returns a negative errno on failure: the server's error,
+ * or -EPIPE once the console server is gone for good.
  *
- * Reaching the console: a program that was given a terminal finds its
- * channel as an initial handle whose index IRIS_CONSOLE holds (sh gives one
- * to every program it starts, CLIENT). Without one, stdout and stderr go to
- * the kernel log (SYS_DEBUG_WRITE) and stdin is at its end.
+ * A console server that restarts (devmgr restarts it when it fails; `drv
+ * restart console0`) is reconnected to by name on the next call, which tells
+ * the new server this process's mode and foreground program again and goes
+ * on: output is sent again rather than lost, and a READ that was waiting
+ * returns -EINTR (what had been typed is gone). -EPIPE only when no console
+ * has come back within 10 s. The reconnect uses the process's channel to the
+ * name service, which is not thread-safe (iris/ns.h): a program that looks
+ * names up in other threads should not do it while it writes to the terminal.
  */
 #pragma once
 
-#include <iris/rpc.h>
+#include <iris/abi/handle.h>
+#include <iris/proto/console.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#define CONSOLE_NAME     "console"
-#define CONSOLE_DATA_MAX IRIS_RPC_ARGS_MAX
+/* Whether this process has a terminal (opening it from IRIS_CONSOLE on first use). */
+bool iris_console_present(void);
 
-enum {
-	CONSOLE_OP_WRITE = 1,
-	CONSOLE_OP_READ,
-	CONSOLE_OP_WAIT,
-	CONSOLE_OP_SET_MODE,
-	CONSOLE_OP_GET_INFO,
-	CONSOLE_OP_FOREGROUND,
-	CONSOLE_OP_CLIENT,
-	CONSOLE_OP_ATTACH,
-	CONSOLE_OP_INPUT,  /* source -> server, one-way */
-	CONSOLE_OP_OUTPUT, /* server -> sink, one-way */
-};
-
-/* SET_MODE flags. The default is CONSOLE_MODE_ECHO (cooked, echoing). */
-#define CONSOLE_MODE_RAW  (1u << 0) /* bytes as typed: no line editing, no Ctrl-C/Ctrl-D */
-#define CONSOLE_MODE_ECHO (1u << 1) /* echo what is typed */
-
-/* READ flags. */
-#define CONSOLE_READ_NONBLOCK (1u << 0)
-
-struct console_read {
-	uint32_t max; /* bytes wanted, 1..CONSOLE_DATA_MAX */
-	uint32_t flags;
-};
-
-struct console_info {
-	uint32_t cols, rows; /* text cells */
-	uint32_t mode;       /* CONSOLE_MODE_* */
-	uint32_t reserved;
-};
-
-/* ATTACH flags. */
-#define CONSOLE_ATTACH_INPUT  (1u << 0) /* sends INPUT */
-#define CONSOLE_ATTACH_OUTPUT (1u << 1) /* receives OUTPUT (a mirror of the screen's text) */
 /*
- * With OUTPUT: this sink is the serial port the kernel writes its log to. Once
- * a terminal client READs or WAITs, the console takes the kernel log over
- * (SYS_LOG_READ, IRIS_LOG_CLAIM) and shows it itself, in whole lines that
- * never land inside the line being typed.
+ * Makes `endpoint` (owned from now on) this process's terminal, replacing
+ * the one it had (a shell started without a terminal connects to the
+ * console server by name). 0 or a negative errno (the endpoint is then closed).
  */
-#define CONSOLE_ATTACH_LOG (1u << 2)
+int iris_console_use(iris_handle_t endpoint);
 
-/* Line discipline limits. */
-#define CONSOLE_LINE_MAX  1024 /* bytes of one cooked line; more is dropped with a bell */
-#define CONSOLE_INPUT_MAX 4096 /* bytes of raw input waiting; more is dropped with a bell */
+/*
+ * Writes buf[0..len), returning once the server has drawn it: len, or the
+ * bytes drawn before an error, or a negative errno if none was.
+ */
+long iris_console_write(const void *buf, size_t len);
+
+/*
+ * Reads up to len bytes (at most CONSOLE_DATA_MAX): a cooked line or the raw
+ * input there is. Returns the count, 0 at the end of input (Ctrl-D), -EAGAIN
+ * with CONSOLE_READ_NONBLOCK in `flags` when nothing is there, -EINTR when
+ * Ctrl-C ended the foreground program instead or the console server
+ * restarted (the input waiting is gone either way).
+ */
+long iris_console_read(void *buf, size_t len, unsigned flags);
+
+/* Sets the CONSOLE_MODE_* flags (0: cooked without echo; CONSOLE_MODE_ECHO: the default). */
+int iris_console_set_mode(uint32_t mode);
+
+/* The terminal's size and mode. */
+int iris_console_get_info(struct console_info *info);
+
+/*
+ * Makes `process` (a process handle with MANAGE; the caller keeps it) the
+ * foreground program, which Ctrl-C kills; IRIS_HANDLE_INVALID: none.
+ */
+int iris_console_foreground(iris_handle_t process);
+
+/*
+ * Waits for `process` to end and fills *info, as sys_wait does, while
+ * keeping the terminal: when the console server restarts meanwhile, it
+ * reconnects at once (telling the new server the foreground program again,
+ * so Ctrl-C still ends it). A shell waits for its foreground program this
+ * way. Returns as sys_wait.
+ */
+struct iris_exit_info;
+long iris_console_wait(iris_handle_t process, struct iris_exit_info *info);
+
+/* A fresh channel to this terminal, for another process: *endpoint. */
+int iris_console_client(iris_handle_t *endpoint);
+
+/*
+ * Starts boot module `name` (iris_modules_init must have run) with the
+ * arguments argv[0..] (NULL-terminated;
+ * argv[0] is the program's name) as iris_module_spawn does (iris/modules.h):
+ * the module handles, this program's environment, a fresh channel to the
+ * name service, and a fresh channel to this terminal when there is one
+ * (IRIS_NS and IRIS_CONSOLE in the child's environment name them). Returns
+ * the new process's handle or a negative errno (-E2BIG: the arguments and
+ * environment do not fit, -ENOENT: no such module).
+ */
+iris_handle_t iris_console_spawn(const char *name, char *const argv[]);

@@ -26,7 +26,7 @@ iris_handle_t iris_module_find(const char *name);
  * separated by spaces, the first being the program's name), passing on the
  * module handles and this program's environment, and after them a fresh
  * channel to the name service when this program reaches it (iris/ns.h) and
- * a fresh channel to its terminal when it has one (iris/console_client.h);
+ * a fresh channel to its terminal when it has one (iris/console.h);
  * IRIS_NS and IRIS_CONSOLE in the child's environment name those handles
  * (this program's own values are not passed on). iris_console_spawn is the
  * same with an argv[] instead of a line. Returns the new process's handle

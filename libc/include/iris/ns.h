@@ -1,41 +1,16 @@
 /*
- * The name service (servers/ns): servers register a name, clients look it
- * up and get a fresh channel to the server. The protocol is RPC (iris/rpc.h)
- * on a channel to ns:
- *
- *   REGISTER  args: the name (NUL-terminated, < IRIS_NS_NAME_MAX bytes);
- *             handle: the server's end of its registration channel, on which
- *             ns sends CONNECT. Reply 0. A name registered again replaces the
- *             old registration (a restarted server takes over its name).
- *   LOOKUP    args: the name. ns creates a channel, sends one end to the
- *             server (CONNECT) and replies 0 with the other end; -ENOENT at
- *             once when no live server holds the name (a client that means
- *             to wait for a server to appear says so: iris_ns_lookup_wait).
- *   CLIENT    a fresh channel to ns itself, for another process.
- *   CONNECT   ns → server, one-way (id 0): the handle is a new client's end.
- *
- * A server whose registration channel is closed (it ended) is forgotten.
- *
- * Reaching ns: init starts ns first and gives every program it starts, after
- * the boot-module handles, one more initial handle: its own channel to ns.
- * The environment variable IRIS_NS holds that handle's index.
- * iris_module_spawn passes a fresh one on (CLIENT) when it can.
+ * The name service (iris/proto/ns.h): libc's client, and the server side's
+ * registration. A process reaches ns through the initial handle IRIS_NS
+ * names; iris_module_spawn passes a fresh one on (CLIENT) when it can.
  *
  * Not thread-safe: one thread per process uses the ns connection at a time.
  */
 #pragma once
 
 #include <iris/chan.h>
+#include <iris/proto/ns.h>
 
-#define IRIS_NS_NAME_MAX 64
 #define IRIS_NS_RETRY_NS 20000000LL /* between two lookups of a name nobody holds yet */
-
-enum {
-	IRIS_NS_OP_REGISTER = 1,
-	IRIS_NS_OP_LOOKUP = 2,
-	IRIS_NS_OP_CLIENT = 3,
-	IRIS_NS_OP_CONNECT = 4,
-};
 
 /*
  * Uses `endpoint` (owned from now on) as this process's channel to ns

@@ -1,14 +1,10 @@
 /*
- * Remote procedure calls over a channel (iris/chan.h). A message is a
- * struct iris_rpc_hdr followed by up to IRIS_RPC_ARGS_MAX bytes of arguments
- * (or results), and at most one handle sent with it (a memory object for
- * bulk data, a channel endpoint, ...). A request carries an id chosen by the
- * client and an operation; its reply repeats both, gives a status (0 or a
- * negative errno) and has IRIS_RPC_REPLY in the slot's flags. A one-way
- * message (a server being handed a new client, for one) is a request with
- * id 0, which is never answered. Replies may come in any order: the client matches them to
- * requests by id and parks early ones in a small table, so up to
- * IRIS_RPC_INFLIGHT_MAX requests can be outstanding at once.
+ * Remote procedure calls over a channel (iris/chan.h): libc's client and
+ * server calls on the RPC framing (iris/proto/rpc.h: a header, up to
+ * IRIS_RPC_ARGS_MAX bytes, at most one handle, ids matching replies to
+ * requests). Replies may come in any order: the client parks early ones in a
+ * small table, so up to IRIS_RPC_INFLIGHT_MAX requests can be outstanding at
+ * once.
  *
  * Thread-safety: a struct iris_rpc_client is used by one thread at a time; a
  * server side (iris_rpc_recv, iris_rpc_reply on one channel) likewise by one
@@ -17,18 +13,10 @@
 #pragma once
 
 #include <iris/chan.h>
+#include <iris/proto/rpc.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct iris_rpc_hdr {
-	uint32_t id;    /* chosen by the client (> 0); a reply repeats it */
-	uint16_t op;    /* the operation; a reply repeats it */
-	int16_t status; /* a reply: 0 or a negative errno; a request: 0 */
-};
-
-/* The iris_msg flags (iris/abi/channel.h) of a reply; a request has none. */
-#define IRIS_RPC_REPLY        0x1u
-#define IRIS_RPC_ARGS_MAX     (IRIS_CHANNEL_MSG_MAX - sizeof(struct iris_rpc_hdr))
 #define IRIS_RPC_INFLIGHT_MAX 32 /* requests one client may have outstanding */
 
 /* A request or a parked reply as received. */

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <iris/blk.h>
 #include <iris/ns.h>
-#include <iris/rpc.h>
+#include <iris/proto/rpc.h>
 #include <iris/sys.h>
 #include <stdbool.h>
 #include <stdlib.h>

@@ -38,8 +38,8 @@
  * enters the kernel.
  */
 #include "chan_sys.h"
-#include <iris/chan.h>
 #include <iris/abi/ring.h>
+#include <iris/chan.h>
 #include <stdbool.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /*
- * The terminal client (iris/console_client.h): RPC (iris/rpc.h) on this
+ * The terminal client (iris/console.h): RPC (iris/rpc.h) on this
  * process's channel to the console server, under one lock.
  *
  * Writes are pipelined: up to WRITE_PIPELINE chunks of CONSOLE_DATA_MAX
@@ -31,7 +31,7 @@
  */
 #include "client.h"
 #include "../internal.h"
-#include <iris/console_client.h>
+#include <iris/console.h>
 #include <iris/ns.h>
 #include <iris/rpc.h>
 #include <iris/startup.h>

@@ -10,7 +10,7 @@
  */
 #include <common/spawnargs.h>
 #include <errno.h>
-#include <iris/console_client.h>
+#include <iris/console.h>
 #include <iris/modules.h>
 #include <iris/ns.h>
 #include <iris/startup.h>

@@ -1,6 +1,6 @@
 /*
  * What the standard streams and file descriptors 0..2 are connected to: the
- * terminal when the process has one (iris/console_client.h), else stdout
+ * terminal when the process has one (iris/console.h), else stdout
  * and stderr go to the kernel log (SYS_DEBUG_WRITE) and stdin is at its end.
  * Output whose terminal has gone away goes to the kernel log too, so that
  * a program's last words are not lost.
@@ -8,7 +8,7 @@
 #include "../console/client.h"
 #include "../internal.h"
 #include "file.h"
-#include <iris/console_client.h>
+#include <iris/console.h>
 #include <iris/sys.h>
 
 static long debug_write(const void *buf, size_t len)

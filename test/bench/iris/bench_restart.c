@@ -30,8 +30,8 @@
  */
 #include <errno.h>
 #include <iris/blk.h>
-#include <iris/devmgr.h>
 #include <iris/ns.h>
+#include <iris/proto/devmgr.h>
 #include <iris/rpc.h>
 #include <iris/sys.h>
 #include <stdbool.h>

@@ -20,8 +20,8 @@
  */
 #include <errno.h>
 #include <iris/abi/ring.h>
-#include <iris/sys.h>
 #include <iris/abi/syscall.h>
+#include <iris/sys.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include <iris/sys.h>
 #include <iris/abi/syscall.h>
+#include <iris/sys.h>
 
 #include "../bench.h"
 #include "bench_child_image.h"

@@ -5,8 +5,8 @@
  * `test=bench run=bench_syscall`; prints `BENCH <metric> <value>` lines.
  * syscall_null is bench_syscall_null, the loop Linux's side runs too.
  */
-#include <iris/sys.h>
 #include <iris/abi/syscall.h>
+#include <iris/sys.h>
 
 #include "../bench.h"
 

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct driver;
+struct drv;
 
-struct dma_buf {
+struct drv_dma_buf {
 	void *vaddr;
 	uint64_t phys;
 	size_t size; /* rounded up to pages */
@@ -23,7 +23,7 @@ struct dma_buf {
  * `flags` (IRIS_DMA_32BIT for devices that cannot address above 4 GiB).
  * 0 or a negative errno.
  */
-int dma_alloc(struct driver *d, size_t size, unsigned flags, struct dma_buf *b);
+int drv_dma_alloc(struct drv *d, size_t size, unsigned flags, struct drv_dma_buf *b);
 
 /* Frees b (nothing when it holds no buffer: vaddr NULL). */
-void dma_free(struct dma_buf *b);
+void drv_dma_free(struct drv_dma_buf *b);

@@ -1,10 +1,10 @@
 /*
  * The event loop of a driver: one ring (iris/ringbuf.h, docs/rings.md) on
- * which every wait is an operation. A struct loop_watch is one armed
+ * which every wait is an operation. A struct drv_loop_watch is one armed
  * operation — a poll on a handle (an IRQ, a channel) or a timer — and the
  * function to call when it completes. Watches are one-shot: the function
  * arms the watch again if it wants more. A driver is single-threaded: the
- * functions run one after the other on the thread that calls loop_run.
+ * functions run one after the other on the thread that calls drv_loop_run.
  */
 #pragma once
 
@@ -12,24 +12,24 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct driver;
-struct loop_watch;
+struct drv;
+struct drv_loop_watch;
 
 /*
  * Called when the watch's operation completes with `result`: the ready
- * events of a poll, -ETIMEDOUT for a timer, -ECANCELED after loop_cancel,
+ * events of a poll, -ETIMEDOUT for a timer, -ECANCELED after drv_loop_cancel,
  * or another negative errno.
  */
-typedef void (*loop_fn)(struct driver *d, struct loop_watch *w, int64_t result);
+typedef void (*drv_loop_fn)(struct drv *d, struct drv_loop_watch *w, int64_t result);
 
-struct loop_watch {
-	loop_fn fn;
+struct drv_loop_watch {
+	drv_loop_fn fn;
 	void *arg;              /* for fn */
-	struct iris_chan *chan; /* loop_chan: its consumer_sleeping flag is lowered before fn */
+	struct iris_chan *chan; /* drv_loop_chan: its consumer_sleeping flag is lowered before fn */
 	bool armed;             /* its operation is in the ring: the watch must stay in memory */
 };
 
-static inline void loop_watch_init(struct loop_watch *w, loop_fn fn, void *arg)
+static inline void drv_loop_watch_init(struct drv_loop_watch *w, drv_loop_fn fn, void *arg)
 {
 	w->fn = fn;
 	w->arg = arg;
@@ -39,7 +39,7 @@ static inline void loop_watch_init(struct loop_watch *w, loop_fn fn, void *arg)
 
 /* Arms w to complete once `events` (IRIS_POLL_*) are ready on `handle`. 0, -EBUSY (armed), or
  * -errno. */
-int loop_poll(struct driver *d, struct loop_watch *w, iris_handle_t handle, unsigned events);
+int drv_loop_poll(struct drv *d, struct drv_loop_watch *w, iris_handle_t handle, unsigned events);
 
 /*
  * Arms w for a message (or the peer's end) on channel c: raises c's
@@ -50,15 +50,15 @@ int loop_poll(struct driver *d, struct loop_watch *w, iris_handle_t handle, unsi
  * peer is gone (they say -EAGAIN), and a poll armed again would complete at
  * once, over and over.
  */
-int loop_chan(struct driver *d, struct loop_watch *w, struct iris_chan *c);
+int drv_loop_chan(struct drv *d, struct drv_loop_watch *w, struct iris_chan *c);
 
 /* Arms w to complete (-ETIMEDOUT) `ns` nanoseconds from now. */
-int loop_timer(struct driver *d, struct loop_watch *w, uint64_t ns);
+int drv_loop_timer(struct drv *d, struct drv_loop_watch *w, uint64_t ns);
 
 /* Cancels w if it is armed: its fn still runs, with -ECANCELED (or its own result if it won the
  * race). */
-void loop_cancel(struct driver *d, struct loop_watch *w);
+void drv_loop_cancel(struct drv *d, struct drv_loop_watch *w);
 
 /* Runs the loop: waits for completions and calls their watches, forever. Returns only on a ring
  * failure (-errno). */
-int loop_run(struct driver *d);
+int drv_loop_run(struct drv *d);

@@ -1,11 +1,11 @@
 /*
- * The device manager's protocols (docs/drivers.md), over iris/rpc.h.
+ * The device manager's protocols (docs/drivers.md), over iris/proto/rpc.h.
  *
  * Starting a driver. devmgr opens the device, drops the rights the
  * driver's manifest does not ask for, and starts the driver's boot module
  * with the module handles followed by three more, whose positions it puts
  * in the environment:
- *   IRIS_NS=<i>      a channel to the name service (iris/ns.h)
+ *   IRIS_NS=<i>      a channel to the name service (iris/proto/ns.h)
  *   IRIS_DEVICE=<i>  the device handle (iris/abi/device.h)
  *   IRIS_DEVMGR=<i>  the driver's control channel to devmgr
  *   IRIS_DRIVER=<instance>   e.g. "ahci0": the name of this instance
