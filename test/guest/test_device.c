@@ -2,8 +2,9 @@
  * Device handles, DMA and interrupts from ring 3, against QEMU's `edu`
  * device (PCI 1234:11e8): enumeration and opening, BAR mapping, filtered
  * configuration space, rights, the IRQ-ack program verifier's refusals,
- * MSI delivery through the IRQ queue, masking, DMA, and what closing
- * the device takes back. Needs the bus handle (init: `run=!test_device`)
+ * MSI delivery through the IRQ queue, masking, DMA into DMA memory and into
+ * pinned pages of an ordinary memory object, and what closing the device
+ * takes back. Needs the bus handle (init: `run=!test_device`)
  * and `-device edu` with -m below 256 MiB (edu's DMA reaches 28 bits).
  */
 #include "edu.h"
@@ -156,6 +157,146 @@ static int64_t irq_wait(iris_handle_t irq, struct iris_irq_queue *q, int ms)
 }
 
 /*
+ * One edu DMA transfer of `count` bytes between bus address `ram` and the
+ * device's buffer (to_ram: buffer -> RAM), with the interrupt edu raises
+ * when it is done; returns that event's value (0x100), or < 0.
+ */
+static int64_t edu_dma(volatile uint8_t *regs, iris_handle_t irq, struct iris_irq_queue *q,
+                       uint64_t ram, uint32_t count, bool to_ram)
+{
+	uint64_t src = to_ram ? EDU_DMA_BUF : ram, dst = to_ram ? ram : EDU_DMA_BUF;
+	*reg(regs, EDU_DMA_SRC) = (uint32_t)src;
+	*reg(regs, EDU_DMA_SRC + 4) = (uint32_t)(src >> 32);
+	*reg(regs, EDU_DMA_DST) = (uint32_t)dst;
+	*reg(regs, EDU_DMA_DST + 4) = (uint32_t)(dst >> 32);
+	*reg(regs, EDU_DMA_COUNT) = count;
+	*reg(regs, EDU_DMA_CMD) = 1 | (to_ram ? 2 : 0) | 4;
+	return irq_wait(irq, q, 2000);
+}
+
+/* Whether addrs[0, n) are n nonzero page-aligned bus addresses. */
+static bool page_addrs(const uint64_t *addrs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!addrs[i] || (addrs[i] & 4095))
+			return false;
+	return true;
+}
+
+/*
+ * Pinning an ordinary memory object for DMA (SYS_DMA_PIN): what is
+ * refused, the process's limit, a pin through a handle that cannot map,
+ * DMA into pinned pages the client no longer maps or holds, and the frames
+ * coming back only once the pins are closed and bus mastering is off.
+ * Bus mastering is off on entry.
+ */
+static void test_pin(iris_handle_t dev, volatile uint8_t *regs, iris_handle_t irq,
+                     struct iris_irq_queue *q, iris_handle_t bar)
+{
+	static uint64_t addrs[IRIS_PIN_PAGES_MAX + 1];
+	const unsigned both = IRIS_PIN_DEVICE_WRITES | IRIS_PIN_DEVICE_READS;
+	long objects = sys_stat(IRIS_STAT_OBJECTS);
+	long vmo = sys_vmo_create(3 * 4096);
+	long ro = vmo < 0 ? vmo : sys_handle_duplicate((iris_handle_t)vmo, IRIS_RIGHT_READ);
+	long weak = sys_handle_duplicate(dev, IRIS_RIGHT_READ);
+	ktap_check(vmo >= 0 && ro >= 0 && weak >= 0, "a memory object to pin");
+	ktap_check(sys_dma_pin(dev, (iris_handle_t)vmo, 0, 4096, 0, addrs) == -EINVAL &&
+	                   sys_dma_pin(dev, (iris_handle_t)vmo, 0, 4096, 4, addrs) == -EINVAL &&
+	                   sys_dma_pin(dev, (iris_handle_t)vmo, 0, 0, both, addrs) == -EINVAL &&
+	                   sys_dma_pin(dev, (iris_handle_t)vmo, 4096, 3 * 4096, both, addrs) ==
+	                           -EINVAL &&
+	                   sys_dma_pin(dev, (iris_handle_t)vmo, ~0ull, 2, both, addrs) == -EINVAL,
+	           "pin: no direction, an unknown flag, an empty range, a range past the end or "
+	           "one that wraps: -EINVAL");
+	ktap_check(sys_dma_pin(dev, (iris_handle_t)vmo, 0, 4096, both, NULL) == -EFAULT &&
+	                   sys_dma_pin(dev, (iris_handle_t)vmo, 0, 4096, both,
+	                               (uint64_t *)0xffff800000000000ull) == -EFAULT,
+	           "pin: addresses to a bad pointer: -EFAULT");
+	ktap_check(sys_dma_pin((iris_handle_t)weak, (iris_handle_t)vmo, 0, 4096, both, addrs) ==
+	                           -EPERM &&
+	                   sys_dma_pin(dev, (iris_handle_t)ro, 0, 4096, IRIS_PIN_DEVICE_WRITES,
+	                               addrs) == -EPERM &&
+	                   sys_dma_pin(dev, dev, 0, 4096, both, addrs) == -EBADF,
+	           "pin: without the device's DMA right, for device writes without WRITE, of a "
+	           "device: refused");
+	ktap_check(sys_dma_pin(dev, bar, 0, 4096, both, addrs) == -ENOTSUP,
+	           "pin: device registers cannot be pinned (-ENOTSUP)");
+	ktap_check(sys_dma_pin(dev, (iris_handle_t)vmo, 1, 4096ull * IRIS_PIN_PAGES_MAX, both,
+	                       addrs) == -E2BIG,
+	           "pin: more than %u pages at once: -E2BIG", IRIS_PIN_PAGES_MAX);
+	ktap_check(sys_stat(IRIS_STAT_OBJECTS) == objects + 1,
+	           "no refused pin left an object behind");
+	long rp = sys_dma_pin(dev, (iris_handle_t)ro, 100, 5000, IRIS_PIN_DEVICE_READS, addrs);
+	ktap_check(rp >= 0 && page_addrs(addrs, 2) && sys_handle_close((iris_handle_t)rp) == 0,
+	           "pin: READ is enough for the device to read; 5000 bytes from 100 span 2 pages");
+
+	/* The limit per process: one 4 MiB object pinned again and again. */
+	long big = sys_vmo_create(4096ull * IRIS_PIN_PAGES_MAX);
+	long pins[IRIS_PIN_PROCESS_PAGES_MAX / IRIS_PIN_PAGES_MAX];
+	unsigned n = 0;
+	while (big >= 0 && n < sizeof(pins) / sizeof(pins[0])) {
+		pins[n] = sys_dma_pin(dev, (iris_handle_t)big, 0, 4096ull * IRIS_PIN_PAGES_MAX,
+		                      both, addrs);
+		if (pins[n] < 0)
+			break;
+		n++;
+	}
+	long over = big < 0 ? big : sys_dma_pin(dev, (iris_handle_t)big, 0, 4096, both, addrs);
+	ktap_check(n == sizeof(pins) / sizeof(pins[0]) && over == -ENOSPC,
+	           "pin: %u pinned pages per process, then -ENOSPC (%u pins, %ld)",
+	           IRIS_PIN_PROCESS_PAGES_MAX, n, over);
+	while (n > 0)
+		sys_handle_close((iris_handle_t)pins[--n]);
+	long again = big < 0 ? big : sys_dma_pin(dev, (iris_handle_t)big, 0, 4096, both, addrs);
+	ktap_check(again >= 0, "closing pins gives the pages back to the limit");
+	if (again >= 0)
+		sys_handle_close((iris_handle_t)again);
+	if (big >= 0)
+		sys_handle_close((iris_handle_t)big);
+
+	/* Pinned, then DMA through the device into memory the client let go of. */
+	long map =
+	        sys_map(NULL, 3 * 4096, IRIS_PROT_READ | IRIS_PROT_WRITE, 0, (iris_handle_t)vmo, 0);
+	uint8_t *mem = (uint8_t *)map;
+	for (int i = 0; map >= 0 && i < 4096; i++)
+		mem[i] = (uint8_t)(i * 13 + 5);
+	long pin = sys_dma_pin(dev, (iris_handle_t)vmo, 0, 3 * 4096, both, addrs);
+	ktap_check(map >= 0 && pin >= 0 && page_addrs(addrs, 3), "pinned 3 pages: %#lx %#lx %#lx",
+	           (unsigned long)addrs[0], (unsigned long)addrs[1], (unsigned long)addrs[2]);
+	long nomap = sys_handle_duplicate((iris_handle_t)vmo, IRIS_RIGHT_READ | IRIS_RIGHT_WRITE);
+	uint64_t last = 0;
+	long pin2 = sys_dma_pin(dev, (iris_handle_t)nomap, 2 * 4096, 4096, IRIS_PIN_DEVICE_WRITES,
+	                        &last);
+	ktap_check(nomap >= 0 &&
+	                   sys_map(NULL, 4096, IRIS_PROT_READ, 0, (iris_handle_t)nomap, 0) ==
+	                           -EPERM &&
+	                   pin2 >= 0 && last == addrs[2],
+	           "a handle without MAP cannot be mapped but can be pinned (the same page)");
+	sys_device_busmaster(dev, 1);
+	int64_t v1 = edu_dma(regs, irq, q, addrs[0], 2048, false);
+	int64_t v2 = edu_dma(regs, irq, q, addrs[2], 2048, true);
+	ktap_check(v1 == 0x100 && v2 == 0x100 && memcmp(mem, mem + 2 * 4096, 2048) == 0,
+	           "the device copied page 0 into page 2 through their bus addresses");
+	sys_unmap(mem, 3 * 4096);
+	sys_handle_close((iris_handle_t)vmo);
+	sys_handle_close((iris_handle_t)nomap);
+	sys_handle_close((iris_handle_t)ro);
+	sys_handle_close((iris_handle_t)weak);
+	ktap_check(edu_dma(regs, irq, q, addrs[1], 2048, true) == 0x100,
+	           "DMA into a pinned page after the client unmapped it and closed its handles");
+	long held = sys_stat(IRIS_STAT_FRAMES_FREE);
+	sys_handle_close((iris_handle_t)pin);
+	sys_handle_close((iris_handle_t)pin2);
+	long quarantined = sys_stat(IRIS_STAT_FRAMES_FREE);
+	sys_device_busmaster(dev, 0);
+	long after = sys_stat(IRIS_STAT_FRAMES_FREE);
+	ktap_check(quarantined == held && after == quarantined + 3,
+	           "unpinned frames wait for bus mastering to go off (free: %ld, %ld, then %ld)",
+	           held, quarantined, after);
+	ktap_check(sys_stat(IRIS_STAT_OBJECTS) == objects, "every object is gone again");
+}
+
+/*
  * A program that declines everything on a line the device holds up: the
  * kernel must mask the line and retry with back-off instead of taking the
  * interrupt forever (this test would never get the CPU back).
@@ -184,7 +325,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "intx") == 0)
 		mode = IRIS_IRQ_INTX;
-	ktap_plan(mode == IRIS_IRQ_INTX ? 48 : 46);
+	ktap_plan(mode == IRIS_IRQ_INTX ? 64 : 62);
 	int index = bus >= 0 ? find_edu(&info) : -1;
 	if (!ktap_check(index >= 0, "found edu (1234:11e8) on the bus"))
 		return ktap_done();
@@ -291,22 +432,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 4096; i++)
 		buf[i] = (uint8_t)(i * 7 + 3);
 	ktap_check(sys_device_busmaster((iris_handle_t)dev, 1) == 0, "bus mastering on");
-	*reg(regs, EDU_DMA_SRC) = (uint32_t)phys;
-	*reg(regs, EDU_DMA_SRC + 4) = (uint32_t)(phys >> 32);
-	*reg(regs, EDU_DMA_DST) = EDU_DMA_BUF;
-	*reg(regs, EDU_DMA_DST + 4) = 0;
-	*reg(regs, EDU_DMA_COUNT) = 2048;
-	*reg(regs, EDU_DMA_CMD) = 1 | 4;
-	v = irq_wait((iris_handle_t)irq, q, 2000);
-	*reg(regs, EDU_DMA_SRC) = EDU_DMA_BUF;
-	*reg(regs, EDU_DMA_SRC + 4) = 0;
-	*reg(regs, EDU_DMA_DST) = (uint32_t)(phys + 4096);
-	*reg(regs, EDU_DMA_DST + 4) = (uint32_t)((phys + 4096) >> 32);
-	*reg(regs, EDU_DMA_COUNT) = 2048;
-	*reg(regs, EDU_DMA_CMD) = 1 | 2 | 4;
-	int64_t v2 = irq_wait((iris_handle_t)irq, q, 2000);
+	v = edu_dma(regs, (iris_handle_t)irq, q, phys, 2048, false);
+	int64_t v2 = edu_dma(regs, (iris_handle_t)irq, q, phys + 4096, 2048, true);
 	ktap_check(v == 0x100 && v2 == 0x100 && memcmp(buf, buf + 4096, 2048) == 0,
 	           "DMA round trip through the device (events %#lx, %#lx)", (long)v, (long)v2);
+	sys_device_busmaster((iris_handle_t)dev, 0);
+	test_pin((iris_handle_t)dev, regs, (iris_handle_t)irq, q, (iris_handle_t)bar);
 
 	/* Closing: the device stays in use while a BAR or DMA object lives. */
 	sys_handle_close((iris_handle_t)dev);

@@ -92,3 +92,15 @@ struct iris_device_info {
 #define IRIS_DMA_32BIT (1u << 0) /* every byte below 4 GiB (devices without 64-bit DMA) */
 
 #define IRIS_DMA_MAX (4u << 20) /* bytes per DMA memory object */
+
+/*
+ * Flags of SYS_DMA_PIN: which way the device moves data. DEVICE_WRITES
+ * (device to memory) needs the memory object's WRITE right, DEVICE_READS
+ * (memory to device) its READ right; MAP is never needed, so a handle
+ * without MAP lets a driver DMA into pages it can never look at.
+ */
+#define IRIS_PIN_DEVICE_WRITES (1u << 0)
+#define IRIS_PIN_DEVICE_READS  (1u << 1)
+
+#define IRIS_PIN_PAGES_MAX         1024u  /* pages per pin (4 MiB) */
+#define IRIS_PIN_PROCESS_PAGES_MAX 65536u /* pages one process may hold pinned (256 MiB) */

@@ -49,5 +49,7 @@ typedef int32_t iris_handle_t;
 /* a memory BAR's registers stay with the process that holds the device */
 #define IRIS_DEFAULT_RIGHTS_BAR \
 	(IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP | IRIS_RIGHT_DUPLICATE)
+/* a pin stays with the driver that made it: closing the handle unpins */
+#define IRIS_DEFAULT_RIGHTS_PIN IRIS_RIGHT_READ
 /* a ring's queues stay with the ring's owner */
 #define IRIS_DEFAULT_RIGHTS_RING_VMO (IRIS_RIGHT_READ | IRIS_RIGHT_WRITE | IRIS_RIGHT_MAP)

@@ -14,11 +14,12 @@
 static struct device *devices[PCI_MAX_FUNCTIONS];
 static struct kobject bus;
 
-/* DMA frames waiting for bus mastering to go off. */
+/* DMA memory waiting for bus mastering to go off: frames, or a pinned object. */
 struct quarantined {
 	struct list_head link;
-	paddr_t phys;
+	paddr_t phys; /* DMA memory: npages frames from phys */
 	size_t npages;
+	struct vmo *vmo; /* a pin's memory object (a reference), else NULL */
 };
 
 static void never_destroyed(struct kobject *o)
@@ -40,13 +41,30 @@ static void busmaster_set(struct device *d, bool on)
 	d->busmaster = on;
 }
 
-/* Frees quarantined DMA frames; bus mastering is off. Lock held. */
-static void quarantine_flush(struct device *d)
+/* Takes the quarantine's entries into `out`; bus mastering is off. Lock held. */
+static void quarantine_take(struct device *d, struct list_head *out)
 {
+	list_init(out);
 	while (!list_empty(&d->quarantine)) {
 		struct quarantined *q = list_first(&d->quarantine, struct quarantined, link);
 		list_del(&q->link);
-		frame_free_contig(q->phys, q->npages);
+		list_add_tail(&q->link, out);
+	}
+}
+
+/*
+ * Frees what quarantine_take() took, without the device's lock: the last
+ * reference to a pinned object may free its frames and its page array.
+ */
+static void quarantine_free(struct list_head *taken)
+{
+	while (!list_empty(taken)) {
+		struct quarantined *q = list_first(taken, struct quarantined, link);
+		list_del(&q->link);
+		if (q->vmo)
+			kobject_put(&q->vmo->obj);
+		else
+			frame_free_contig(q->phys, q->npages);
 		kfree(q);
 	}
 }
@@ -58,12 +76,14 @@ static void quarantine_flush(struct device *d)
 static void device_last_handle(struct kobject *o)
 {
 	struct device *d = device_from(o);
+	struct list_head taken;
 	bool irq = spin_lock_irqsave(&d->lock);
 	busmaster_set(d, false);
-	quarantine_flush(d);
+	quarantine_take(d, &taken);
 	struct process *ports = d->port_user;
 	d->port_user = NULL;
 	spin_unlock_irqrestore(&d->lock, irq);
+	quarantine_free(&taken);
 
 	irq_unbind_device(d);
 	if (ports) {
@@ -173,7 +193,7 @@ static void phys_release(struct vmo *vmo)
 	struct device *d = vmo->owner;
 	struct quarantined *q = NULL;
 	if (vmo->kind == VMO_CONTIG)
-		q = kmalloc(sizeof(*q));
+		q = kzalloc(sizeof(*q));
 	bool irq = spin_lock_irqsave(&d->lock);
 	if (vmo->kind == VMO_CONTIG) {
 		if (!d->busmaster) {
@@ -350,12 +370,43 @@ int device_config_write(struct device *d, unsigned offset, unsigned width, uint3
 
 int device_busmaster(struct device *d, bool on)
 {
+	struct list_head taken;
 	bool irq = spin_lock_irqsave(&d->lock);
 	busmaster_set(d, on);
+	list_init(&taken);
 	if (!on)
-		quarantine_flush(d);
+		quarantine_take(d, &taken);
 	spin_unlock_irqrestore(&d->lock, irq);
+	quarantine_free(&taken);
 	return 0;
+}
+
+void device_pin_begin(struct device *d)
+{
+	bool irq = spin_lock_irqsave(&d->lock);
+	d->users++;
+	spin_unlock_irqrestore(&d->lock, irq);
+}
+
+void device_pin_end(struct device *d, struct vmo *vmo)
+{
+	struct quarantined *q = kzalloc(sizeof(*q));
+	bool irq = spin_lock_irqsave(&d->lock);
+	if (d->busmaster && q) {
+		q->vmo = vmo;
+		list_add_tail(&q->link, &d->quarantine);
+		vmo = NULL;
+		q = NULL;
+	} else if (d->busmaster) {
+		/* The device may still write the frames: never free them, lose them. */
+		pr_warn("device: no memory to quarantine pinned pages: leaking them\n");
+		vmo = NULL;
+	}
+	device_unuse(d);
+	spin_unlock_irqrestore(&d->lock, irq);
+	kfree(q);
+	if (vmo)
+		kobject_put(&vmo->obj);
 }
 
 int device_dma_create(struct device *d, size_t size, unsigned flags, struct vmo **out)

@@ -6,8 +6,8 @@
  * memory and its interrupts (obj/irq.c).
  *
  * A device is in use while a handle to it is open or a memory object made
- * from it (a BAR window, DMA memory) is alive; it can be opened only when it
- * is not. When the last handle closes, the kernel turns bus mastering off,
+ * from it (a BAR window, DMA memory) or a pin for it is alive; it can be
+ * opened only when it is not. When the last handle closes, the kernel turns bus mastering off,
  * unbinds its interrupts and takes its I/O ports back; DMA memory is given
  * back only while bus mastering is off (else it waits for that).
  */
@@ -26,11 +26,11 @@ struct device {
 	struct kobject obj; /* KOBJ_DEVICE */
 	struct pci_function *pci;
 	spinlock_t lock;             /* everything below */
-	uint32_t users;              /* the open handle family + live BAR and DMA objects */
+	uint32_t users;              /* the open handle family + live BAR and DMA objects, pins */
 	bool open;                   /* a handle family holds it */
 	bool busmaster;              /* as the kernel set it */
 	struct list_head irqs;       /* bound interrupts (struct irq_obj.dev_link) */
-	struct list_head quarantine; /* DMA frames freed while bus mastering was on */
+	struct list_head quarantine; /* DMA memory and pins let go while bus mastering was on */
 	struct process *port_user;   /* the process granted its I/O ports (a reference) */
 	uint32_t msix_bound;         /* MSI-X entries bound (obj/irq.c, under its table lock) */
 };
@@ -68,3 +68,11 @@ int device_busmaster(struct device *d, bool on);
 
 /* Contiguous pinned DMA memory (a CONTIG memory object, reference in *out). */
 int device_dma_create(struct device *d, size_t size, unsigned flags, struct vmo **out);
+
+/*
+ * A pin (obj/pin.c) of memory for the device's DMA begins: the device is in
+ * use until it ends. device_pin_end() takes the pin's reference to `vmo`
+ * and drops it at once if bus mastering is off, else once it goes off.
+ */
+void device_pin_begin(struct device *d);
+void device_pin_end(struct device *d, struct vmo *vmo);

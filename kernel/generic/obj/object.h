@@ -17,6 +17,7 @@ enum kobject_type {
 	KOBJ_BUS,     /* the PCI bus: opens devices (one, given to init) */
 	KOBJ_DEVICE,  /* a PCI function */
 	KOBJ_IRQ,     /* a bound device interrupt */
+	KOBJ_PIN,     /* memory pinned for a device's DMA */
 	KOBJ_TYPE_COUNT,
 };
 

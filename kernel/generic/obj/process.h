@@ -38,6 +38,7 @@ struct process {
 	struct list_head rings;    /* its rings (struct ring.owner_link) */
 	struct list_head all_link; /* every live process */
 	struct ioperm *ioperm;     /* I/O ports it may use, or NULL (x86_64/ioperm.h) */
+	uint64_t pinned_pages;     /* pages its pins hold for DMA (obj/pin.c; atomic) */
 };
 
 /*

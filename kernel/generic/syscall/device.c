@@ -1,8 +1,11 @@
 /* System calls on PCI devices (iris/abi/device.h, docs/devices.md). */
 #include <iris/abi/device.h>
 #include <iris/abi/errno.h>
+#include <mm/heap.h>
 #include <mm/usercopy.h>
 #include <obj/device.h>
+#include <obj/pin.h>
+#include <obj/process.h>
 #include <syscall/args.h>
 
 /* The device handle is copied out (in *info) before it is published. */
@@ -175,5 +178,65 @@ cancel:
 	out_cancel(&out);
 out:
 	kobject_put(obj);
+	return r;
+}
+
+/*
+ * Pins part of a memory object for the device's DMA and writes the bus
+ * address of each page it spans to `addrs`; the pin handle is published
+ * only after the addresses are copied out.
+ */
+long sys_dma_pin(const struct syscall_args *a)
+{
+	uint64_t offset = a->a[2], len = a->a[3], flags = a->a[4];
+	uintptr_t addrs_u = a->a[5];
+	const uint64_t dirs = IRIS_PIN_DEVICE_WRITES | IRIS_PIN_DEVICE_READS;
+	struct kobject *dev = NULL, *vmo = NULL;
+	uint64_t *addrs = NULL;
+	struct out_handle out;
+	struct pin *pin;
+
+	if (flags == 0 || (flags & ~dirs))
+		return -EINVAL;
+	uint64_t npages = pin_span(offset, len);
+	if (npages == 0)
+		return -EINVAL;
+	if (npages > IRIS_PIN_PAGES_MAX)
+		return -E2BIG;
+	if (!user_range_ok(addrs_u, npages * sizeof(uint64_t)))
+		return -EFAULT;
+	uint32_t need = ((flags & IRIS_PIN_DEVICE_WRITES) ? IRIS_RIGHT_WRITE : 0) |
+	                ((flags & IRIS_PIN_DEVICE_READS) ? IRIS_RIGHT_READ : 0);
+	long r = arg_handle_get(a->a[0], KOBJ_DEVICE, IRIS_RIGHT_DEV_DMA, &dev, NULL);
+	if (r < 0)
+		return r;
+	if ((r = arg_handle_get(a->a[1], KOBJ_VMO, need, &vmo, NULL)) < 0)
+		goto out;
+	addrs = kmalloc(npages * sizeof(uint64_t));
+	if (!addrs) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((r = out_reserve(&out)) < 0)
+		goto out;
+	r = pin_create(device_from(dev), vmo_from(vmo), offset, len, self(), addrs, &pin);
+	if (r < 0)
+		goto cancel;
+	if (copy_to_user(addrs_u, addrs, npages * sizeof(uint64_t)) < 0) {
+		out_discard(&pin->obj);
+		r = -EFAULT;
+		goto cancel;
+	}
+	r = out_publish(&out, &pin->obj, IRIS_DEFAULT_RIGHTS_PIN);
+	kobject_put(&pin->obj);
+	goto out;
+
+cancel:
+	out_cancel(&out);
+out:
+	kfree(addrs);
+	if (vmo)
+		kobject_put(vmo);
+	kobject_put(dev);
 	return r;
 }

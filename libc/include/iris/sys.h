@@ -359,6 +359,18 @@ static inline long sys_dma_create(iris_handle_t device, size_t size, unsigned fl
 }
 
 /*
+ * Pins the pages [offset, offset + len) of memory object `vmo` touches for
+ * the device's DMA (IRIS_PIN_DEVICE_WRITES and/or _READS) and writes each
+ * page's bus address to addrs[] (room for every page the range spans): a
+ * pin handle; closing it unpins (docs/devices.md).
+ */
+static inline long sys_dma_pin(iris_handle_t device, iris_handle_t vmo, uint64_t offset,
+                               uint64_t len, unsigned flags, uint64_t *addrs)
+{
+	return iris_syscall6(SYS_DMA_PIN, device, vmo, (long)offset, (long)len, flags, (long)addrs);
+}
+
+/*
  * Binds the device's interrupt with an IRQ-ack program (iris/abi/irq.h): an IRQ
  * handle to SYS_MAP (its event queue, one page) and to poll for IRIS_POLL_IN.
  * A refused program: -EINVAL with bind->error and bind->error_at set.
