@@ -116,7 +116,7 @@ struct ahci_cmd_table {
 	uint8_t cfis[64];
 	uint8_t acmd[16];
 	uint8_t reserved[48];
-	struct ahci_prd prd[1]; /* one: each slot's buffer is contiguous */
+	struct ahci_prd prd[]; /* AHCI_PRDT_MAX: the client's pages the data is in */
 };
 
 /* ---- ATA (ACS-3) ---- */
@@ -152,20 +152,20 @@ void ata_fis(uint8_t cfis[64], uint8_t cmd, uint64_t lba, uint32_t count, unsign
 /* ---- The driver ---- */
 #define AHCI_MAX_PORTS  32
 #define AHCI_MAX_SLOTS  32
-#define AHCI_XFER_MAX   (128u << 10)   /* bytes per request: one slot's bounce buffer */
-#define AHCI_IRQ_PORTS  11             /* disks the IRQ-ack program can ack */
-#define AHCI_TIMEOUT_NS 10000000000ull /* a command older than this resets the port */
-#define AHCI_TICK_NS    500000000ull   /* the watchdog's period */
-#define AHCI_RESETS_MAX 8              /* recoveries in a row before the port is dead */
+#define AHCI_XFER_MAX   (128u << 10)               /* bytes per request */
+#define AHCI_PRDT_MAX   (AHCI_XFER_MAX / 4096 + 2) /* PRD entries: one per page at worst */
+#define AHCI_IRQ_PORTS  11                         /* disks the IRQ-ack program can ack */
+#define AHCI_TIMEOUT_NS 10000000000ull             /* a command older than this resets the port */
+#define AHCI_TICK_NS    500000000ull               /* the watchdog's period */
+#define AHCI_RESETS_MAX 8                          /* recoveries in a row before the port is dead */
 
 struct ahci_hba;
 
 struct ahci_port {
 	struct ahci_hba *hba;
 	unsigned no;
-	size_t regs;               /* offset of its registers in ABAR */
-	struct drv_dma_buf mem;    /* command list, received FIS, command tables */
-	struct drv_dma_buf bounce; /* AHCI_XFER_MAX per slot */
+	size_t regs;            /* offset of its registers in ABAR */
+	struct drv_dma_buf mem; /* command list, received FIS, command tables */
 	struct ahci_cmd_header *cl;
 	struct ata_ident ident;
 	unsigned nslots;

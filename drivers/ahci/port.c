@@ -32,13 +32,14 @@
 #define MEM_CL       0x0000 /* 32 headers; 1 KiB aligned */
 #define MEM_FIS      0x0400 /* 256 bytes; 256-byte aligned */
 #define MEM_TABLES   0x0800 /* TABLE_STRIDE apart; 128-byte aligned */
-#define TABLE_STRIDE 0x100
+#define TABLE_BYTES  (sizeof(struct ahci_cmd_table) + AHCI_PRDT_MAX * sizeof(struct ahci_prd))
+#define TABLE_STRIDE ((TABLE_BYTES + 127) & ~(size_t)127)
 #define MEM_IDENTIFY (MEM_TABLES + AHCI_MAX_SLOTS * TABLE_STRIDE)
 #define MEM_SIZE     (MEM_IDENTIFY + 512)
 
 _Static_assert(sizeof(struct ahci_cmd_header) == 32, "command header layout");
-_Static_assert(sizeof(struct ahci_cmd_table) <= TABLE_STRIDE, "command table fits its stride");
-_Static_assert(AHCI_MAX_SLOTS *AHCI_XFER_MAX <= IRIS_DMA_MAX, "bounce buffers fit one DMA object");
+_Static_assert(sizeof(struct ahci_cmd_table) == 128, "command table layout");
+_Static_assert(MEM_SIZE <= IRIS_DMA_MAX, "a port's memory fits one DMA object");
 
 static uint64_t now_ns(void)
 {
@@ -56,11 +57,6 @@ static struct ahci_cmd_table *port_table(const struct ahci_port *p, unsigned slo
 {
 	return (struct ahci_cmd_table *)((uint8_t *)p->mem.vaddr + MEM_TABLES +
 	                                 slot * TABLE_STRIDE);
-}
-
-static uint8_t *port_bounce(const struct ahci_port *p, unsigned slot)
-{
-	return (uint8_t *)p->bounce.vaddr + (size_t)slot * AHCI_XFER_MAX;
 }
 
 /* Stops the command engine (ST) and, with `fis`, FIS reception. false if the HBA does not. */
@@ -97,20 +93,24 @@ static bool port_comreset(struct ahci_port *p)
 	return ok;
 }
 
-/* Builds slot `slot`'s command: header, FIS and (for `bytes` > 0) one PRD into the slot's buffer.
+/*
+ * Builds slot `slot`'s command: header, FIS and a PRD for each of the
+ * nsegs runs of the data (even addresses and lengths, at most
+ * AHCI_PRD_MAX_BYTES each: what drv_blk_request_segs makes).
  */
 static void port_build(struct ahci_port *p, unsigned slot, uint8_t cmd, uint64_t lba,
-                       uint32_t count, uint64_t buf_phys, uint32_t bytes, bool write)
+                       uint32_t count, const struct drv_blk_seg *segs, unsigned nsegs, bool write)
 {
 	struct ahci_cmd_table *t = port_table(p, slot);
 	ata_fis(t->cfis, cmd, lba, count, slot);
-	if (bytes) {
-		t->prd[0] = (struct ahci_prd){ .dba = buf_phys, .dbc = (bytes - 1) | AHCI_PRD_IRQ };
-	}
+	for (unsigned i = 0; i < nsegs; i++)
+		t->prd[i] = (struct ahci_prd){ .dba = segs[i].bus, .dbc = segs[i].len - 1 };
+	if (nsegs)
+		t->prd[nsegs - 1].dbc |= AHCI_PRD_IRQ;
 	struct ahci_cmd_header *h = &p->cl[slot];
 	*h = (struct ahci_cmd_header){
 		.flags = (uint16_t)(AHCI_CMD_CFL(FIS_H2D_LEN) | (write ? AHCI_CMD_WRITE : 0)),
-		.prdtl = bytes ? 1 : 0,
+		.prdtl = (uint16_t)nsegs,
 		.prdbc = 0,
 		.ctba = p->mem.phys + MEM_TABLES + slot * TABLE_STRIDE,
 	};
@@ -120,7 +120,8 @@ static void port_build(struct ahci_port *p, unsigned slot, uint8_t cmd, uint64_t
 static int port_identify(struct ahci_port *p)
 {
 	uint16_t *words = (uint16_t *)((uint8_t *)p->mem.vaddr + MEM_IDENTIFY);
-	port_build(p, 0, ATA_CMD_IDENTIFY, 0, 0, p->mem.phys + MEM_IDENTIFY, 512, false);
+	struct drv_blk_seg seg = { p->mem.phys + MEM_IDENTIFY, 512 };
+	port_build(p, 0, ATA_CMD_IDENTIFY, 0, 0, &seg, 1, false);
 	port_write(p, PX_CI, 1);
 	if (!port_wait(p, PX_CI, 1, 0, 2000 * MS))
 		return -ETIMEDOUT;
@@ -138,7 +139,6 @@ static int port_identify(struct ahci_port *p)
 static void port_release(struct ahci_port *p)
 {
 	port_stop(p, true);
-	drv_dma_free(&p->bounce);
 	drv_dma_free(&p->mem);
 	free(p);
 }
@@ -179,7 +179,7 @@ int port_probe(struct ahci_hba *h, unsigned no, struct ahci_port **out)
 	p->hba = h;
 	p->no = no;
 	p->regs = AHCI_PORT_BASE(no);
-	p->mem.handle = p->bounce.handle = IRIS_HANDLE_INVALID;
+	p->mem.handle = IRIS_HANDLE_INVALID;
 	p->pending_tail = &p->pending;
 	p->retry_tail = &p->retry;
 	int r = -EIO;
@@ -214,12 +214,6 @@ int port_probe(struct ahci_hba *h, unsigned no, struct ahci_port **out)
 	p->nslots = AHCI_CAP_NCS(h->cap) + 1;
 	if (p->ncq && p->ident.queue_depth < p->nslots)
 		p->nslots = p->ident.queue_depth;
-	r = drv_dma_alloc(h->d, (size_t)p->nslots * AHCI_XFER_MAX, h->dma_flags, &p->bounce);
-	if (r < 0) {
-		drv_error(h->d, "port %u: no DMA memory for %u slots (%s)", no, p->nslots,
-		          strerror(-r));
-		goto fail;
-	}
 	*out = p;
 	return 0;
 fail:
@@ -244,7 +238,7 @@ static struct drv_blk_request *fifo_pop(struct drv_blk_request **head,
 	return r;
 }
 
-/* Ends the request in `slot`; a successful read is copied to the client first. */
+/* Ends the request in `slot`. */
 static void port_complete(struct ahci_port *p, unsigned slot, int status)
 {
 	struct drv_blk_request *r = p->slot[slot];
@@ -256,8 +250,6 @@ static void port_complete(struct ahci_port *p, unsigned slot, int status)
 	/* a non-queued transfer reports its byte count: it must be the whole request */
 	if (status == 0 && r->op != BLK_OP_FLUSH && !queued && p->cl[slot].prdbc != bytes)
 		status = -EIO;
-	if (status == 0 && r->op == BLK_OP_READ)
-		memcpy(r->data, port_bounce(p, slot), bytes);
 	drv_blk_request_done(r, status);
 }
 
@@ -289,17 +281,18 @@ static int port_free_slot(const struct ahci_port *p)
 /* Starts request r in `slot`, queued (NCQ) or not. */
 static void port_issue(struct ahci_port *p, unsigned slot, struct drv_blk_request *r, bool queued)
 {
-	uint32_t bytes = r->count * p->ident.sector_size;
 	bool write = r->op == BLK_OP_WRITE;
 	uint8_t cmd = ATA_CMD_FLUSH_EXT;
 	if (r->op == BLK_OP_READ)
 		cmd = queued ? ATA_CMD_READ_FPDMA : ATA_CMD_READ_DMA_EXT;
 	else if (write)
 		cmd = queued ? ATA_CMD_WRITE_FPDMA : ATA_CMD_WRITE_DMA_EXT;
-	if (write)
-		memcpy(port_bounce(p, slot), r->data, bytes);
-	port_build(p, slot, cmd, r->lba, r->count, p->bounce.phys + (uint64_t)slot * AHCI_XFER_MAX,
-	           bytes, write);
+	/* The PRDs point at the client's pages; the table has room (port_submit). */
+	struct drv_blk_seg segs[AHCI_PRDT_MAX];
+	int nsegs = 0;
+	if (r->op != BLK_OP_FLUSH)
+		nsegs = drv_blk_request_segs(r, AHCI_PRD_MAX_BYTES, segs, AHCI_PRDT_MAX);
+	port_build(p, slot, cmd, r->lba, r->count, segs, (unsigned)nsegs, write);
 	p->slot[slot] = r;
 	p->started[slot] = now_ns();
 	p->issued |= 1u << slot;
@@ -432,6 +425,11 @@ static void port_submit(struct drv_blk_disk *disk, struct drv_blk_request *r)
 		drv_blk_request_done(r, -EIO);
 		return;
 	}
+	/* max_sectors keeps requests this small, so AHCI_PRDT_MAX PRDs always hold one */
+	if (r->bytes > AHCI_XFER_MAX) {
+		drv_blk_request_done(r, -EINVAL);
+		return;
+	}
 	fifo_push(&p->pending_tail, r);
 	port_kick(p);
 }
@@ -446,6 +444,7 @@ int port_register(struct ahci_port *p)
 	snprintf(id->model, sizeof(id->model), "%s", p->ident.model);
 	p->disk.submit = port_submit;
 	p->disk.priv = p;
+	p->disk.dma_limit = p->hba->dma_flags & IRIS_DMA_32BIT ? UINT32_MAX : 0;
 	char name[IRIS_NS_NAME_MAX];
 	snprintf(name, sizeof(name), BLK_NAME_PREFIX "%s.%u", p->hba->d->instance, p->no);
 	int r = drv_blk_disk_register(p->hba->d, &p->disk, name);

@@ -10,12 +10,14 @@
  * BLK_BUFFER_MAX). Mode bit 1 takes the op raw, otherwise READ, WRITE or
  * FLUSH. Mode bit 2 takes the arguments raw (any length); otherwise one
  * struct blk_rw whose lba, offset and count are folded near the disk's and
- * the buffer's ends, so that a fair share of requests is accepted.
+ * the buffer's ends, so that a fair share of requests is accepted; its
+ * offset is rounded down to BLK_OFFSET_ALIGN unless mode bit 6 is set.
  *
  * Oracle: blk_check_io's status equals that of a reference that decodes the
  * little-endian wire format itself and does its arithmetic in 128 bits (no
  * overflow possible); an accepted request has its arguments in *rw, a count
- * of 1..max_sectors, data inside the buffer and sectors inside the disk; a
+ * of 1..max_sectors, data inside the buffer at an aligned offset and
+ * sectors inside the disk; a
  * refused one leaves *rw all zero. A broken promise traps. The deep checks
  * counted (fuzz_reached.h) are the accepted reads and writes.
  *
@@ -79,7 +81,7 @@ static int reference(const struct blk_identify *id, size_t buf_size, uint16_t op
 	uint64_t lba = le(args, 8), offset = le(args + 8, 8);
 	uint32_t count = (uint32_t)le(args + 16, 4), reserved = (uint32_t)le(args + 20, 4);
 	if (buf_size == 0 || reserved != 0 || count == 0 || count > id->max_sectors ||
-	    (u128)offset + (u128)count * id->sector_size > buf_size)
+	    (u128)offset + (u128)count * id->sector_size > buf_size || offset % BLK_OFFSET_ALIGN)
 		return -EINVAL;
 	if ((u128)lba + count > id->sectors)
 		return -ERANGE;
@@ -125,6 +127,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t bytes = (uint64_t)count * id.sector_size;
 		offset = (mode & 16) ? buf_size - bytes + offset % 1024 - 512
 		                     : fold(offset, (uint64_t)buf_size + 1);
+		if (!(mode & 64)) /* mostly aligned, as clients send them */
+			offset &= ~(uint64_t)(BLK_OFFSET_ALIGN - 1);
 		put_le(folded, lba, 8);
 		put_le(folded + 8, offset, 8);
 		put_le(folded + 16, count, 4);
@@ -155,6 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	       rw.count == le(args + 16, 4) && rw.reserved == 0);
 	expect(rw.count >= 1 && rw.count <= id.max_sectors);
 	expect((u128)rw.offset + (u128)rw.count * id.sector_size <= buf_size);
+	expect(rw.offset % BLK_OFFSET_ALIGN == 0);
 	expect((u128)rw.lba + rw.count <= id.sectors);
 	fuzz_reached();
 	return 0;

@@ -28,13 +28,28 @@ struct drv_blk_client {
 	struct drv_blk_client *next;
 	struct iris_chan chan;
 	struct drv_loop_watch watch;
-	uint8_t *buf; /* the attached buffer, mapped; NULL before ATTACH */
-	size_t buf_size;
+	size_t buf_size;     /* the attached buffer's bytes; 0 before ATTACH */
+	uint64_t *pages;     /* the bus address of each of its pages */
+	iris_handle_t *pins; /* the pins that hold them, IRIS_PIN_PAGES_MAX pages each */
+	size_t npins;
 	bool closing;
 	bool serving;         /* client_event runs: it frees the client itself */
 	unsigned outstanding; /* entries the driver holds */
 	struct drv_blk_request req[BLK_QUEUE_MAX];
 };
+
+/* Lets go of the client's pages (the kernel frees them once the device cannot reach them). */
+static void client_unpin(struct drv_blk_client *c)
+{
+	for (size_t i = 0; i < c->npins; i++)
+		sys_handle_close(c->pins[i]);
+	free(c->pins);
+	free(c->pages);
+	c->pins = NULL;
+	c->pages = NULL;
+	c->npins = 0;
+	c->buf_size = 0;
+}
 
 /* Frees a closing client once nothing refers to it any more. */
 static void client_reap(struct drv_blk_client *c)
@@ -50,8 +65,7 @@ static void client_reap(struct drv_blk_client *c)
 	}
 	disk->nclients--;
 	iris_chan_close(&c->chan);
-	if (c->buf)
-		sys_unmap(c->buf, c->buf_size);
+	client_unpin(c);
 	free(c);
 }
 
@@ -75,23 +89,54 @@ static void client_reply(struct drv_blk_client *c, uint32_t id, uint16_t op, int
 		client_close(c);
 }
 
-/* ATTACH: maps the client's buffer (the handle is consumed). Returns the status. */
+/*
+ * Pins the client's buffer `h` (size bytes) for the device, in pins of
+ * IRIS_PIN_PAGES_MAX pages, both directions. Returns 0 or the status.
+ */
+static int client_pin(struct drv_blk_client *c, iris_handle_t h, size_t size)
+{
+	const unsigned both = IRIS_PIN_DEVICE_WRITES | IRIS_PIN_DEVICE_READS;
+	size_t npages = size / PAGE_SIZE;
+	size_t npins = (npages + IRIS_PIN_PAGES_MAX - 1) / IRIS_PIN_PAGES_MAX;
+	c->pages = malloc(npages * sizeof(*c->pages));
+	c->pins = malloc(npins * sizeof(*c->pins));
+	if (!c->pages || !c->pins) {
+		client_unpin(c);
+		return -ENOMEM;
+	}
+	c->buf_size = size;
+	for (size_t first = 0; first < npages; first += IRIS_PIN_PAGES_MAX) {
+		size_t n =
+		        npages - first < IRIS_PIN_PAGES_MAX ? npages - first : IRIS_PIN_PAGES_MAX;
+		long pin = sys_dma_pin(c->disk->d->device, h, first * PAGE_SIZE, n * PAGE_SIZE,
+		                       both, c->pages + first);
+		if (pin < 0) {
+			client_unpin(c);
+			return (int)pin;
+		}
+		c->pins[c->npins++] = (iris_handle_t)pin;
+	}
+	uint64_t limit = c->disk->dma_limit;
+	for (size_t i = 0; limit && i < npages; i++) {
+		if (c->pages[i] > limit || PAGE_SIZE - 1 > limit - c->pages[i]) {
+			client_unpin(c);
+			return -ERANGE;
+		}
+	}
+	return 0;
+}
+
+/* ATTACH: pins the client's buffer (the handle is consumed). Returns the status. */
 static int client_attach(struct drv_blk_client *c, iris_handle_t h)
 {
 	if (h == IRIS_HANDLE_INVALID)
 		return -EINVAL;
 	int r = -EBUSY;
-	if (!c->buf) {
+	if (!c->buf_size) {
 		long size = sys_vmo_size(h);
-		long addr = -EINVAL;
+		r = -EINVAL;
 		if (size > 0 && (unsigned long)size <= BLK_BUFFER_MAX && !(size % PAGE_SIZE))
-			addr = sys_map(NULL, (size_t)size, IRIS_PROT_READ | IRIS_PROT_WRITE, 0, h,
-			               0);
-		r = addr < 0 ? (int)addr : 0;
-		if (r == 0) {
-			c->buf = (uint8_t *)addr;
-			c->buf_size = (size_t)size;
-		}
+			r = client_pin(c, h, (size_t)size);
 	}
 	sys_handle_close(h);
 	return r;
@@ -101,18 +146,19 @@ static int client_attach(struct drv_blk_client *c, iris_handle_t h)
 static int client_io(struct drv_blk_client *c, const struct iris_rpc_msg *m)
 {
 	struct blk_rw rw;
-	int status = blk_check_io(&c->disk->ident, c->buf ? c->buf_size : 0, m->hdr.op, m->data,
-	                          m->len, &rw);
+	int status = blk_check_io(&c->disk->ident, c->buf_size, m->hdr.op, m->data, m->len, &rw);
 	if (status < 0)
 		return status;
 	struct drv_blk_request *r = c->req;
 	while (r->op)
 		r++; /* a free one exists: outstanding < BLK_QUEUE_MAX */
+	bool data = m->hdr.op != BLK_OP_FLUSH;
 	*r = (struct drv_blk_request){ .op = m->hdr.op,
 		                       .count = rw.count,
 		                       .lba = rw.lba,
-		                       .data = m->hdr.op == BLK_OP_FLUSH ? NULL
-		                                                         : c->buf + rw.offset,
+		                       .bytes = rw.count * c->disk->ident.sector_size,
+		                       .offset = (uint32_t)(rw.offset % PAGE_SIZE),
+		                       .pages = data ? c->pages + rw.offset / PAGE_SIZE : NULL,
 		                       .client = c,
 		                       .id = m->hdr.id };
 	c->outstanding++;
@@ -188,6 +234,34 @@ void drv_blk_request_done(struct drv_blk_request *r, int status)
 	r->op = 0;
 	c->outstanding--;
 	client_reap(c);
+}
+
+int drv_blk_request_segs(const struct drv_blk_request *r, uint32_t max_len,
+                         struct drv_blk_seg *segs, size_t max)
+{
+	size_t n = 0;
+	uint32_t left = r->bytes, off = r->offset;
+	for (size_t page = 0; left > 0; page++, off = 0) {
+		uint32_t chunk = PAGE_SIZE - off < left ? PAGE_SIZE - off : left;
+		uint64_t bus = r->pages[page] + off;
+		left -= chunk;
+		while (chunk > 0) {
+			struct drv_blk_seg *last = n ? &segs[n - 1] : NULL;
+			uint32_t add;
+			if (last && last->bus + last->len == bus && last->len < max_len) {
+				add = max_len - last->len < chunk ? max_len - last->len : chunk;
+				last->len += add;
+			} else {
+				if (n == max)
+					return -E2BIG;
+				add = max_len < chunk ? max_len : chunk;
+				segs[n++] = (struct drv_blk_seg){ bus, add };
+			}
+			bus += add;
+			chunk -= add;
+		}
+	}
+	return (int)n;
 }
 
 /* Takes a new client's endpoint. */

@@ -6,19 +6,24 @@
  * "blk/<instance>.<port>" (blk/ahci0.1). A client looks the name up and
  * talks RPC (iris/proto/rpc.h framing) on the channel it gets:
  *
- *   ATTACH    handle: a memory object (READ|WRITE|MAP), the shared data
- *             buffer: whole pages, at most BLK_BUFFER_MAX bytes. Once per
- *             connection. Reply 0.
+ *   ATTACH    handle: a memory object (READ|WRITE; MAP is not needed), the
+ *             data buffer: whole pages, at most BLK_BUFFER_MAX bytes. Once
+ *             per connection. The server pins it for its device's DMA
+ *             (SYS_DMA_PIN) and never maps it: the device moves the data
+ *             straight between the disk and the client's pages. Reply 0;
+ *             -ENOSPC when the driver cannot pin that much more memory,
+ *             -ERANGE when a page lies beyond what the device can reach.
  *   IDENTIFY  reply: struct blk_identify.
  *   READ      args: struct blk_rw. Reads `count` sectors from `lba` into
- *             the buffer at `offset`. Reply 0.
+ *             the buffer at `offset` (a multiple of BLK_OFFSET_ALIGN). Reply 0.
  *   WRITE     args: struct blk_rw. Writes them from the buffer. Reply 0.
  *   FLUSH     makes every write that completed before it durable. Reply 0.
  *
  * Replies come in any order. A client keeps at most BLK_QUEUE_MAX requests
  * outstanding (sent, reply not yet received); a server disconnects a client
  * that sends more. Errors: -EINVAL (a malformed request, no buffer attached,
- * count 0 or above max_sectors, data outside the buffer), -ERANGE (sectors
+ * count 0 or above max_sectors, data outside the buffer or at an offset not
+ * a multiple of BLK_OFFSET_ALIGN), -ERANGE (sectors
  * past the end of the disk), -EIO (the device failed it), -ENOSYS (unknown
  * operation).
  */
@@ -26,10 +31,11 @@
 
 #include <stdint.h>
 
-#define BLK_NAME_PREFIX "blk/"
-#define BLK_QUEUE_MAX   64          /* requests outstanding per client */
-#define BLK_BUFFER_MAX  (64u << 20) /* bytes of a client's data buffer */
-#define BLK_MODEL_MAX   48          /* the model string, NUL included */
+#define BLK_NAME_PREFIX  "blk/"
+#define BLK_QUEUE_MAX    64          /* requests outstanding per client */
+#define BLK_BUFFER_MAX   (64u << 20) /* bytes of a client's data buffer */
+#define BLK_MODEL_MAX    48          /* the model string, NUL included */
+#define BLK_OFFSET_ALIGN 4           /* data offsets in the buffer: what DMA engines need */
 
 enum {
 	BLK_OP_ATTACH = 1,

@@ -388,11 +388,13 @@ void device_pin_begin(struct device *d)
 	spin_unlock_irqrestore(&d->lock, irq);
 }
 
-void device_pin_end(struct device *d, struct vmo *vmo)
+void device_pin_end(struct device *d, struct vmo *vmo, bool done)
 {
-	struct quarantined *q = kzalloc(sizeof(*q));
+	struct quarantined *q = done ? NULL : kzalloc(sizeof(*q));
 	bool irq = spin_lock_irqsave(&d->lock);
-	if (d->busmaster && q) {
+	if (done) {
+		/* dropped below, without the lock */
+	} else if (d->busmaster && q) {
 		q->vmo = vmo;
 		list_add_tail(&q->link, &d->quarantine);
 		vmo = NULL;

@@ -72,7 +72,8 @@ int device_dma_create(struct device *d, size_t size, unsigned flags, struct vmo 
 /*
  * A pin (obj/pin.c) of memory for the device's DMA begins: the device is in
  * use until it ends. device_pin_end() takes the pin's reference to `vmo`
- * and drops it at once if bus mastering is off, else once it goes off.
+ * and drops it at once if the driver said the device is done with it
+ * (`done`) or bus mastering is off; else once bus mastering goes off.
  */
 void device_pin_begin(struct device *d);
-void device_pin_end(struct device *d, struct vmo *vmo);
+void device_pin_end(struct device *d, struct vmo *vmo, bool done);

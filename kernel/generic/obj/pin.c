@@ -17,12 +17,19 @@ static void pin_uncharge(struct process *p, size_t npages)
 	__atomic_fetch_sub(&p->pinned_pages, npages, __ATOMIC_RELAXED);
 }
 
+/*
+ * The pin's handle closed. A driver that closes it says its device is done
+ * with the pages; one that ends with it open says nothing of the sort (it
+ * may have died with a transfer running), so the device's quarantine keeps
+ * the pages until bus mastering is off.
+ */
 static void pin_destroy(struct kobject *o)
 {
 	struct pin *pin = (struct pin *)o;
+	bool owner_ending = __atomic_load_n(&pin->owner->exiting, __ATOMIC_ACQUIRE);
 	pin_uncharge(pin->owner, pin->npages);
 	kobject_put(&pin->owner->obj);
-	device_pin_end(pin->dev, pin->vmo);
+	device_pin_end(pin->dev, pin->vmo, !owner_ending);
 	kfree(pin);
 }
 

@@ -2,9 +2,10 @@
  * Pins: pages of a memory object held for one device's DMA
  * (SYS_DMA_PIN, docs/devices.md "Pinning memory for DMA"). A pin keeps a
  * reference to the object, so its frames outlive every mapping and handle
- * of the client's; they are let go when the pin's handle closes, and if the
- * device may still be mastering the bus then, only once it has stopped
- * (the device's quarantine, as for DMA memory).
+ * of the client's. When the driver closes the pin's handle they are let go
+ * at once; when it ends with the pin open (a crash mid-transfer) they wait
+ * in the device's quarantine, as dying DMA memory does, until bus
+ * mastering is off.
  */
 #pragma once
 

@@ -67,8 +67,9 @@ const struct blk_stats *blk_stats(const struct blk_dev *b);
 /*
  * Submits BLK_OP_READ, _WRITE (count sectors at lba, data at `offset` in
  * the buffer) or _FLUSH (the other arguments 0). Returns 0, or -EBUSY
- * (BLK_QUEUE_MAX outstanding), -EINVAL (a bad operation, count, or data
- * outside the buffer), -ENODEV (the disk is gone). The driver checks the
+ * (BLK_QUEUE_MAX outstanding), -EINVAL (a bad operation, count, data
+ * outside the buffer, or an offset that is not a multiple of
+ * BLK_OFFSET_ALIGN), -ENODEV (the disk is gone). The driver checks the
  * LBAs.
  */
 int blk_submit(struct blk_dev *b, int op, uint64_t lba, uint32_t count, size_t offset,

@@ -190,9 +190,9 @@ static int connect_once(struct blk_dev *b, size_t want)
 		r = buffer_create(b, want);
 	}
 	if (r >= 0) {
-		long dup =
-		        sys_handle_duplicate(b->vmo, IRIS_RIGHT_READ | IRIS_RIGHT_WRITE |
-		                                             IRIS_RIGHT_MAP | IRIS_RIGHT_TRANSFER);
+		/* No MAP: the driver pins the buffer for its device and never sees the data. */
+		long dup = sys_handle_duplicate(b->vmo, IRIS_RIGHT_READ | IRIS_RIGHT_WRITE |
+		                                                IRIS_RIGHT_TRANSFER);
 		r = dup < 0 ? (int)dup : call(b, BLK_OP_ATTACH, (iris_handle_t)dup, NULL, 0);
 	}
 	if (r < 0) {
@@ -362,7 +362,7 @@ int blk_submit(struct blk_dev *b, int op, uint64_t lba, uint32_t count, size_t o
 	} else if (op == BLK_OP_READ || op == BLK_OP_WRITE) {
 		uint64_t bytes = (uint64_t)count * b->info.sector_size;
 		if (!count || count > b->info.max_sectors || offset > b->buf_size ||
-		    bytes > b->buf_size - offset)
+		    bytes > b->buf_size - offset || offset % BLK_OFFSET_ALIGN)
 			return -EINVAL;
 	} else {
 		return -EINVAL;
