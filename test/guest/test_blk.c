@@ -29,7 +29,7 @@
 #define SS        512u
 #define MAX_XFER  256u /* sectors: the driver's limit, and the test's largest request */
 #define NO_BAD    UINT64_MAX
-#define CHECKS    10 /* per disk, +1 with a bad sector */
+#define CHECKS    11 /* per disk, +1 with a bad sector */
 #define VISITORS  40 /* clients one after the other: more than the driver serves at once (16) */
 
 struct disk {
@@ -276,7 +276,7 @@ static bool check_hostile(struct disk *d)
 	int no_handle = raw_call(&c, BLK_OP_ATTACH, NULL, 0, IRIS_HANDLE_INVALID);
 	long vmo = sys_vmo_create(size);
 	int attach = vmo < 0 ? (int)vmo : raw_call(&c, BLK_OP_ATTACH, NULL, 0, (iris_handle_t)vmo);
-	int results[8];
+	int results[9];
 	int n = 0;
 	rw = (struct blk_rw){ .lba = 0, .offset = size, .count = 1 }; /* data past the buffer */
 	results[n++] = raw_call(&c, BLK_OP_READ, &rw, sizeof(rw), IRIS_HANDLE_INVALID);
@@ -287,6 +287,8 @@ static bool check_hostile(struct disk *d)
 	rw = (struct blk_rw){ .lba = 0, .offset = 0, .count = 0 };
 	results[n++] = raw_call(&c, BLK_OP_READ, &rw, sizeof(rw), IRIS_HANDLE_INVALID);
 	rw = (struct blk_rw){ .lba = 0, .offset = 0, .count = UINT32_MAX };
+	results[n++] = raw_call(&c, BLK_OP_READ, &rw, sizeof(rw), IRIS_HANDLE_INVALID);
+	rw = (struct blk_rw){ .lba = 0, .offset = 2, .count = 1 }; /* not BLK_OFFSET_ALIGN */
 	results[n++] = raw_call(&c, BLK_OP_READ, &rw, sizeof(rw), IRIS_HANDLE_INVALID);
 	rw = (struct blk_rw){ .lba = 0, .offset = 0, .count = 1 };
 	results[n++] = raw_call(&c, BLK_OP_READ, &rw, sizeof(rw) - 1, IRIS_HANDLE_INVALID);
@@ -302,6 +304,47 @@ static bool check_hostile(struct disk *d)
 	}
 	printf(", good %d\n", good);
 	return ok && write_check(d->b, 0, 8, 79) == 0;
+}
+
+/*
+ * A client that leaves with 32 reads in flight into its 1 MiB buffer: the
+ * driver pinned the buffer's pages for the disk's DMA; the reads still land
+ * in them, and then every page is given back (the free-frame count returns
+ * to where it was, within what the driver's own heap may take).
+ */
+static bool check_gone_client(struct disk *d)
+{
+	const size_t size = 1u << 20, pages = size / 4096;
+	long before = sys_stat(IRIS_STAT_FRAMES_FREE);
+	struct iris_chan c;
+	if (iris_ns_connect(d->name, &c) < 0)
+		return false;
+	long vmo = sys_vmo_create(size);
+	long dup = vmo < 0 ? vmo
+	                   : sys_handle_duplicate((iris_handle_t)vmo, IRIS_RIGHT_READ |
+	                                                                      IRIS_RIGHT_WRITE |
+	                                                                      IRIS_RIGHT_TRANSFER);
+	int attach = dup < 0 ? (int)dup : raw_call(&c, BLK_OP_ATTACH, NULL, 0, (iris_handle_t)dup);
+	long pinned = sys_stat(IRIS_STAT_FRAMES_FREE);
+	for (unsigned i = 0; attach == 0 && i < INFLIGHT; i++) {
+		uint8_t msg[sizeof(struct iris_rpc_hdr) + sizeof(struct blk_rw)];
+		struct iris_rpc_hdr hdr = { .id = 1000 + i, .op = BLK_OP_READ };
+		struct blk_rw rw = { .lba = i * 64, .offset = i * 64 * SS, .count = 64 };
+		memcpy(msg, &hdr, sizeof(hdr));
+		memcpy(msg + sizeof(hdr), &rw, sizeof(rw));
+		iris_chan_send(&c, msg, sizeof(msg), 0, IRIS_CHAN_FOREVER);
+	}
+	iris_chan_close(&c);
+	if (vmo >= 0)
+		sys_handle_close((iris_handle_t)vmo);
+	long after = sys_stat(IRIS_STAT_FRAMES_FREE);
+	for (int ms = 0; ms < 3000 && after + 16 < before; ms += 10) {
+		sys_sleep(10000000);
+		after = sys_stat(IRIS_STAT_FRAMES_FREE);
+	}
+	printf("# free frames: %ld before, %ld with the buffer pinned, %ld after\n", before, pinned,
+	       after);
+	return attach == 0 && pinned + (long)pages <= before && after + 16 >= before;
 }
 
 /*
@@ -402,6 +445,9 @@ int main(int argc, char **argv)
 		           d->name);
 		ktap_check(check_visitors(d), "%s: %d clients one after the other, each served",
 		           d->name, VISITORS);
+		ktap_check(check_gone_client(d),
+		           "%s: a client gone with 32 reads in flight: its pinned pages come back",
+		           d->name);
 		if (d->bad != NO_BAD)
 			ktap_check(check_bad_sector(d),
 			           "%s: a failing sector: -EIO for it alone, the rest correct",
