@@ -1,3 +1,5 @@
+#include <arch/cpu.h>
+#include <arch/paging.h>
 #include <common/string.h>
 #include <console/bootcon.h>
 #include <console/log.h>
@@ -8,8 +10,6 @@
 #include <obj/device.h>
 #include <obj/irq.h>
 #include <obj/process.h>
-#include <x86_64/ioperm.h>
-#include <x86_64/paging.h>
 
 static struct device *devices[PCI_MAX_FUNCTIONS];
 static struct kobject bus;
