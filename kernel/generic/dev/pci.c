@@ -4,6 +4,7 @@
 #include <boot/bootinfo.h>
 #include <common/string.h>
 #include <console/log.h>
+#include <dev/msi.h>
 #include <dev/pci.h>
 #include <lib/mmio.h>
 #include <mm/kwindow.h>
@@ -111,14 +112,13 @@ static void find_caps(struct pci_function *f)
 	for (int n = 0; off >= 0x40 && off < 0x100 && n < 48; n++) {
 		uint8_t id = (uint8_t)pci_read(f, off, 1);
 		if (id == PCI_CAP_MSI && !f->msi_cap) {
-			uint16_t ctl = (uint16_t)pci_read(f, off + 2, 2);
 			f->msi_cap = (uint8_t)off;
-			f->msi_len = (uint8_t)(10 + ((ctl & (1u << 7)) ? 4 : 0) +
-			                       ((ctl & (1u << 8)) ? 10 : 0));
+			f->msi_len = (uint8_t)msi_cap_len((uint16_t)pci_read(f, off + MSI_CTL, 2));
 			f->info.irq_modes |= 1u << IRIS_IRQ_MSI;
 		} else if (id == PCI_CAP_MSIX && !f->msix_cap) {
+			uint16_t ctl = (uint16_t)pci_read(f, off + MSIX_CTL, 2);
 			f->msix_cap = (uint8_t)off;
-			f->info.msix_vectors = (uint16_t)((pci_read(f, off + 2, 2) & 0x7ff) + 1);
+			f->info.msix_vectors = (uint16_t)((ctl & MSIX_CTL_TABLE_SIZE) + 1);
 			f->info.irq_modes |= 1u << IRIS_IRQ_MSIX;
 		}
 		off = pci_read(f, off + 1, 1) & 0xfc;

@@ -4,6 +4,7 @@
 #include <common/irqprog.h>
 #include <common/string.h>
 #include <console/log.h>
+#include <dev/msi.h>
 #include <iris/abi/errno.h>
 #include <iris/abi/ring.h>
 #include <lib/mmio.h>
@@ -83,13 +84,9 @@ static void hw_mask(struct irq_obj *irq, bool mask)
 		else
 			irq_line_unmask(irq->gsi);
 	} else if (irq->mode == IRIS_IRQ_MSIX) {
-		*irq->msix_ctl = mask ? 1 : 0;
+		msix_entry_mask(irq->msix_regs, mask);
 	} else {
-		struct pci_function *f = irq->dev->pci;
-		uint16_t ctl = (uint16_t)pci_read(f, f->msi_cap + 2, 2);
-		if (ctl & (1u << 8)) /* per-vector masking */
-			pci_write(f, f->msi_cap + ((ctl & (1u << 7)) ? 16 : 12), 4, mask ? 1 : 0);
-		/* Without it the handler drops messages while masked. */
+		msi_mask(irq->dev->pci, mask); /* if it cannot, the handler drops messages */
 	}
 }
 
@@ -220,7 +217,7 @@ static void unmap_windows(struct irq_obj *irq)
 			irq->bar_map[i] = NULL;
 		}
 	if (irq->msix_map) {
-		kwindow_unmap_phys(irq->msix_map, PAGE_SIZE);
+		msix_entry_unmap(irq->msix_map);
 		irq->msix_map = NULL;
 	}
 }
@@ -258,14 +255,11 @@ static void irq_unbind(struct irq_obj *irq)
 		}
 	} else {
 		if (irq->mode == IRIS_IRQ_MSIX) {
-			*irq->msix_ctl = 1;
-			if (--irq->dev->msix_bound == 0) {
-				uint16_t ctl = (uint16_t)pci_read(f, f->msix_cap + 2, 2);
-				pci_write(f, f->msix_cap + 2, 2, ctl & ~(1u << 15));
-			}
+			msix_entry_mask(irq->msix_regs, true);
+			if (--irq->dev->msix_bound == 0)
+				msix_disable(f);
 		} else {
-			uint16_t ctl = (uint16_t)pci_read(f, f->msi_cap + 2, 2);
-			pci_write(f, f->msi_cap + 2, 2, ctl & ~1u);
+			msi_disable(f);
 		}
 		by_vector[irq->vector] = NULL;
 		free_vector = irq->vector;
@@ -319,65 +313,17 @@ void irq_unbind_device(struct device *d)
 
 static int route_msi(struct irq_obj *irq)
 {
-	struct pci_function *f = irq->dev->pci;
-	uint8_t cap = f->msi_cap;
-	uint16_t ctl = (uint16_t)pci_read(f, cap + 2, 2);
-	uint64_t addr;
-	uint32_t data;
-	irq_msi_message(irq->vector, &addr, &data);
-	pci_write(f, cap + 4, 4, (uint32_t)addr);
-	if (ctl & (1u << 7)) {
-		pci_write(f, cap + 8, 4, (uint32_t)(addr >> 32));
-		pci_write(f, cap + 12, 2, data);
-	} else {
-		pci_write(f, cap + 8, 2, data);
-	}
-	if (ctl & (1u << 8))
-		pci_write(f, cap + ((ctl & (1u << 7)) ? 16 : 12), 4, 0);
-	ctl = (uint16_t)((ctl & ~(7u << 4)) | 1u); /* one message, enabled */
-	pci_write(f, cap + 2, 2, ctl);
-	uint16_t cmd = (uint16_t)pci_read(f, PCI_COMMAND, 2);
-	pci_write(f, PCI_COMMAND, 2, cmd | PCI_CMD_INTX_DISABLE);
-	return 0;
-}
-
-/* Maps the MSI-X table entry of `irq` (before any lock: mapping may flush TLBs). */
-static int map_msix_entry(struct irq_obj *irq)
-{
-	struct pci_function *f = irq->dev->pci;
-	uint32_t table = pci_read(f, f->msix_cap + 4, 4);
-	if ((table & 7) >= IRIS_PCI_BARS)
-		return -ENOTSUP;
-	const struct iris_bar *b = &f->info.bar[table & 7];
-	uint64_t off = (uint64_t)(table & ~7u) + 16ull * irq->msix_entry;
-	if (b->kind != IRIS_BAR_MMIO || off + 16 > b->size)
-		return -ENOTSUP;
-	uint64_t page = (b->base + off) & ~(uint64_t)(PAGE_SIZE - 1);
-	uint8_t *map = kwindow_map_phys(page, PAGE_SIZE, MAP_WRITE | MAP_UC);
-	if (!map)
-		return -ENOMEM;
-	irq->msix_map = map;
-	irq->msix_ctl = (volatile uint32_t *)(map + ((b->base + off) & (PAGE_SIZE - 1))) + 3;
+	msi_enable(irq->dev->pci, irq->vector);
 	return 0;
 }
 
 static int route_msix(struct irq_obj *irq)
 {
-	struct pci_function *f = irq->dev->pci;
-	volatile uint32_t *e = irq->msix_ctl - 3;
-	uint64_t addr;
-	uint32_t data;
-	irq_msi_message(irq->vector, &addr, &data);
-	e[3] = 1;
-	e[0] = (uint32_t)addr;
-	e[1] = (uint32_t)(addr >> 32);
-	e[2] = data;
+	msix_entry_mask(irq->msix_regs, true);
+	msix_entry_program(irq->msix_regs, irq->vector);
 	irq->dev->msix_bound++;
-	uint16_t ctl = (uint16_t)pci_read(f, f->msix_cap + 2, 2);
-	pci_write(f, f->msix_cap + 2, 2, (ctl | (1u << 15)) & ~(1u << 14));
-	uint16_t cmd = (uint16_t)pci_read(f, PCI_COMMAND, 2);
-	pci_write(f, PCI_COMMAND, 2, cmd | PCI_CMD_INTX_DISABLE);
-	e[3] = 0;
+	msix_enable(irq->dev->pci);
+	msix_entry_mask(irq->msix_regs, false);
 	return 0;
 }
 
@@ -473,7 +419,8 @@ int irq_bind(struct device *d, struct iris_irq_bind *bind, const struct iris_irq
 	}
 	irq->q = phys_to_virt(qpage);
 	if ((r = map_windows(irq)) < 0 ||
-	    (irq->mode == IRIS_IRQ_MSIX && (r = map_msix_entry(irq)) < 0))
+	    (irq->mode == IRIS_IRQ_MSIX &&
+	     (r = msix_entry_map(d->pci, irq->msix_entry, &irq->msix_map, &irq->msix_regs)) < 0))
 		goto fail;
 
 	/* One binding per mode and vector: no two programs on the same MSI. */
