@@ -1,6 +1,9 @@
 /*
  * kernel_main: the boot sequence of the bootstrap processor, in order.
  */
+#include <arch/paging.h>
+#include <arch/platform.h>
+#include <arch/smp.h>
 #include <boot/bootinfo.h>
 #include <boot/cmdline.h>
 #include <boot/multiboot2.h>
@@ -9,6 +12,7 @@
 #include <console/log.h>
 #include <debug/panic.h>
 #include <dev/pci.h>
+#include <ktest.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
@@ -16,28 +20,12 @@
 #include <obj/device.h>
 #include <proc/init.h>
 #include <sched/sched.h>
-#include <test/ktest.h>
-#include <x86_64/cpu.h>
-#include <x86_64/fwcfg.h>
-#include <x86_64/gdt.h>
-#include <x86_64/idt.h>
-#include <x86_64/paging.h>
-#include <x86_64/percpu.h>
-#include <x86_64/platform.h>
-#include <x86_64/power.h>
-#include <x86_64/qemu_exit.h>
-#include <x86_64/serial.h>
-#include <x86_64/smp.h>
-#include <x86_64/usermode.h>
 
 void kernel_main(uint32_t magic, uint32_t mbi_phys);
 
 struct boot_info boot_info;
 
 extern const char _kernel_phys_start[], _kernel_phys_end[];
-extern char bsp_stack_top[];
-
-static struct log_sink serial_sink = { .write = serial_write, .claimable = true };
 
 /* Takes loglevel= and test= from the (GRUB + fw_cfg) command line and warns of unknown words. */
 static void apply_cmdline(char *test, size_t testlen)
@@ -45,7 +33,7 @@ static void apply_cmdline(char *test, size_t testlen)
 	char extra[256], val[32];
 	size_t len;
 
-	if (fwcfg_read_cmdline(extra, sizeof(extra)) &&
+	if (platform_cmdline_extra(extra, sizeof(extra)) &&
 	    !cmdline_append(boot_info.cmdline, sizeof(boot_info.cmdline), extra))
 		pr_warn("command line too long: ignoring \"%s\"\n", extra);
 	if (cmdline_get(boot_info.cmdline, "loglevel", val, sizeof(val))) {
@@ -132,13 +120,7 @@ void kernel_main(uint32_t magic, uint32_t mbi_phys)
 {
 	char test[64], err[160];
 
-	cpus[0].id = 0;
-	cpus[0].kstack_top = (uintptr_t)bsp_stack_top;
-	gdt_init_cpu(&cpus[0]); /* reloading the segments clears the GS base */
-	percpu_install(&cpus[0]);
-	idt_init();
-	if (serial_init())
-		log_add_sink(&serial_sink);
+	arch_early_init();
 
 	parse_boot_info(magic, mbi_phys);
 	bootcon_init(&boot_info);
@@ -154,13 +136,11 @@ void kernel_main(uint32_t magic, uint32_t mbi_phys)
 	paging_init();
 	heap_init();
 	bootcon_remap();
-	platform_init();
+	arch_late_init();
 	pci_init();
 	device_init_all();
-	power_init();
 	print_banner();
 
-	usermode_init_cpu();
 	sched_init_cpu();
 	if (test[0])
 		run_test_mode(test);

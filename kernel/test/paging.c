@@ -1,6 +1,7 @@
 /* Paging self tests: map, unmap, remap and permissions in the kernel address space. */
 #include <iris/abi/errno.h>
 #include <mm/frame.h>
+#include <mm/kwindow.h>
 #include <mm/layout.h>
 #include <test/ktest.h>
 #include <time.h>
@@ -14,7 +15,7 @@ KTEST(paging_map_unmap_remap)
 	*(volatile uint64_t *)phys_to_virt(a) = 0x1111;
 	*(volatile uint64_t *)phys_to_virt(b) = 0x2222;
 
-	volatile uint64_t *win = vmm_map_phys(a, PAGE_SIZE, MAP_WRITE);
+	volatile uint64_t *win = kwindow_map_phys(a, PAGE_SIZE, MAP_WRITE);
 	KT_ASSERT(t, win != NULL);
 	KT_EXPECT(t, *win == 0x1111);
 	*win = 0x3333; /* writes through the window land in the frame */
@@ -28,7 +29,7 @@ KTEST(paging_map_unmap_remap)
 	KT_EXPECT(t, paging_map(&kernel_space, va, b, MAP_WRITE) == 0);
 	KT_EXPECT(t, *win == 0x2222);
 	KT_EXPECT(t, paging_query(&kernel_space, va, &pa, NULL) && pa == b);
-	vmm_unmap_phys((void *)win, PAGE_SIZE);
+	kwindow_unmap_phys((void *)win, PAGE_SIZE);
 	frame_free(a);
 	frame_free(b);
 }
@@ -37,7 +38,7 @@ KTEST(paging_permissions)
 {
 	paddr_t a = frame_alloc();
 	KT_ASSERT(t, a);
-	void *p = vmm_map_phys(a, PAGE_SIZE, MAP_READ);
+	void *p = kwindow_map_phys(a, PAGE_SIZE, MAP_READ);
 	KT_ASSERT(t, p != NULL);
 	unsigned flags;
 	paddr_t pa;
@@ -49,7 +50,7 @@ KTEST(paging_permissions)
 	KT_EXPECT(t, (flags & MAP_WRITE) && (flags & MAP_UC));
 	*(volatile uint32_t *)p = 0xfeed;
 	KT_EXPECT(t, *(volatile uint32_t *)phys_to_virt(a) == 0xfeed);
-	vmm_unmap_phys(p, PAGE_SIZE);
+	kwindow_unmap_phys(p, PAGE_SIZE);
 	frame_free(a);
 
 	/* The kernel image: text is not writable, data is not executable. */
@@ -85,16 +86,16 @@ KTEST(paging_address_spaces)
 /* A freed kernel-window range is handed out again once every CPU has flushed (a tick later). */
 KTEST(paging_window_reuse)
 {
-	void *a = vmm_alloc(3);
+	void *a = kwindow_alloc(3);
 	KT_ASSERT(t, a != NULL);
-	vmm_free(a, 3);
+	kwindow_free(a, 3);
 	bool irq = cpu_irq_save();
 	cpu_irq_enable();
 	time_delay_ns(50 * 1000 * 1000); /* a few 10 ms ticks on every CPU */
 	cpu_irq_disable();
 	cpu_irq_restore(irq);
 	/* New ranges come from above every earlier one: at or below `a` means reused. */
-	void *b = vmm_alloc(3);
+	void *b = kwindow_alloc(3);
 	KT_EXPECT(t, b != NULL && (uintptr_t)b <= (uintptr_t)a);
-	vmm_free(b, 3);
+	kwindow_free(b, 3);
 }

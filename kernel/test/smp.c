@@ -4,12 +4,12 @@
  * tick.
  */
 #include <acpi/acpi.h>
+#include <arch/percpu.h>
 #include <common/string.h>
 #include <test/ktest.h>
 #include <time.h>
 #include <x86_64/cpu.h>
 #include <x86_64/lapic.h>
-#include <x86_64/percpu.h>
 #include <x86_64/platform.h>
 #include <x86_64/smp.h>
 

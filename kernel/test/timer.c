@@ -3,6 +3,7 @@
  * agrees with the HPET, and time_ns() never goes backwards, even when read
  * by different CPUs in turn. Each measurement window is 100 ms.
  */
+#include <arch/percpu.h>
 #include <stddef.h>
 #include <sync/spinlock.h>
 #include <test/ktest.h>
@@ -10,7 +11,6 @@
 #include <x86_64/cpu.h>
 #include <x86_64/hpet.h>
 #include <x86_64/lapic.h>
-#include <x86_64/percpu.h>
 #include <x86_64/platform.h>
 #include <x86_64/smp.h>
 

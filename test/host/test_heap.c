@@ -3,7 +3,7 @@
  * mm/heap.c (included below) against stand-ins: frames come
  * from aligned_alloc (so AddressSanitizer sees slab pages used after they
  * were given back), the direct map is the identity, and the kernel virtual
- * window is a PROT_NONE reservation whose pages vmm_alloc makes accessible,
+ * window is a PROT_NONE reservation whose pages kwindow_alloc makes accessible,
  * with an inaccessible guard page after every block. The symbol table knows
  * only the call-site helpers below, each in a section of its own, so a report
  * that names one names exactly it.
@@ -25,7 +25,7 @@
 #include <common/printf.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
-#include <x86_64/paging.h>
+#include <mm/kwindow.h>
 
 /* --- Stand-ins for the kernel services heap.c uses. --- */
 #include "kernel_stubs.h"
@@ -77,13 +77,13 @@ static uint32_t *kv_len;  /* at a block's first page: its page count */
 static uint8_t *kv_used;  /* one byte per page of the window, guards included */
 static size_t kv_cursor;  /* next-fit search start */
 static long kv_pages_out; /* pages handed out and not freed */
-static bool vmm_fail;
+static bool kwindow_fail;
 
-void *vmm_alloc(size_t pages)
+void *kwindow_alloc(size_t pages)
 {
 	size_t need = pages + 1; /* the block and its guard page */
 
-	if (vmm_fail || pages == 0 || need > KVWIN_PAGES)
+	if (kwindow_fail || pages == 0 || need > KVWIN_PAGES)
 		return NULL;
 	for (size_t tries = 0, run = 0, i = kv_cursor; tries < 2 * KVWIN_PAGES; tries++, i++) {
 		if (i == KVWIN_PAGES) {
@@ -106,7 +106,7 @@ void *vmm_alloc(size_t pages)
 	return NULL;
 }
 
-void vmm_free(void *va, size_t pages)
+void kwindow_free(void *va, size_t pages)
 {
 	size_t first = (size_t)((unsigned char *)va - host_kvwin) / PAGE_SIZE;
 
@@ -677,10 +677,10 @@ static void test_out_of_memory(void)
 	for (size_t i = 0; i < c->per_slab; i++)
 		slab_free(c, p[i]);
 
-	vmm_fail = true;
+	kwindow_fail = true;
 	CHECK(kmalloc(5000) == NULL);
 	CHECK(kzalloc(1u << 20) == NULL);
-	vmm_fail = false;
+	kwindow_fail = false;
 	CHECK(heap_bytes_in_use() == base);
 }
 

@@ -8,6 +8,7 @@
 #include <common/string.h>
 #include <console/log.h>
 #include <iris/abi/errno.h>
+#include <mm/kwindow.h>
 #include <x86_64/cpu.h>
 #include <x86_64/paging.h>
 
@@ -54,7 +55,7 @@ static const void *acpi_map(uint64_t phys, size_t len, void *ctx)
 	}
 	paddr_t first = phys & ~(PAGE_SIZE - 1);
 	paddr_t end = (phys + len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	const uint8_t *va = vmm_map_phys(first, end - first, MAP_READ);
+	const uint8_t *va = kwindow_map_phys(first, end - first, MAP_READ);
 	if (!va)
 		return NULL;
 	if (acpi_map_count < ACPI_MAP_SLOTS)
@@ -65,7 +66,7 @@ static const void *acpi_map(uint64_t phys, size_t len, void *ctx)
 /* Looks for a valid RSDP on the 16-byte boundaries of [start, start + len). */
 static bool rsdp_scan(paddr_t start, size_t len, uint8_t *rsdp, size_t *rsdp_len)
 {
-	const uint8_t *p = vmm_map_phys(start, len, MAP_READ);
+	const uint8_t *p = kwindow_map_phys(start, len, MAP_READ);
 	bool found = false;
 	uint64_t root;
 	bool xsdt;
@@ -80,17 +81,17 @@ static bool rsdp_scan(paddr_t start, size_t len, uint8_t *rsdp, size_t *rsdp_len
 			found = true;
 		}
 	}
-	vmm_unmap_phys((void *)p, len);
+	kwindow_unmap_phys((void *)p, len);
 	return found;
 }
 
 /* The BIOS places the RSDP in the first KiB of the EBDA or in 0xe0000-0xfffff. */
 static bool rsdp_find_bios(uint8_t *rsdp, size_t *rsdp_len)
 {
-	const volatile uint16_t *bda = vmm_map_phys(BDA_EBDA_SEGMENT, 2, MAP_READ);
+	const volatile uint16_t *bda = kwindow_map_phys(BDA_EBDA_SEGMENT, 2, MAP_READ);
 	if (bda) {
 		paddr_t ebda = (paddr_t)*bda << 4;
-		vmm_unmap_phys((void *)bda, 2);
+		kwindow_unmap_phys((void *)bda, 2);
 		if (ebda >= EBDA_MIN && ebda + EBDA_SCAN_LEN <= EBDA_MAX &&
 		    rsdp_scan(ebda, EBDA_SCAN_LEN, rsdp, rsdp_len))
 			return true;

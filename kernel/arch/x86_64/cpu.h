@@ -1,9 +1,11 @@
 /*
- * Thin wrappers around x86_64 instructions: port I/O, MSRs, control
- * registers, CPUID, interrupt flag and the time-stamp counter.
+ * Thin wrappers around x86_64 instructions: MSRs, control registers, CPUID
+ * and the time-stamp counter. Private to arch/x86_64; what generic code may
+ * use (interrupt flag, port I/O) is in arch/cpu.h.
  */
 #pragma once
 
+#include <arch/cpu.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,50 +23,12 @@
 #define EFER_LME (1u << 8)
 #define EFER_NXE (1u << 11)
 
-#define RFLAGS_IF (1ull << 9)
-
 #define CR0_WP         (1ull << 16)
 #define CR4_PGE        (1ull << 7)
 #define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_SMEP       (1ull << 20)
 #define CR4_SMAP       (1ull << 21)
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
@@ -137,52 +101,4 @@ static inline void write_cr4(uint64_t v)
 static inline void invlpg(uintptr_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
-}
-
-static inline uint64_t read_rflags(void)
-{
-	uint64_t v;
-	__asm__ volatile("pushfq; popq %0" : "=r"(v));
-	return v;
-}
-
-static inline void cpu_irq_enable(void)
-{
-	__asm__ volatile("sti" : : : "memory");
-}
-
-static inline void cpu_irq_disable(void)
-{
-	__asm__ volatile("cli" : : : "memory");
-}
-
-/* Disables interrupts and returns whether they were enabled before. */
-static inline bool cpu_irq_save(void)
-{
-	bool was = (read_rflags() & RFLAGS_IF) != 0;
-	cpu_irq_disable();
-	return was;
-}
-
-static inline void cpu_irq_restore(bool was_enabled)
-{
-	if (was_enabled)
-		cpu_irq_enable();
-}
-
-static inline void cpu_relax(void)
-{
-	__asm__ volatile("pause" : : : "memory");
-}
-
-static inline void cpu_halt(void)
-{
-	__asm__ volatile("hlt" : : : "memory");
-}
-
-/* Stops this CPU for good: interrupts off, then hlt forever. */
-__attribute__((noreturn)) static inline void cpu_stop(void)
-{
-	for (;;)
-		__asm__ volatile("cli; hlt" : : : "memory");
 }

@@ -1,6 +1,6 @@
+#include <arch/percpu.h>
 #include <common/string.h>
 #include <x86_64/gdt.h>
-#include <x86_64/percpu.h>
 
 struct __attribute__((packed)) descriptor_ptr {
 	uint16_t limit;
@@ -11,6 +11,9 @@ struct __attribute__((packed)) descriptor_ptr {
 #define IST_STACK_SIZE 8192
 static uint8_t ist_stacks[MAX_CPUS][3][IST_STACK_SIZE] __attribute__((aligned(16)));
 
+/* Each CPU's GDT and TSS, indexed by its id (struct cpu points at its own). */
+static struct gdt_block gdt_blocks[MAX_CPUS];
+
 static uint64_t tss_low(uint64_t base, uint32_t limit)
 {
 	return (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
@@ -19,7 +22,7 @@ static uint64_t tss_low(uint64_t base, uint32_t limit)
 
 void gdt_init_cpu(struct cpu *c)
 {
-	struct gdt_block *g = &c->gdt;
+	struct gdt_block *g = &gdt_blocks[c->id];
 	uint64_t tss = (uint64_t)(uintptr_t)&g->tss;
 
 	memset(g, 0, sizeof(*g));
@@ -38,6 +41,7 @@ void gdt_init_cpu(struct cpu *c)
 	g->tss.rsp[0] = c->kstack_top;
 	memset(g->iomap, 0xff, sizeof(g->iomap));
 	g->tss.iomap_base = 0xffff; /* no bitmap: every port denied in ring 3 */
+	c->gdt = g;
 
 	struct descriptor_ptr ptr = { sizeof(g->entries) - 1, (uint64_t)(uintptr_t)g->entries };
 	__asm__ volatile("lgdt %0\n\t"

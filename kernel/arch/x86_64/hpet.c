@@ -1,6 +1,7 @@
 #include <acpi/acpi.h>
 #include <console/log.h>
 #include <iris/abi/errno.h>
+#include <mm/kwindow.h>
 #include <x86_64/hpet.h>
 #include <x86_64/paging.h>
 
@@ -36,7 +37,8 @@ int hpet_init(const struct acpi_info *acpi)
 {
 	if (!acpi->has_hpet)
 		return -ENODEV;
-	volatile uint8_t *regs = vmm_map_phys(acpi->hpet_addr, HPET_MMIO_SIZE, MAP_WRITE | MAP_UC);
+	volatile uint8_t *regs =
+	        kwindow_map_phys(acpi->hpet_addr, HPET_MMIO_SIZE, MAP_WRITE | MAP_UC);
 	if (!regs)
 		return -ENOMEM;
 	hpet_regs = regs;
@@ -47,7 +49,7 @@ int hpet_init(const struct acpi_info *acpi)
 		pr_warn("hpet: at %#llx reports a period of %llu fs, not using it\n",
 		        (unsigned long long)acpi->hpet_addr, (unsigned long long)period);
 		hpet_regs = NULL;
-		vmm_unmap_phys((void *)regs, HPET_MMIO_SIZE);
+		kwindow_unmap_phys((void *)regs, HPET_MMIO_SIZE);
 		return -EINVAL;
 	}
 	hpet_wide = cap & HPET_CAP_COUNT_64;

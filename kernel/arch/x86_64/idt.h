@@ -5,15 +5,9 @@
  */
 #pragma once
 
+#include <arch/cpu.h>
+#include <arch/irq.h>
 #include <stdint.h>
-
-/* What the entry stubs push: the full register file at the time of the trap. */
-struct trap_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error_code;
-	uint64_t rip, cs, rflags, rsp, ss;
-};
 
 #define VEC_FIRST_DYNAMIC 48
 #define VEC_LAPIC_TIMER   0xf0
@@ -21,8 +15,6 @@ struct trap_frame {
 #define VEC_IPI_STOP      0xfd
 #define VEC_IPI_CALL      0xfe
 #define VEC_SPURIOUS      0xff
-
-typedef void (*irq_handler_t)(struct trap_frame *tf);
 
 /* Loads the IDT on the calling CPU (the table itself is shared). */
 void idt_init(void);

@@ -1,6 +1,7 @@
 #include <acpi/acpi.h>
 #include <console/log.h>
 #include <iris/abi/errno.h>
+#include <mm/kwindow.h>
 #include <sync/spinlock.h>
 #include <x86_64/cpu.h>
 #include <x86_64/ioapic.h>
@@ -91,7 +92,7 @@ unsigned ioapic_init(const struct acpi_info *acpi)
 		const struct acpi_ioapic *a = &acpi->ioapics[i];
 		struct ioapic *io = &ioapics[ioapic_count];
 
-		io->regs = vmm_map_phys(a->addr, PAGE_SIZE, MAP_WRITE | MAP_UC);
+		io->regs = kwindow_map_phys(a->addr, PAGE_SIZE, MAP_WRITE | MAP_UC);
 		if (!io->regs) {
 			pr_err("ioapic: cannot map IOAPIC %u at %#x\n", a->id, a->addr);
 			continue;
@@ -103,7 +104,7 @@ unsigned ioapic_init(const struct acpi_info *acpi)
 			pr_warn("ioapic: IOAPIC %u at %#x (version %#x, GSI %u) is unusable, "
 			        "skipped\n",
 			        a->id, a->addr, ver, a->gsi_base);
-			vmm_unmap_phys((void *)io->regs, PAGE_SIZE);
+			kwindow_unmap_phys((void *)io->regs, PAGE_SIZE);
 			io->regs = NULL;
 			continue;
 		}

@@ -1,8 +1,8 @@
+#include <arch/percpu.h>
 #include <common/string.h>
 #include <mm/heap.h>
 #include <x86_64/gdt.h>
 #include <x86_64/ioperm.h>
-#include <x86_64/percpu.h>
 
 /* An offset past the TSS limit: the CPU then finds no bitmap and denies every port. */
 #define IOMAP_NONE 0xffff
@@ -41,15 +41,15 @@ void ioperm_load(struct ioperm *io)
 {
 	struct cpu *c = cpu_current();
 	if (!io) {
-		c->gdt.tss.iomap_base = IOMAP_NONE;
+		c->gdt->tss.iomap_base = IOMAP_NONE;
 		return;
 	}
 	uint64_t gen = __atomic_load_n(&io->gen, __ATOMIC_ACQUIRE);
 	if (c->iomap_owner != io || c->iomap_gen != gen) {
-		memcpy(c->gdt.iomap, io->map, IOPERM_BYTES);
+		memcpy(c->gdt->iomap, io->map, IOPERM_BYTES);
 		c->iomap_owner = io;
 		c->iomap_gen = gen;
 	}
-	c->gdt.tss.iomap_base = (uint16_t)offsetof(struct gdt_block, iomap) -
-	                        (uint16_t)offsetof(struct gdt_block, tss);
+	c->gdt->tss.iomap_base = (uint16_t)offsetof(struct gdt_block, iomap) -
+	                         (uint16_t)offsetof(struct gdt_block, tss);
 }

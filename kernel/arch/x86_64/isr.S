@@ -14,7 +14,7 @@
  * otherwise). `int 0x80` arrives through its stub like any interrupt.
  */
 #include <x86_64/gdt.h>
-#include <x86_64/percpu.h>
+#include <arch/percpu.h>
 
 #define TF_CS	  (18 * 8)
 #define TF_RIP	  (17 * 8)

@@ -1,11 +1,12 @@
 #include <acpi/acpi.h>
+#include <arch/percpu.h>
 #include <console/log.h>
 #include <iris/abi/errno.h>
+#include <mm/kwindow.h>
 #include <x86_64/cpu.h>
 #include <x86_64/idt.h>
 #include <x86_64/lapic.h>
 #include <x86_64/paging.h>
-#include <x86_64/percpu.h>
 #include <x86_64/platform.h>
 
 /* Register offsets in the xAPIC MMIO page; x2APIC MSR = 0x800 + offset / 16. */
@@ -134,7 +135,7 @@ int lapic_init(const struct acpi_info *acpi)
 		if (acpi->lapic_addr && acpi->lapic_addr != pa)
 			pr_warn("lapic: MADT says %#llx, APIC_BASE says %#llx; using APIC_BASE\n",
 			        (unsigned long long)acpi->lapic_addr, (unsigned long long)pa);
-		lapic_mmio = vmm_map_phys(pa, PAGE_SIZE, MAP_WRITE | MAP_UC);
+		lapic_mmio = kwindow_map_phys(pa, PAGE_SIZE, MAP_WRITE | MAP_UC);
 		if (!lapic_mmio)
 			return -ENOMEM;
 		if (max_id > 254)

@@ -1,5 +1,5 @@
+#include <arch/percpu.h>
 #include <x86_64/cpu.h>
-#include <x86_64/percpu.h>
 
 #include <stddef.h>
 

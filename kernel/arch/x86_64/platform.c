@@ -1,16 +1,35 @@
 #include <acpi/acpi.h>
+#include <arch/percpu.h>
 #include <console/log.h>
 #include <debug/panic.h>
 #include <iris/abi/errno.h>
 #include <time.h>
 #include <x86_64/cpu.h>
+#include <x86_64/fwcfg.h>
+#include <x86_64/gdt.h>
 #include <x86_64/hpet.h>
+#include <x86_64/idt.h>
 #include <x86_64/ioapic.h>
 #include <x86_64/lapic.h>
-#include <x86_64/percpu.h>
 #include <x86_64/pit.h>
 #include <x86_64/platform.h>
+#include <x86_64/power.h>
+#include <x86_64/serial.h>
 #include <x86_64/smp.h>
+#include <x86_64/usermode.h>
+
+/* PCI configuration mechanism #1. */
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA    0xcfc
+#define PCI_CONFIG_ENABLE  (1u << 31)
+
+/* The i8042 keyboard controller: its status port reads 0xff when nothing answers. */
+#define I8042_DATA   0x60
+#define I8042_STATUS 0x64
+#define COM1_IRQ     4
+#define I8042_IRQ    1
+
+extern char bsp_stack_top[];
 
 static struct acpi_info acpi;
 
@@ -92,6 +111,84 @@ static void platform_log_summary(void)
 	pr_info("platform: TSC %llu.%03llu MHz, LAPIC timer %llu ticks/ms at %u Hz\n",
 	        (unsigned long long)(tsc / 1000000), (unsigned long long)(tsc / 1000 % 1000),
 	        (unsigned long long)cpus[0].lapic_ticks_per_ms, PLATFORM_TIMER_HZ);
+}
+
+static struct log_sink serial_sink = { .write = serial_write, .claimable = true };
+
+void arch_early_init(void)
+{
+	cpus[0].id = 0;
+	cpus[0].kstack_top = (uintptr_t)bsp_stack_top;
+	gdt_init_cpu(&cpus[0]); /* reloading the segments clears the GS base */
+	percpu_install(&cpus[0]);
+	idt_init();
+	if (serial_init())
+		log_add_sink(&serial_sink);
+}
+
+void arch_late_init(void)
+{
+	platform_init();
+	power_init();
+	usermode_init_cpu();
+}
+
+bool platform_cmdline_extra(char *buf, size_t len)
+{
+	return fwcfg_read_cmdline(buf, len);
+}
+
+unsigned platform_devices(struct platform_device *out, unsigned max)
+{
+	unsigned n = 0;
+	if (serial_present() && n < max)
+		out[n++] = (struct platform_device){ .name = "com1",
+			                             .isa_irq = COM1_IRQ,
+			                             .port_count = 1,
+			                             .ports = { { SERIAL_COM1_PORT, 8 } } };
+	if (inb(I8042_STATUS) != 0xff && n < max)
+		out[n++] = (struct platform_device){ .name = "i8042",
+			                             .isa_irq = I8042_IRQ,
+			                             .port_count = 2,
+			                             .ports = { { I8042_DATA, 1 }, /* data */
+			                                        { I8042_STATUS,
+			                                          1 } /* status and command */ } };
+	return n;
+}
+
+static uint32_t pci_config_address(uint8_t bus, uint8_t dev, uint8_t fn, unsigned offset)
+{
+	return PCI_CONFIG_ENABLE | ((uint32_t)bus << 16) | ((uint32_t)dev << 11) |
+	       ((uint32_t)fn << 8) | (offset & 0xfc);
+}
+
+uint32_t platform_pci_read(uint8_t bus, uint8_t dev, uint8_t fn, unsigned offset, unsigned width)
+{
+	bool irq = cpu_irq_save();
+	outl(PCI_CONFIG_ADDRESS, pci_config_address(bus, dev, fn, offset));
+	uint32_t v;
+	if (width == 4)
+		v = inl(PCI_CONFIG_DATA);
+	else if (width == 2)
+		v = inw((uint16_t)(PCI_CONFIG_DATA + (offset & 2)));
+	else
+		v = inb((uint16_t)(PCI_CONFIG_DATA + (offset & 3)));
+	cpu_irq_restore(irq);
+	return v;
+}
+
+void platform_pci_write(uint8_t bus, uint8_t dev, uint8_t fn, unsigned offset, unsigned width,
+                        uint32_t v)
+{
+	bool irq = cpu_irq_save();
+	outl(PCI_CONFIG_ADDRESS, pci_config_address(bus, dev, fn, offset));
+	if (width == 4)
+		outl(PCI_CONFIG_DATA, v);
+	else if (width == 2)
+		outw((uint16_t)(PCI_CONFIG_DATA + (offset & 2)), (uint16_t)v);
+	else
+		outb((uint16_t)(PCI_CONFIG_DATA + (offset & 3)), (uint8_t)v);
+	cpu_irq_restore(irq);
 }
 
 void platform_init(void)

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <arch/platform.h>
 #include <stdint.h>
 
 struct acpi_info;
@@ -12,14 +13,11 @@ struct acpi_info;
 #define PLATFORM_TIMER_HZ 100
 
 /*
- * Called once by kernel_main() on the BSP once the heap works, with
- * interrupts off: ACPI, LAPIC, IOAPIC (PICs off), HPET, TSC, LAPIC timer,
- * then the APs. Panics if the machine has no usable ACPI tables.
+ * Called once by arch_late_init() on the BSP, with interrupts off: ACPI,
+ * LAPIC, IOAPIC (PICs off), HPET, TSC, LAPIC timer, then the APs. Panics if
+ * the machine has no usable ACPI tables.
  */
 void platform_init(void);
-
-/* The parsed ACPI tables (valid after platform_init()). */
-const struct acpi_info *platform_acpi(void);
 
 /*
  * Reads the counter `read` around about `window_ns` of the reference clock

@@ -1,6 +1,7 @@
 #include <acpi/acpi.h>
 #include <common/string.h>
 #include <console/log.h>
+#include <mm/kwindow.h>
 #include <mm/layout.h>
 #include <x86_64/cpu.h>
 #include <x86_64/paging.h>
@@ -19,18 +20,18 @@ static struct acpi_power power;
 /* Maps a checked ACPI table at `phys`; returns it and its length, or NULL. */
 static const void *table_map(uint64_t phys, const char *sig, uint32_t *len)
 {
-	const void *h = vmm_map_phys(phys, ACPI_HEADER_LEN, 0);
+	const void *h = kwindow_map_phys(phys, ACPI_HEADER_LEN, 0);
 	if (!h)
 		return NULL;
 	uint32_t n;
 	/* The length field (offset 4): the table may sit at any byte address. */
 	memcpy(&n, (const uint8_t *)h + 4, sizeof(n));
-	vmm_unmap_phys((void *)h, ACPI_HEADER_LEN);
+	kwindow_unmap_phys((void *)h, ACPI_HEADER_LEN);
 	if (n < ACPI_HEADER_LEN || n > ACPI_MAX_TABLE_LEN)
 		return NULL;
-	const void *t = vmm_map_phys(phys, n, 0);
+	const void *t = kwindow_map_phys(phys, n, 0);
 	if (t && acpi_table_check(t, n, sig) == 0) {
-		vmm_unmap_phys((void *)t, n);
+		kwindow_unmap_phys((void *)t, n);
 		return NULL;
 	}
 	*len = n;
@@ -48,11 +49,11 @@ void power_init(void)
 		pr_warn("power: the FADT has no PM1 control block\n");
 		return;
 	}
-	vmm_unmap_phys((void *)fadt, len);
+	kwindow_unmap_phys((void *)fadt, len);
 	const void *dsdt = power.dsdt_phys ? table_map(power.dsdt_phys, "DSDT", &len) : NULL;
 	if (dsdt) {
 		acpi_find_s5(dsdt, len, &power);
-		vmm_unmap_phys((void *)dsdt, len);
+		kwindow_unmap_phys((void *)dsdt, len);
 	}
 	pr_info("power: S5 %s (PM1a %#x, SLP_TYP %u), reset register %s\n",
 	        power.has_s5 && power.pm1a_cnt ? "through ACPI" : "unavailable", power.pm1a_cnt,
@@ -98,7 +99,8 @@ void power_reboot(unsigned long pid)
 		if (power.reset_space == 1 && power.reset_addr <= 0xffff) {
 			outb((uint16_t)power.reset_addr, power.reset_value);
 		} else if (power.reset_space == 0) {
-			volatile uint8_t *r = vmm_map_phys(power.reset_addr, 1, MAP_WRITE | MAP_UC);
+			volatile uint8_t *r =
+			        kwindow_map_phys(power.reset_addr, 1, MAP_WRITE | MAP_UC);
 			if (r)
 				*r = power.reset_value;
 		}

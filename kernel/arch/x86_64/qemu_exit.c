@@ -1,5 +1,5 @@
+#include <arch/platform.h>
 #include <x86_64/cpu.h>
-#include <x86_64/qemu_exit.h>
 
 #define DEBUG_EXIT_PORT 0xf4
 

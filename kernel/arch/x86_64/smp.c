@@ -1,8 +1,10 @@
 #include <acpi/acpi.h>
+#include <arch/percpu.h>
 #include <common/string.h>
 #include <console/log.h>
 #include <debug/panic.h>
 #include <mm/frame.h>
+#include <mm/kwindow.h>
 #include <mm/layout.h>
 #include <sched/sched.h>
 #include <stddef.h>
@@ -13,7 +15,6 @@
 #include <x86_64/idt.h>
 #include <x86_64/lapic.h>
 #include <x86_64/paging.h>
-#include <x86_64/percpu.h>
 #include <x86_64/pit.h>
 #include <x86_64/smp.h>
 #include <x86_64/usermode.h>
@@ -70,6 +71,18 @@ static void smp_call_irq(struct trap_frame *tf)
 	(void)tf;
 	smp_call_serve();
 	lapic_eoi();
+}
+
+static void smp_resched_irq(struct trap_frame *tf)
+{
+	(void)tf;
+	cpu_current()->need_resched = true;
+	lapic_eoi();
+}
+
+void smp_resched(struct cpu *c)
+{
+	lapic_send_ipi(c->apic_id, VEC_IPI_RESCHED);
 }
 
 void smp_call_all(void (*fn)(void *), void *arg)
@@ -171,7 +184,7 @@ static __attribute__((noreturn)) void smp_ap_main(struct cpu *c)
  */
 static bool smp_boot_ap(struct cpu *c, paddr_t page, struct ap_boot_params *params)
 {
-	void *stack = vmm_alloc(AP_STACK_PAGES);
+	void *stack = kwindow_alloc(AP_STACK_PAGES);
 
 	if (!stack) {
 		pr_err("smp: no memory for the stack of CPU %u\n", c->id);
@@ -193,7 +206,7 @@ static bool smp_boot_ap(struct cpu *c, paddr_t page, struct ap_boot_params *para
 			lapic_send_init(c->apic_id);
 			pr_warn("smp: CPU %u (APIC id %u) did not start within 1 s, left offline\n",
 			        c->id, c->apic_id);
-			vmm_free(stack, AP_STACK_PAGES);
+			kwindow_free(stack, AP_STACK_PAGES);
 			c->kstack_top = 0;
 			return false;
 		}
@@ -242,6 +255,7 @@ void smp_start(const struct acpi_info *acpi, unsigned timer_hz)
 	cpu_count = 1;
 	ap_timer_hz = timer_hz;
 	idt_set_handler(VEC_IPI_CALL, smp_call_irq);
+	idt_set_handler(VEC_IPI_RESCHED, smp_resched_irq);
 
 	smp_enumerate(acpi, cpus[0].apic_id);
 	if (cpu_count == 1)

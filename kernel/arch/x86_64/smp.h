@@ -1,7 +1,8 @@
 /*
- * Multiprocessor start-up and cross-CPU calls. The APs are started with
- * INIT-SIPI-SIPI into a real-mode trampoline (ap_boot.S) that climbs to long
- * mode and enters the kernel on a per-CPU stack.
+ * Multiprocessor start-up (the rest of the SMP code is in arch/smp.h). The
+ * APs are started with INIT-SIPI-SIPI into a real-mode trampoline
+ * (ap_boot.S) that climbs to long mode and enters the kernel on a per-CPU
+ * stack.
  */
 #pragma once
 
@@ -14,6 +15,7 @@
 
 #ifndef __ASSEMBLER__
 
+#include <arch/smp.h>
 #include <stdbool.h>
 
 struct acpi_info;
@@ -25,24 +27,6 @@ struct acpi_info;
  * that does not come up within about a second is logged and left out.
  */
 void smp_start(const struct acpi_info *acpi, unsigned timer_hz);
-
-/* CPUs running kernel code, the BSP included. */
-unsigned smp_online_count(void);
-
-/*
- * Runs fn(arg) on every online CPU, the caller included, and returns when
- * all have finished. On the other CPUs it runs in the VEC_IPI_CALL interrupt
- * (interrupts off), so it must be short and must not block. The other CPUs
- * must be able to take the interrupt (not spinning with interrupts off).
- */
-void smp_call_all(void (*fn)(void *), void *arg);
-
-/*
- * Sends an NMI to every other CPU, which stops it for good (panic, power off),
- * and waits up to about 100 ms for them to park. Returns whether all did:
- * then nothing else runs, and nothing else writes to a device.
- */
-bool smp_stop_others(void);
 
 /* The NMI handler's end once smp_stop_others() was called: parks this CPU. */
 __attribute__((noreturn)) void smp_park(void);

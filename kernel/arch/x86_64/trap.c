@@ -3,6 +3,7 @@
  * backtrace, every CPU stopped); everything else goes to the handler that
  * idt_set_handler() registered for the vector.
  */
+#include <arch/percpu.h>
 #include <console/log.h>
 #include <debug/ksyms.h>
 #include <debug/panic.h>
@@ -12,9 +13,9 @@
 #include <sched/thread.h>
 #include <syscall/syscall.h>
 #include <x86_64/cpu.h>
+#include <x86_64/idt.h>
 #include <x86_64/ioperm.h>
 #include <x86_64/lapic.h>
-#include <x86_64/percpu.h>
 #include <x86_64/smp.h>
 #include <x86_64/trap.h>
 

@@ -1,8 +1,8 @@
+#include <arch/percpu.h>
 #include <console/log.h>
 #include <x86_64/cpu.h>
 #include <x86_64/fpu.h>
 #include <x86_64/gdt.h>
-#include <x86_64/percpu.h>
 #include <x86_64/usermode.h>
 
 #define RFLAGS_TF (1ull << 8)

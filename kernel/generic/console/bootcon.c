@@ -1,10 +1,11 @@
+#include <arch/paging.h>
 #include <common/fbcon.h>
 #include <common/string.h>
 #include <console/bootcon.h>
 #include <console/log.h>
 #include <debug/panic.h>
+#include <mm/kwindow.h>
 #include <mm/layout.h>
-#include <x86_64/paging.h>
 
 enum bootcon_kind { BOOTCON_NONE, BOOTCON_FB, BOOTCON_TEXT };
 
@@ -114,15 +115,15 @@ void bootcon_init(const struct boot_info *bi)
 void bootcon_remap(void)
 {
 	if (kind == BOOTCON_TEXT) {
-		void *cells = vmm_map_phys(fbdesc.addr, fbdesc.width * fbdesc.height * 2u,
-		                           MAP_WRITE | MAP_UC);
+		void *cells = kwindow_map_phys(fbdesc.addr, fbdesc.width * fbdesc.height * 2u,
+		                               MAP_WRITE | MAP_UC);
 		if (cells)
 			text.cells = cells;
 		return;
 	}
 	if (kind != BOOTCON_FB)
 		return;
-	void *base = vmm_map_phys(fbdesc.addr, fb_bytes(), MAP_WRITE | MAP_WC);
+	void *base = kwindow_map_phys(fbdesc.addr, fb_bytes(), MAP_WRITE | MAP_WC);
 	if (!base) {
 		pr_warn("bootcon: cannot map the %ux%u framebuffer\n", fbdesc.width, fbdesc.height);
 		return;

@@ -1,9 +1,9 @@
+#include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/platform.h>
 #include <console/log.h>
 #include <debug/ksyms.h>
 #include <debug/panic.h>
-#include <x86_64/cpu.h>
-#include <x86_64/percpu.h>
-#include <x86_64/qemu_exit.h>
 
 /* Provided by the SMP code once it is linked in; absent on a kernel without it. */
 extern bool smp_stop_others(void) __attribute__((weak));

@@ -1,17 +1,14 @@
 #include <acpi/acpi.h>
+#include <arch/paging.h>
+#include <arch/platform.h>
 #include <boot/bootinfo.h>
 #include <common/string.h>
 #include <console/log.h>
+#include <dev/msi.h>
 #include <dev/pci.h>
 #include <lib/mmio.h>
+#include <mm/kwindow.h>
 #include <mm/layout.h>
-#include <x86_64/cpu.h>
-#include <x86_64/paging.h>
-#include <x86_64/platform.h>
-#include <x86_64/serial.h>
-
-#define PCI_CONFIG_ADDRESS 0xcf8
-#define PCI_CONFIG_DATA    0xcfc
 
 static struct pci_function functions[PCI_MAX_FUNCTIONS];
 static unsigned nfunctions;
@@ -27,7 +24,7 @@ static volatile uint8_t *ecam_map(uint16_t seg, uint8_t bus, uint8_t dev, uint8_
 			continue;
 		paddr_t pa = m->base + ((uint64_t)(bus - m->bus_start) << 20) +
 		             ((uint64_t)dev << 15) + ((uint64_t)fn << 12);
-		return vmm_map_phys(pa, PAGE_SIZE, MAP_WRITE | MAP_UC);
+		return kwindow_map_phys(pa, PAGE_SIZE, MAP_WRITE | MAP_UC);
 	}
 	return NULL;
 }
@@ -38,51 +35,17 @@ static bool use_ecam(void)
 	return acpi && acpi->has_mcfg && acpi->mcfg_count > 0;
 }
 
-/* Mechanism #1: 256 bytes per function, segment 0 only. */
-static uint32_t port_read(uint8_t bus, uint8_t dev, uint8_t fn, unsigned offset, unsigned width)
-{
-	uint32_t addr = (1u << 31) | ((uint32_t)bus << 16) | ((uint32_t)dev << 11) |
-	                ((uint32_t)fn << 8) | (offset & 0xfc);
-	bool irq = cpu_irq_save();
-	outl(PCI_CONFIG_ADDRESS, addr);
-	uint32_t v;
-	if (width == 4)
-		v = inl(PCI_CONFIG_DATA);
-	else if (width == 2)
-		v = inw((uint16_t)(PCI_CONFIG_DATA + (offset & 2)));
-	else
-		v = inb((uint16_t)(PCI_CONFIG_DATA + (offset & 3)));
-	cpu_irq_restore(irq);
-	return v;
-}
-
-static void port_write(uint8_t bus, uint8_t dev, uint8_t fn, unsigned offset, unsigned width,
-                       uint32_t v)
-{
-	uint32_t addr = (1u << 31) | ((uint32_t)bus << 16) | ((uint32_t)dev << 11) |
-	                ((uint32_t)fn << 8) | (offset & 0xfc);
-	bool irq = cpu_irq_save();
-	outl(PCI_CONFIG_ADDRESS, addr);
-	if (width == 4)
-		outl(PCI_CONFIG_DATA, v);
-	else if (width == 2)
-		outw((uint16_t)(PCI_CONFIG_DATA + (offset & 2)), (uint16_t)v);
-	else
-		outb((uint16_t)(PCI_CONFIG_DATA + (offset & 3)), (uint8_t)v);
-	cpu_irq_restore(irq);
-}
-
 uint32_t pci_read(const struct pci_function *f, unsigned offset, unsigned width)
 {
 	if (!f->ecam)
-		return port_read(f->bus, f->dev, f->fn, offset, width);
+		return platform_pci_read(f->bus, f->dev, f->fn, offset, width);
 	return (uint32_t)mmio_read(f->ecam + offset, width);
 }
 
 void pci_write(const struct pci_function *f, unsigned offset, unsigned width, uint32_t value)
 {
 	if (!f->ecam) {
-		port_write(f->bus, f->dev, f->fn, offset, width, value);
+		platform_pci_write(f->bus, f->dev, f->fn, offset, width, value);
 		return;
 	}
 	mmio_write(f->ecam + offset, width, value);
@@ -149,14 +112,13 @@ static void find_caps(struct pci_function *f)
 	for (int n = 0; off >= 0x40 && off < 0x100 && n < 48; n++) {
 		uint8_t id = (uint8_t)pci_read(f, off, 1);
 		if (id == PCI_CAP_MSI && !f->msi_cap) {
-			uint16_t ctl = (uint16_t)pci_read(f, off + 2, 2);
 			f->msi_cap = (uint8_t)off;
-			f->msi_len = (uint8_t)(10 + ((ctl & (1u << 7)) ? 4 : 0) +
-			                       ((ctl & (1u << 8)) ? 10 : 0));
+			f->msi_len = (uint8_t)msi_cap_len((uint16_t)pci_read(f, off + MSI_CTL, 2));
 			f->info.irq_modes |= 1u << IRIS_IRQ_MSI;
 		} else if (id == PCI_CAP_MSIX && !f->msix_cap) {
+			uint16_t ctl = (uint16_t)pci_read(f, off + MSIX_CTL, 2);
 			f->msix_cap = (uint8_t)off;
-			f->info.msix_vectors = (uint16_t)((pci_read(f, off + 2, 2) & 0x7ff) + 1);
+			f->info.msix_vectors = (uint16_t)((ctl & MSIX_CTL_TABLE_SIZE) + 1);
 			f->info.irq_modes |= 1u << IRIS_IRQ_MSIX;
 		}
 		off = pci_read(f, off + 1, 1) & 0xfc;
@@ -175,7 +137,7 @@ static void add_function(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn, int
 	uint32_t id = pci_read(&probe, PCI_VENDOR, 4);
 	if ((id & 0xffff) == 0xffff) {
 		if (probe.ecam)
-			vmm_unmap_phys((void *)probe.ecam, PAGE_SIZE);
+			kwindow_unmap_phys((void *)probe.ecam, PAGE_SIZE);
 		return;
 	}
 	if (nfunctions == PCI_MAX_FUNCTIONS) {
@@ -230,7 +192,7 @@ static void scan_bus(uint16_t seg, uint8_t bus, int depth)
 		uint32_t id = pci_read(&probe, PCI_VENDOR, 4);
 		bool multi = (pci_read(&probe, PCI_HEADER_TYPE, 1) & 0x80) != 0;
 		if (probe.ecam)
-			vmm_unmap_phys((void *)probe.ecam, PAGE_SIZE);
+			kwindow_unmap_phys((void *)probe.ecam, PAGE_SIZE);
 		if ((id & 0xffff) == 0xffff)
 			continue;
 		for (uint8_t fn = 0; fn < (multi ? 8 : 1); fn++)
@@ -261,15 +223,17 @@ static void port_bar(struct pci_function *f, unsigned i, uint64_t base, uint64_t
 	f->info.bar[i] = (struct iris_bar){ .base = base, .size = size, .kind = IRIS_BAR_PORT };
 }
 
-/* COM1 if it answered, the i8042 if its status port does, the framebuffer GRUB set up. */
+/* The legacy devices the platform finds (COM1, the i8042), then the framebuffer GRUB set up. */
 static void platform_devices_add(void)
 {
+	struct platform_device legacy[PLATFORM_DEVICES_MAX];
+	unsigned n = platform_devices(legacy, PLATFORM_DEVICES_MAX);
 	struct pci_function *f;
-	if (serial_present() && (f = platform_add("com1", 4)))
-		port_bar(f, 0, SERIAL_COM1_PORT, 8);
-	if (inb(0x64) != 0xff && (f = platform_add("i8042", 1))) {
-		port_bar(f, 0, 0x60, 1); /* data */
-		port_bar(f, 1, 0x64, 1); /* status and command */
+	for (unsigned i = 0; i < n; i++) {
+		if (!(f = platform_add(legacy[i].name, legacy[i].isa_irq)))
+			continue;
+		for (unsigned p = 0; p < legacy[i].port_count; p++)
+			port_bar(f, p, legacy[i].ports[p].base, legacy[i].ports[p].size);
 	}
 	const struct boot_framebuffer *fb = &boot_info.fb;
 	if (boot_info.has_framebuffer && fb->type == 1 && !(fb->addr & (PAGE_SIZE - 1)) &&

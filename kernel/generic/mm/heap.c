@@ -28,7 +28,7 @@
  *     it on free.
  *
  * kmalloc() serves up to KMALLOC_MAX bytes from power-of-two caches of 16 to
- * 2048 bytes and larger blocks from vmm_alloc() in the kernel virtual window,
+ * 2048 bytes and larger blocks from kwindow_alloc() in the kernel virtual window,
  * behind a 16-byte header holding their size and allocation site; kfree()
  * tells the two apart by address. Every block is 16-byte aligned.
  *
@@ -38,13 +38,13 @@
  * defined after providing spinlock_t, SPINLOCK_INIT, spin_lock_irqsave,
  * spin_unlock_irqrestore, panic, memset, fmt_snprintf, ksyms_lookup,
  * phys_to_virt, virt_to_phys, HHDM_BASE, HHDM_SIZE, KVWIN_BASE, KVWIN_SIZE,
- * and frame_alloc, frame_free, vmm_alloc and vmm_free; with KERNEL_HEAP_DEBUG
+ * and frame_alloc, frame_free, kwindow_alloc and kwindow_free; with KERNEL_HEAP_DEBUG
  * also ksyms_stack_trace, cpu_current and time_ns.
  */
 #include <mm/frame.h>
 #include <mm/heap.h>
+#include <mm/kwindow.h>
 #include <stdint.h>
-#include <x86_64/paging.h>
 
 #ifndef IRIS_HOST_TEST
 #include <common/printf.h>
@@ -54,8 +54,8 @@
 #include <mm/layout.h>
 #include <sync/spinlock.h>
 #ifdef KERNEL_HEAP_DEBUG
+#include <arch/percpu.h>
 #include <time.h>
-#include <x86_64/percpu.h>
 #endif
 #endif
 
@@ -577,7 +577,7 @@ static void *large_alloc(size_t size, const struct heap_trace *by)
 	if (size >= KVWIN_SIZE)
 		return NULL;
 	pages = large_pages(size);
-	h = vmm_alloc(pages);
+	h = kwindow_alloc(pages);
 	if (!h)
 		return NULL;
 	h->size = size;
@@ -613,7 +613,7 @@ static void large_free(void *p)
 #endif
 	h->magic = 0;
 	__atomic_sub_fetch(&heap_in_use, pages * PAGE_SIZE, __ATOMIC_RELAXED);
-	vmm_free(h, pages);
+	kwindow_free(h, pages);
 }
 
 /* --- kmalloc. --- */
@@ -659,7 +659,7 @@ HEAP_ENTRY void *kzalloc(size_t size)
 
 	HEAP_TRACE_HERE(&by);
 	p = kmalloc_traced(size, &by);
-	/* Large blocks come zeroed from vmm_alloc(). */
+	/* Large blocks come zeroed from kwindow_alloc(). */
 	if (p && size <= KMALLOC_MAX)
 		memset(p, 0, size);
 	return p;

@@ -6,19 +6,19 @@
  * remove or restrict translations are followed by a TLB shootdown on every
  * CPU that has the space loaded.
  */
+#include <arch/paging.h>
+#include <arch/percpu.h>
+#include <arch/smp.h>
 #include <common/string.h>
 #include <iris/abi/errno.h>
 #include <iris/abi/syscall.h>
 #include <mm/heap.h>
 #include <mm/layout.h>
 #include <mm/vm.h>
-#include <x86_64/cpu.h>
-#include <x86_64/percpu.h>
-#include <x86_64/smp.h>
 
 #define PAGE_MASK     (PAGE_SIZE - 1)
 #define MMAP_BASE     0x0000100000000000ull /* where mappings without a hint go */
-#define FLUSH_ALL_MIN 32 /* pages: above this, reload CR3 instead of invlpg each */
+#define FLUSH_ALL_MIN 32 /* pages: above this, flush all instead of page by page */
 
 int vm_space_init(struct vm_space *vm)
 {
@@ -52,14 +52,14 @@ void vm_space_free(struct vm_space *vm)
 void vm_space_activate(struct vm_space *vm, struct vm_space *prev)
 {
 	uint64_t bit = 1ull << cpu_current()->id;
-	paddr_t cr3 = vm ? vm->as.pml4 : kernel_space.pml4;
+	struct address_space *as = vm ? &vm->as : &kernel_space;
 
 	if (prev)
 		__atomic_fetch_and(&prev->cpus_active, ~bit, __ATOMIC_RELEASE);
 	if (vm && !(__atomic_load_n(&vm->cpus_active, __ATOMIC_RELAXED) & bit))
 		__atomic_fetch_or(&vm->cpus_active, bit, __ATOMIC_ACQUIRE);
-	if (read_cr3() != cr3)
-		write_cr3(cr3);
+	if (!paging_is_active(as))
+		paging_switch(as);
 }
 
 struct flush_req {
@@ -70,14 +70,14 @@ struct flush_req {
 static void flush_local(void *arg)
 {
 	struct flush_req *f = arg;
-	if (read_cr3() != f->vm->as.pml4)
+	if (!paging_is_active(&f->vm->as))
 		return;
 	if ((f->end - f->start) / PAGE_SIZE > FLUSH_ALL_MIN) {
-		write_cr3(read_cr3());
+		paging_flush_all();
 		return;
 	}
 	for (uintptr_t va = f->start; va < f->end; va += PAGE_SIZE)
-		invlpg(va);
+		paging_flush(va);
 }
 
 /* Makes every CPU forget translations of [start, end) in `vm`. Call without vm->lock. */
@@ -401,7 +401,7 @@ enum vm_fault_result vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err)
 	enum vm_fault_result res = VM_FAULT_REFUSED;
 
 	/* No entry of this space can fix a reserved bit, a key, or another space's walk. */
-	if ((err & (PF_RESERVED | PF_PKEY)) || read_cr3() != vm->as.pml4)
+	if ((err & (PF_RESERVED | PF_PKEY)) || !paging_is_active(&vm->as))
 		return VM_FAULT_REFUSED;
 	bool irq = spin_lock_irqsave(&vm->lock);
 	struct vm_region *r = region_find(vm, addr);
@@ -413,7 +413,7 @@ enum vm_fault_result vm_fault(struct vm_space *vm, uintptr_t addr, uint64_t err)
 	if (paging_query(&vm->as, page, &pa, &flags)) {
 		/* Mapped already (another thread, or a stale TLB entry after a change). */
 		if (pte_allows(flags, err)) {
-			invlpg(page);
+			paging_flush(page);
 			res = VM_FAULT_STALE;
 		}
 		goto out;

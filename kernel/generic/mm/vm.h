@@ -5,13 +5,13 @@
  */
 #pragma once
 
+#include <arch/paging.h>
 #include <common/list.h>
 #include <obj/vmo.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sync/spinlock.h>
-#include <x86_64/paging.h>
 
 /* User mappings live in [VM_USER_BASE, VM_USER_END); the first 64 KiB stay unmapped. */
 #define VM_USER_BASE 0x10000ull

@@ -1,6 +1,9 @@
+#include <arch/cpu.h>
+#include <arch/paging.h>
 #include <common/string.h>
 #include <console/bootcon.h>
 #include <console/log.h>
+#include <dev/msi.h>
 #include <iris/abi/errno.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
@@ -8,8 +11,6 @@
 #include <obj/device.h>
 #include <obj/irq.h>
 #include <obj/process.h>
-#include <x86_64/ioperm.h>
-#include <x86_64/paging.h>
 
 static struct device *devices[PCI_MAX_FUNCTIONS];
 static struct kobject bus;
@@ -222,11 +223,11 @@ static void msix_hole(struct device *d, unsigned bar, size_t *first, size_t *cou
 		return;
 	size_t lo = SIZE_MAX, hi = 0;
 	for (unsigned k = 0; k < 2; k++) {
-		uint32_t v = pci_read(f, f->msix_cap + 4 + 4 * k, 4);
-		if ((v & 7) != bar)
+		uint32_t v = pci_read(f, f->msix_cap + (k == 0 ? MSIX_TABLE : MSIX_PBA), 4);
+		if ((v & MSIX_BIR) != bar)
 			continue;
-		size_t off = v & ~7u;
-		size_t len = k == 0 ? (size_t)f->info.msix_vectors * 16
+		size_t off = v & ~MSIX_BIR;
+		size_t len = k == 0 ? (size_t)f->info.msix_vectors * MSIX_ENTRY_SIZE
 		                    : (f->info.msix_vectors + 63) / 64 * 8;
 		if (off / PAGE_SIZE < lo)
 			lo = off / PAGE_SIZE;
@@ -360,7 +361,7 @@ int device_config_write(struct device *d, unsigned offset, unsigned width, uint3
 	          (offset >= 0x40 && offset + width <= 0x100);
 	if (f->msi_cap && overlaps(offset, width, f->msi_cap, f->msi_len))
 		ok = false;
-	if (f->msix_cap && overlaps(offset, width, f->msix_cap, 12))
+	if (f->msix_cap && overlaps(offset, width, f->msix_cap, MSIX_CAP_LEN))
 		ok = false;
 	if (!ok)
 		return -EPERM;

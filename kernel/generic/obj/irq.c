@@ -1,20 +1,19 @@
+#include <arch/cpu.h>
+#include <arch/irq.h>
+#include <arch/paging.h>
 #include <common/irqprog.h>
 #include <common/string.h>
 #include <console/log.h>
+#include <dev/msi.h>
 #include <iris/abi/errno.h>
 #include <iris/abi/ring.h>
 #include <lib/mmio.h>
 #include <mm/heap.h>
+#include <mm/kwindow.h>
 #include <mm/layout.h>
 #include <obj/device.h>
 #include <obj/irq.h>
 #include <time.h>
-#include <x86_64/cpu.h>
-#include <x86_64/idt.h>
-#include <x86_64/ioapic.h>
-#include <x86_64/lapic.h>
-#include <x86_64/paging.h>
-#include <x86_64/percpu.h>
 
 #define GSI_MAX 256
 
@@ -81,17 +80,13 @@ static void hw_mask(struct irq_obj *irq, bool mask)
 	irq->masked = mask;
 	if (irq->mode == IRIS_IRQ_INTX) {
 		if (mask)
-			ioapic_mask(irq->gsi);
+			irq_line_mask(irq->gsi);
 		else
-			ioapic_unmask(irq->gsi);
+			irq_line_unmask(irq->gsi);
 	} else if (irq->mode == IRIS_IRQ_MSIX) {
-		*irq->msix_ctl = mask ? 1 : 0;
+		msix_entry_mask(irq->msix_regs, mask);
 	} else {
-		struct pci_function *f = irq->dev->pci;
-		uint16_t ctl = (uint16_t)pci_read(f, f->msi_cap + 2, 2);
-		if (ctl & (1u << 8)) /* per-vector masking */
-			pci_write(f, f->msi_cap + ((ctl & (1u << 7)) ? 16 : 12), 4, mask ? 1 : 0);
-		/* Without it the handler drops messages while masked. */
+		msi_mask(irq->dev->pci, mask); /* if it cannot, the handler drops messages */
 	}
 }
 
@@ -133,7 +128,7 @@ static void vector_handler(struct trap_frame *tf)
 	if (irq && irq->bound && !irq->masked)
 		irq_run(irq, now);
 	spin_unlock(&table_lock);
-	lapic_eoi();
+	irq_eoi();
 }
 
 static void line_retry(struct ktimer *t)
@@ -143,7 +138,7 @@ static void line_retry(struct ktimer *t)
 	/* Only while some program on the line wants interrupts (a driver may have masked). */
 	for (struct irq_obj *irq = by_gsi[b->gsi]; irq; irq = irq->next_shared) {
 		if (irq->bound && !irq->masked) {
-			ioapic_unmask(b->gsi);
+			irq_line_unmask(b->gsi);
 			break;
 		}
 	}
@@ -169,12 +164,12 @@ static void line_handler(struct trap_frame *tf)
 			b->delay_ms = b->delay_ms ? b->delay_ms * 2 : BACKOFF_FIRST_MS;
 			if (b->delay_ms > BACKOFF_MAX_MS)
 				b->delay_ms = BACKOFF_MAX_MS;
-			ioapic_mask(gsi);
+			irq_line_mask(gsi);
 			ktimer_arm(&b->timer, now + (uint64_t)b->delay_ms * 1000000);
 		}
 	}
 	spin_unlock(&table_lock);
-	lapic_eoi();
+	irq_eoi();
 }
 
 /* Maps the part of each memory BAR the program touches, for the handler. */
@@ -203,8 +198,8 @@ static int map_windows(struct irq_obj *irq)
 		uint64_t first = lo[i] & ~(uint64_t)(PAGE_SIZE - 1);
 		size_t len =
 		        (size_t)(((hi[i] + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1)) - first);
-		void *va = vmm_map_phys(irq->dev->pci->info.bar[i].base + first, len,
-		                        MAP_WRITE | MAP_UC);
+		void *va = kwindow_map_phys(irq->dev->pci->info.bar[i].base + first, len,
+		                            MAP_WRITE | MAP_UC);
 		if (!va)
 			return -ENOMEM;
 		irq->bar_map[i] = va;
@@ -218,11 +213,11 @@ static void unmap_windows(struct irq_obj *irq)
 {
 	for (unsigned i = 0; i < 6; i++)
 		if (irq->bar_map[i]) {
-			vmm_unmap_phys((void *)irq->bar_map[i], irq->bar_len[i]);
+			kwindow_unmap_phys((void *)irq->bar_map[i], irq->bar_len[i]);
 			irq->bar_map[i] = NULL;
 		}
 	if (irq->msix_map) {
-		vmm_unmap_phys(irq->msix_map, PAGE_SIZE);
+		msix_entry_unmap(irq->msix_map);
 		irq->msix_map = NULL;
 	}
 }
@@ -254,20 +249,17 @@ static void irq_unbind(struct irq_obj *irq)
 		if (*pp)
 			*pp = irq->next_shared;
 		if (!by_gsi[irq->gsi]) {
-			ioapic_mask(irq->gsi);
+			irq_line_mask(irq->gsi);
 			free_vector = gsi_vector[irq->gsi];
 			gsi_vector[irq->gsi] = 0;
 		}
 	} else {
 		if (irq->mode == IRIS_IRQ_MSIX) {
-			*irq->msix_ctl = 1;
-			if (--irq->dev->msix_bound == 0) {
-				uint16_t ctl = (uint16_t)pci_read(f, f->msix_cap + 2, 2);
-				pci_write(f, f->msix_cap + 2, 2, ctl & ~(1u << 15));
-			}
+			msix_entry_mask(irq->msix_regs, true);
+			if (--irq->dev->msix_bound == 0)
+				msix_disable(f);
 		} else {
-			uint16_t ctl = (uint16_t)pci_read(f, f->msi_cap + 2, 2);
-			pci_write(f, f->msi_cap + 2, 2, ctl & ~1u);
+			msi_disable(f);
 		}
 		by_vector[irq->vector] = NULL;
 		free_vector = irq->vector;
@@ -276,7 +268,7 @@ static void irq_unbind(struct irq_obj *irq)
 	if (irq->mode == IRIS_IRQ_INTX)
 		ktimer_cancel(&backoff[irq->gsi].timer);
 	if (free_vector)
-		idt_set_handler(free_vector, NULL);
+		irq_vector_free(free_vector);
 	waitable_signal(&irq->w, IRIS_POLL_HUP);
 }
 
@@ -319,67 +311,19 @@ void irq_unbind_device(struct device *d)
 	}
 }
 
-static uint32_t msi_dest(void)
-{
-	return cpus[0].apic_id;
-}
-
 static int route_msi(struct irq_obj *irq)
 {
-	struct pci_function *f = irq->dev->pci;
-	uint8_t cap = f->msi_cap;
-	uint16_t ctl = (uint16_t)pci_read(f, cap + 2, 2);
-	uint32_t addr = 0xfee00000u | (msi_dest() << 12);
-	pci_write(f, cap + 4, 4, addr);
-	if (ctl & (1u << 7)) {
-		pci_write(f, cap + 8, 4, 0);
-		pci_write(f, cap + 12, 2, irq->vector);
-	} else {
-		pci_write(f, cap + 8, 2, irq->vector);
-	}
-	if (ctl & (1u << 8))
-		pci_write(f, cap + ((ctl & (1u << 7)) ? 16 : 12), 4, 0);
-	ctl = (uint16_t)((ctl & ~(7u << 4)) | 1u); /* one message, enabled */
-	pci_write(f, cap + 2, 2, ctl);
-	uint16_t cmd = (uint16_t)pci_read(f, PCI_COMMAND, 2);
-	pci_write(f, PCI_COMMAND, 2, cmd | PCI_CMD_INTX_DISABLE);
-	return 0;
-}
-
-/* Maps the MSI-X table entry of `irq` (before any lock: mapping may flush TLBs). */
-static int map_msix_entry(struct irq_obj *irq)
-{
-	struct pci_function *f = irq->dev->pci;
-	uint32_t table = pci_read(f, f->msix_cap + 4, 4);
-	if ((table & 7) >= IRIS_PCI_BARS)
-		return -ENOTSUP;
-	const struct iris_bar *b = &f->info.bar[table & 7];
-	uint64_t off = (uint64_t)(table & ~7u) + 16ull * irq->msix_entry;
-	if (b->kind != IRIS_BAR_MMIO || off + 16 > b->size)
-		return -ENOTSUP;
-	uint64_t page = (b->base + off) & ~(uint64_t)(PAGE_SIZE - 1);
-	uint8_t *map = vmm_map_phys(page, PAGE_SIZE, MAP_WRITE | MAP_UC);
-	if (!map)
-		return -ENOMEM;
-	irq->msix_map = map;
-	irq->msix_ctl = (volatile uint32_t *)(map + ((b->base + off) & (PAGE_SIZE - 1))) + 3;
+	msi_enable(irq->dev->pci, irq->vector);
 	return 0;
 }
 
 static int route_msix(struct irq_obj *irq)
 {
-	struct pci_function *f = irq->dev->pci;
-	volatile uint32_t *e = irq->msix_ctl - 3;
-	e[3] = 1;
-	e[0] = 0xfee00000u | (msi_dest() << 12);
-	e[1] = 0;
-	e[2] = irq->vector;
+	msix_entry_mask(irq->msix_regs, true);
+	msix_entry_program(irq->msix_regs, irq->vector);
 	irq->dev->msix_bound++;
-	uint16_t ctl = (uint16_t)pci_read(f, f->msix_cap + 2, 2);
-	pci_write(f, f->msix_cap + 2, 2, (ctl | (1u << 15)) & ~(1u << 14));
-	uint16_t cmd = (uint16_t)pci_read(f, PCI_COMMAND, 2);
-	pci_write(f, PCI_COMMAND, 2, cmd | PCI_CMD_INTX_DISABLE);
-	e[3] = 0;
+	msix_enable(irq->dev->pci);
+	msix_entry_mask(irq->msix_regs, false);
 	return 0;
 }
 
@@ -394,7 +338,7 @@ static int route_intx(struct irq_obj *irq)
 	bool level = true, active_low = false;
 	int line;
 	if (f->info.bus_type == IRIS_BUS_PLATFORM) {
-		line = ioapic_isa_gsi((uint8_t)f->info.isa_irq, &level, &active_low);
+		line = irq_isa_line((uint8_t)f->info.isa_irq, &level, &active_low);
 	} else {
 		line = (uint8_t)pci_read(f, PCI_INTERRUPT, 1);
 		if (line == 0 || line == 0xff)
@@ -402,11 +346,11 @@ static int route_intx(struct irq_obj *irq)
 		uint16_t cmd = (uint16_t)pci_read(f, PCI_COMMAND, 2);
 		pci_write(f, PCI_COMMAND, 2, cmd & ~PCI_CMD_INTX_DISABLE);
 	}
-	if (line < 0 || line >= GSI_MAX || (uint32_t)line >= ioapic_gsi_count())
+	if (line < 0 || line >= GSI_MAX || (uint32_t)line >= irq_line_count())
 		return -ENOTSUP;
 	irq->gsi = (uint32_t)line;
 	if (!by_gsi[line]) {
-		uint8_t v = idt_alloc_vector(line_handler);
+		uint8_t v = irq_vector_alloc(line_handler);
 		if (!v)
 			return -ENOSPC;
 		gsi_vector[line] = v;
@@ -415,9 +359,9 @@ static int route_intx(struct irq_obj *irq)
 		backoff[line].gsi = line;
 		backoff[line].delay_ms = 0;
 		by_gsi[line] = irq;
-		if (ioapic_route_gsi((uint32_t)line, v, msi_dest(), level, active_low) < 0) {
+		if (irq_line_route((uint32_t)line, v, level, active_low) < 0) {
 			by_gsi[line] = NULL;
-			idt_set_handler(v, NULL);
+			irq_vector_free(v);
 			return -ENOTSUP;
 		}
 	} else {
@@ -475,7 +419,8 @@ int irq_bind(struct device *d, struct iris_irq_bind *bind, const struct iris_irq
 	}
 	irq->q = phys_to_virt(qpage);
 	if ((r = map_windows(irq)) < 0 ||
-	    (irq->mode == IRIS_IRQ_MSIX && (r = map_msix_entry(irq)) < 0))
+	    (irq->mode == IRIS_IRQ_MSIX &&
+	     (r = msix_entry_map(d->pci, irq->msix_entry, &irq->msix_map, &irq->msix_regs)) < 0))
 		goto fail;
 
 	/* One binding per mode and vector: no two programs on the same MSI. */
@@ -505,14 +450,14 @@ int irq_bind(struct device *d, struct iris_irq_bind *bind, const struct iris_irq
 	if (irq->mode == IRIS_IRQ_INTX) {
 		r = route_intx(irq);
 	} else {
-		irq->vector = idt_alloc_vector(vector_handler);
+		irq->vector = irq_vector_alloc(vector_handler);
 		r = irq->vector ? 0 : -ENOSPC;
 		if (r == 0) {
 			by_vector[irq->vector] = irq;
 			r = irq->mode == IRIS_IRQ_MSI ? route_msi(irq) : route_msix(irq);
 			if (r < 0) {
 				by_vector[irq->vector] = NULL;
-				idt_set_handler(irq->vector, NULL);
+				irq_vector_free(irq->vector);
 			}
 		}
 	}

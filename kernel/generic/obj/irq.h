@@ -1,7 +1,7 @@
 /*
  * Bound device interrupts (iris/abi/irq.h, docs/irq-bytecode.md). Binding
  * verifies the driver's IRQ-ack program against the BARs of its device and
- * routes the interrupt (MSI, MSI-X, or the INTx pin through the IOAPIC,
+ * routes the interrupt (MSI, MSI-X, or the INTx line through the interrupt controller,
  * possibly shared) to a vector. On each interrupt the kernel runs the
  * program in the handler; a claim pushes an event into the IRQ object's
  * queue page and wakes whoever polls the IRQ handle.
@@ -25,11 +25,11 @@ struct irq_obj {
 	struct list_head dev_link; /* in dev->irqs while bound */
 	uint32_t mode;             /* IRIS_IRQ_MSI, _MSIX, _INTX */
 	uint8_t vector;
-	uint32_t gsi;                /* INTX */
-	uint16_t msix_entry;         /* MSIX */
-	volatile uint32_t *msix_ctl; /* MSIX: its vector-control word (kernel mapping) */
-	void *msix_map;              /* MSIX: the mapped table page */
-	struct irq_obj *next_shared; /* INTX: the next program on the same line */
+	uint32_t gsi;                 /* INTX */
+	uint16_t msix_entry;          /* MSIX */
+	volatile uint32_t *msix_regs; /* MSIX: its table entry (kernel mapping, dev/msi.h) */
+	void *msix_map;               /* MSIX: the mapped table page */
+	struct irq_obj *next_shared;  /* INTX: the next program on the same line */
 	bool bound;
 	bool masked;
 	uint32_t len;

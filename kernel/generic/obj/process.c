@@ -2,6 +2,7 @@
  * Processes: creation from an ELF image, exit (by call, kill or fault),
  * and waiting for the end of a process or thread.
  */
+#include <arch/cpu.h>
 #include <common/printf.h>
 #include <common/spawnargs.h>
 #include <common/string.h>
@@ -15,8 +16,6 @@
 #include <sched/sched.h>
 #include <sched/thread.h>
 #include <time.h>
-#include <x86_64/ioperm.h>
-#include <x86_64/trap.h>
 
 /* Each process's main stack: 1 MiB of demand-zero pages below USER_STACK_TOP, a guard below it. */
 #define USER_STACK_TOP  0x00007fffff000000ull

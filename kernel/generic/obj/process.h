@@ -37,7 +37,7 @@ struct process {
 	struct waitable exited;    /* IN|HUP once the process has ended and let go of everything */
 	struct list_head rings;    /* its rings (struct ring.owner_link) */
 	struct list_head all_link; /* every live process */
-	struct ioperm *ioperm;     /* I/O ports it may use, or NULL (x86_64/ioperm.h) */
+	struct ioperm *ioperm;     /* I/O ports it may use, or NULL (arch/cpu.h) */
 	uint64_t pinned_pages;     /* pages its pins hold for DMA (obj/pin.c; atomic) */
 };
 

@@ -6,6 +6,8 @@
  * make it fault, loop or overrun. It never waits on anything the process
  * controls.
  */
+#include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <async/aop.h>
 #include <common/string.h>
 #include <console/log.h>
@@ -19,8 +21,6 @@
 #include <sched/thread.h>
 #include <syscall/syscall.h>
 #include <time.h>
-#include <x86_64/cpu.h>
-#include <x86_64/percpu.h>
 
 #define HEADER_SIZE PAGE_SIZE
 #define SQPOLL_IDLE (1000 * 1000ull) /* ns of idle polling before the thread sleeps */

@@ -1,3 +1,4 @@
+#include <arch/platform.h>
 #include <async/aop.h>
 #include <boot/bootinfo.h>
 #include <boot/cmdline.h>
@@ -15,7 +16,6 @@
 #include <proc/init.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
-#include <x86_64/qemu_exit.h>
 
 #define MODULE_RIGHTS                                                                \
 	(IRIS_RIGHT_READ | IRIS_RIGHT_MAP | IRIS_RIGHT_EXEC | IRIS_RIGHT_DUPLICATE | \

@@ -1,9 +1,9 @@
+#include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <common/list.h>
 #include <sched/ktimer.h>
 #include <sync/spinlock.h>
 #include <time.h>
-#include <x86_64/cpu.h>
-#include <x86_64/percpu.h>
 
 static spinlock_t timer_lock = SPINLOCK_INIT;
 static struct rb_tree timers = RB_TREE_INIT; /* armed timers by deadline, then arming order */

@@ -10,23 +10,21 @@
  * it has finished switching away, and a CPU about to run a thread waits for
  * that (which takes at most the few instructions of a context switch).
  */
+#include <arch/context.h>
+#include <arch/cpu.h>
+#include <arch/irq.h>
+#include <arch/percpu.h>
+#include <arch/smp.h>
 #include <common/list.h>
 #include <console/log.h>
 #include <debug/panic.h>
 #include <iris/abi/errno.h>
 #include <mm/heap.h>
+#include <mm/kwindow.h>
 #include <sched/ktimer.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
 #include <time.h>
-#include <x86_64/cpu.h>
-#include <x86_64/fpu.h>
-#include <x86_64/gdt.h>
-#include <x86_64/idt.h>
-#include <x86_64/lapic.h>
-#include <x86_64/paging.h>
-#include <x86_64/percpu.h>
-#include <x86_64/smp.h>
 
 struct runqueue {
 	spinlock_t lock;
@@ -40,8 +38,6 @@ static struct runqueue runqueues[MAX_CPUS];
 static spinlock_t sleep_lock = SPINLOCK_INIT;
 static struct list_head sleepers = LIST_HEAD_INIT(sleepers);
 
-/* Returns, on the resumed side, the thread that switched to it (`prev` of that call). */
-struct thread *context_switch(uint64_t *save_rsp, uint64_t new_rsp, struct thread *prev);
 void vm_switch_to(struct thread *prev, struct thread *next);
 
 static void rq_push(struct runqueue *rq, struct thread *t)
@@ -78,7 +74,7 @@ static struct thread *rq_pop(struct runqueue *rq, bool movable_only)
 static void resched_ipi(struct cpu *c)
 {
 	if (c != cpu_current() && c->online)
-		lapic_send_ipi(c->apic_id, VEC_IPI_RESCHED);
+		smp_resched(c);
 }
 
 /* Queues a runnable thread on its CPU and pokes that CPU if it might be idle. */
@@ -215,8 +211,7 @@ static void switch_to_next(void)
 	next->slice = SCHED_SLICE_TICKS;
 	next->run_start = now;
 	self->current = next;
-	self->kernel_rsp = next->kstack_top;
-	self->gdt.tss.rsp[0] = next->kstack_top;
+	context_set_kernel_stack(self, next->kstack_top);
 	if (prev->fpu)
 		fpu_save(prev->fpu);
 	if (next->fpu)
@@ -292,7 +287,7 @@ void sched_tick(void)
 	struct cpu *self = cpu_current();
 	struct thread *t = self->current;
 
-	paging_tick();
+	kwindow_tick();
 	if (!t)
 		return;
 	if (self->id == 0 || !cpus[0].online) {
@@ -310,13 +305,6 @@ void sched_tick(void)
 		self->need_resched = true;
 }
 
-static void resched_irq(struct trap_frame *tf)
-{
-	(void)tf;
-	cpu_current()->need_resched = true;
-	lapic_eoi();
-}
-
 static void idle_loop(void *arg)
 {
 	(void)arg;
@@ -327,8 +315,8 @@ static void idle_loop(void *arg)
 			switch_to_next();
 			continue;
 		}
-		/* sti; hlt: the interrupt that wakes us cannot slip in between. */
-		__asm__ volatile("sti; hlt" : : : "memory");
+		/* The interrupt that wakes us cannot slip in before the wait. */
+		cpu_idle_wait();
 	}
 }
 
@@ -343,10 +331,8 @@ void sched_init_cpu(void)
 	rq->nr = 0;
 	spin_unlock(&rq->lock);
 	self->rq = rq;
-	if (self->id == 0) {
-		idt_set_handler(VEC_IPI_RESCHED, resched_irq);
-		lapic_timer_set_hook(sched_tick);
-	}
+	if (self->id == 0)
+		irq_timer_set_hook(sched_tick);
 
 	/* The code running now becomes this CPU's idle thread (its stack is the boot stack). */
 	struct thread *idle = thread_create_kernel("idle", idle_loop, NULL);
@@ -369,8 +355,7 @@ void sched_run_idle(void)
 	idle->state = THREAD_RUNNING;
 	idle->run_start = time_ns();
 	self->current = idle;
-	self->kernel_rsp = idle->kstack_top;
-	self->gdt.tss.rsp[0] = idle->kstack_top;
+	context_set_kernel_stack(self, idle->kstack_top);
 	context_switch(&boot_rsp, idle->ksp, NULL);
 	panic("the boot stack of CPU %u was resumed", self->id);
 }

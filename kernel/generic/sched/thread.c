@@ -2,30 +2,23 @@
  * Threads: creation (kernel and user), the first run, exit and kill, and the
  * checks made on every return to user mode.
  */
+#include <arch/context.h>
+#include <arch/cpu.h>
+#include <arch/percpu.h>
 #include <common/printf.h>
 #include <common/string.h>
 #include <console/log.h>
 #include <debug/panic.h>
 #include <iris/abi/errno.h>
 #include <mm/heap.h>
+#include <mm/kwindow.h>
 #include <obj/process.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
-#include <x86_64/cpu.h>
-#include <x86_64/fpu.h>
-#include <x86_64/gdt.h>
-#include <x86_64/idt.h>
-#include <x86_64/ioperm.h>
-#include <x86_64/paging.h>
-#include <x86_64/percpu.h>
-
-#define RFLAGS_RESERVED1 (1ull << 1)
 
 static uint64_t next_tid = 1;
 static uint64_t alive;
 
-void thread_trampoline(void);
-void trap_return(void);
 void sched_finish_switch(struct thread *prev);
 
 /*
@@ -61,7 +54,7 @@ static void thread_destroy(struct kobject *o)
 {
 	struct thread *t = thread_from(o);
 	if (t->kstack)
-		vmm_free_stack(t->kstack, KSTACK_PAGES);
+		kwindow_free_stack(t->kstack, KSTACK_PAGES);
 	kfree(t->fpu_alloc);
 	kobject_put(&t->sync_ring.obj); /* the thread's own reference on its embedded ring */
 	if (t->proc)
@@ -77,13 +70,13 @@ void thread_discard(struct thread *t)
 	kobject_put(&t->obj);
 }
 
-/* A thread with a kernel stack whose first switch lands in thread_trampoline. */
+/* A thread with a kernel stack; its creator lays out the first switch (context_init_kernel). */
 static struct thread *thread_alloc(const char *name)
 {
 	struct thread *t = kzalloc(sizeof(*t));
 	if (!t)
 		return NULL;
-	t->kstack = vmm_alloc_stack(KSTACK_PAGES);
+	t->kstack = kwindow_alloc_stack(KSTACK_PAGES);
 	if (!t->kstack) {
 		kfree(t);
 		return NULL;
@@ -106,17 +99,6 @@ static struct thread *thread_alloc(const char *name)
 	return t;
 }
 
-/* Lays out the stack so the first context_switch() "returns" into thread_trampoline. */
-static void thread_prepare_stack(struct thread *t, uintptr_t top)
-{
-	uint64_t *sp = (uint64_t *)top;
-	*--sp = 0; /* alignment: trampoline is entered like a call target */
-	*--sp = (uint64_t)thread_trampoline; /* return address of context_switch */
-	for (int i = 0; i < 6; i++)
-		*--sp = 0; /* rbp, rbx, r12-r15 */
-	t->ksp = (uint64_t)sp;
-}
-
 struct thread *thread_create_kernel(const char *name, void (*fn)(void *), void *arg)
 {
 	struct thread *t = thread_alloc(name);
@@ -124,7 +106,7 @@ struct thread *thread_create_kernel(const char *name, void (*fn)(void *), void *
 		return NULL;
 	t->kfn = fn;
 	t->karg = arg;
-	thread_prepare_stack(t, t->kstack_top);
+	t->ksp = context_init_kernel(t->kstack_top);
 	return t;
 }
 
@@ -146,16 +128,8 @@ struct thread *thread_create_user(struct process *proc, uintptr_t rip, uintptr_t
 	kobject_get(&proc->obj);
 
 	/* The user registers sit at the top of the kernel stack, as a trap would leave them. */
-	struct trap_frame *tf = (struct trap_frame *)(t->kstack_top - sizeof(*tf));
-	memset(tf, 0, sizeof(*tf));
-	tf->rip = rip;
-	tf->rsp = rsp;
-	tf->rdi = arg0;
-	tf->rsi = arg1;
-	tf->cs = GDT_USER_CODE | 3;
-	tf->ss = GDT_USER_DATA | 3;
-	tf->rflags = RFLAGS_IF | RFLAGS_RESERVED1;
-	thread_prepare_stack(t, (uintptr_t)tf);
+	struct trap_frame *tf = context_init_user(t->kstack_top, rip, rsp, arg0, arg1);
+	t->ksp = context_init_kernel((uintptr_t)tf);
 	return t;
 }
 
@@ -168,8 +142,7 @@ void thread_start(struct thread *prev)
 	if (!self->kfn) {
 		struct trap_frame *tf = (struct trap_frame *)(self->kstack_top - sizeof(*tf));
 		thread_user_return(tf);
-		__asm__ volatile("movq %0, %%rsp; jmp trap_return" : : "r"(tf) : "memory");
-		__builtin_unreachable();
+		context_enter_user(tf);
 	}
 	cpu_irq_enable();
 	self->kfn(self->karg);

@@ -5,9 +5,9 @@
  */
 #pragma once
 
+#include <arch/cpu.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <x86_64/cpu.h>
 
 typedef struct spinlock {
 	volatile uint32_t locked;

@@ -3,12 +3,12 @@
  * gate's entry. The handlers live by object: process.c, thread.c, vm.c,
  * handle.c, channel.c, ring.c, device.c, irq.c and system.c.
  */
+#include <arch/cpu.h>
 #include <iris/abi/errno.h>
 #include <iris/abi/syscall.h>
 #include <sched/thread.h>
 #include <syscall/args.h>
 #include <syscall/syscall.h>
-#include <x86_64/idt.h>
 
 /* A call with gate 0 has no handler: it only means something inside a ring. */
 #define HANDLER_1(name) sys_##name

@@ -2,6 +2,8 @@
  * System calls about the system and the caller's own time: the null calls,
  * clocks and waits, the debug console, counters, power, the kernel log.
  */
+#include <arch/platform.h>
+#include <arch/smp.h>
 #include <async/aop.h>
 #include <console/log.h>
 #include <console/logread.h>
@@ -14,8 +16,6 @@
 #include <sched/thread.h>
 #include <syscall/args.h>
 #include <time.h>
-#include <x86_64/power.h>
-#include <x86_64/smp.h>
 
 #define DEBUG_WRITE_MAX 4096
 
