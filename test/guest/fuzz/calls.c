@@ -82,6 +82,9 @@ static const struct call_doc {
 	[SYS_PROCESS_OPEN] = { "PROCESS_OPEN", { ESRCH, EMFILE } },
 	[SYS_POWER] = { "POWER", { EINVAL } },
 	[SYS_LOG_READ] = { "LOG_READ", { EINVAL, EFAULT, EPERM, EBUSY } },
+	[SYS_DMA_PIN] = { "DMA_PIN",
+	                  { EINVAL, E2BIG, ENOSPC, ENOTSUP, EFAULT, EBADF, EPERM, ENOMEM,
+	                    EMFILE } },
 };
 
 const char *calls_name(uint32_t nr)
@@ -611,6 +614,15 @@ static void generate(struct fz_thread *t, struct fz_call *c, bool in_ring, uint8
 		c->args[3] = nr == SYS_DMA_CREATE ? pick_ptr(t, scratch, len, 8) : edge_int(t);
 		if (nr == SYS_IRQ_BIND)
 			c->args[1] = pick_ptr(t, scratch, len, sizeof(struct iris_irq_bind));
+		break;
+	case SYS_DMA_PIN:
+		/* Workers hold no device: refused whatever the memory object and range. */
+		c->args[0] = pick_handle(t, 0);
+		c->args[1] = pick_handle(t, FZ_VMO);
+		c->args[2] = fz_one_in(&t->rng, 2) ? fz_below(&t->rng, 3) * 4096 : edge_int(t);
+		c->args[3] = fz_one_in(&t->rng, 2) ? 1 + fz_below(&t->rng, 16384) : edge_int(t);
+		c->args[4] = fz_one_in(&t->rng, 2) ? 1 + fz_below(&t->rng, 3) : edge_int(t);
+		c->args[5] = pick_ptr(t, scratch, len, 8);
 		break;
 	case SYS_PROCESS_LIST: {
 		uint64_t room;
