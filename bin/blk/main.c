@@ -1,6 +1,7 @@
 /*
  * blk: block devices from the console and the tests (iris/blk.h).
  *
+ *   blk list                               every block device: name, size, model, driver
  *   blk [-w] info NAME                     size, sector size, model
  *   blk [-w] write NAME LBA COUNT SEED     writes the test pattern of SEED
  *   blk [-w] read NAME LBA COUNT           reads, prints the first bytes and the cksum
@@ -20,7 +21,7 @@
 #include <common/cksum.h>
 #include <errno.h>
 #include <iris/blk.h>
-#include <iris/proto/ns.h>
+#include <iris/ns.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,8 @@
 
 static int usage(void)
 {
-	return args_usage("blk [-w] info NAME\n"
+	return args_usage("blk list\n"
+	                  "       blk [-w] info NAME\n"
 	                  "       blk [-w] write NAME LBA COUNT SEED\n"
 	                  "       blk [-w] read NAME LBA COUNT\n"
 	                  "       blk [-w] verify NAME LBA COUNT SEED\n"
@@ -62,6 +64,46 @@ static int cmd_info(struct blk_dev *b, const char *name)
 	       (unsigned long long)(id->sectors * id->sector_size >> 20), id->max_sectors,
 	       id->queue_depth);
 	return 0;
+}
+
+/*
+ * Every name registered under "blk/", opened and identified: one line each.
+ * The driver is the name's instance ("ahci0" of blk/ahci0.1). Returns the
+ * exit status: 1 if a disk could not be asked.
+ */
+static int cmd_list(void)
+{
+	char name[IRIS_NS_NAME_MAX];
+	size_t prefix = strlen(BLK_NAME_PREFIX);
+	int status = 0, r;
+	printf("%-16s %12s  %-8s %s\n", "NAME", "SIZE", "DRIVER", "MODEL");
+	for (uint32_t i = 0; (r = iris_ns_list(i, name)) == 0; i++) {
+		if (strncmp(name, BLK_NAME_PREFIX, prefix) != 0)
+			continue;
+		struct blk_dev *b;
+		int e = blk_open(name, 4096, 0, &b);
+		if (e < 0) {
+			fprintf(stderr, "blk: %s: %s\n", name, strerror(-e));
+			status = 1;
+			continue;
+		}
+		const struct blk_identify *id = blk_info(b);
+		const char *dot = strrchr(name + prefix, '.');
+		int drv_len = dot ? (int)(dot - (name + prefix)) : (int)strlen(name + prefix);
+		char size[16];
+		uint64_t bytes = id->sectors * id->sector_size;
+		if (bytes >= (10ull << 30))
+			snprintf(size, sizeof(size), "%llu GiB", (unsigned long long)(bytes >> 30));
+		else
+			snprintf(size, sizeof(size), "%llu MiB", (unsigned long long)(bytes >> 20));
+		printf("%-16s %12s  %-8.*s %s\n", name, size, drv_len, name + prefix, id->model);
+		blk_close(b);
+	}
+	if (r != -ENOENT) {
+		fprintf(stderr, "blk: the name service: %s\n", strerror(-r));
+		status = 1;
+	}
+	return status;
 }
 
 /*
@@ -135,6 +177,8 @@ int main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
+	if (argc == 2 && !wait_ns && strcmp(argv[1], "list") == 0)
+		return cmd_list();
 	if (argc < 3)
 		return usage();
 	const char *cmd = argv[1];

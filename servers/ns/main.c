@@ -146,10 +146,29 @@ static int do_lookup(struct iris_rpc_msg *m, iris_handle_t *out)
 	return 0;
 }
 
+/* LIST: the index-th name in use in *name (its length with the NUL in *len). */
+static int do_list(const struct iris_rpc_msg *m, const char **name, size_t *len)
+{
+	uint32_t index;
+	if (m->len != sizeof(index))
+		return -EINVAL;
+	memcpy(&index, m->data, sizeof(index));
+	for (size_t i = 0; i < MAX_NAMES; i++) {
+		if (names[i].used && index-- == 0) {
+			*name = names[i].name;
+			*len = strlen(names[i].name) + 1;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /* Answers one request from client `c`. */
 static void serve(struct client *c, struct iris_rpc_msg *m)
 {
 	iris_handle_t out = IRIS_HANDLE_INVALID;
+	const char *data = NULL;
+	size_t len = 0;
 	int status;
 	switch (m->hdr.op) {
 	case IRIS_NS_OP_REGISTER:
@@ -157,6 +176,9 @@ static void serve(struct client *c, struct iris_rpc_msg *m)
 		break;
 	case IRIS_NS_OP_LOOKUP:
 		status = do_lookup(m, &out);
+		break;
+	case IRIS_NS_OP_LIST:
+		status = do_list(m, &data, &len);
 		break;
 	case IRIS_NS_OP_CLIENT: {
 		iris_handle_t mine;
@@ -171,7 +193,7 @@ static void serve(struct client *c, struct iris_rpc_msg *m)
 	}
 	if (m->handle != IRIS_HANDLE_INVALID)
 		sys_handle_close(m->handle);
-	if (iris_rpc_reply(&c->chan, m, status, NULL, 0, out, REPLY_NS) < 0 &&
+	if (iris_rpc_reply(&c->chan, m, status, data, len, out, REPLY_NS) < 0 &&
 	    out != IRIS_HANDLE_INVALID)
 		sys_handle_close(out);
 }

@@ -174,6 +174,16 @@ static int ask_svc(struct iris_chan *c, char *buf, size_t cap)
 	return r;
 }
 
+/* How many times LIST names `name` (-1: the walk did not end with -ENOENT). */
+static int list_has(const char *name)
+{
+	char got[IRIS_NS_NAME_MAX];
+	int n = 0, r;
+	uint32_t i = 0;
+	while ((r = iris_ns_list(i++, got)) == 0)
+		n += strcmp(got, name) == 0;
+	return r == -ENOENT && i < 64 ? n : -1;
+}
 static void test_ns(void)
 {
 	struct iris_chan listen, client, server;
@@ -191,6 +201,7 @@ static void test_ns(void)
 	     strcmp(buf, "hello") == 0;
 	ktap_check(ok, "ns: a message through the looked-up channel");
 	ktap_check(iris_ns_lookup("no.such.name", &h) == -ENOENT, "ns: unknown name is -ENOENT");
+	ktap_check(list_has("test.echo") == 1, "ns: LIST shows test.echo once, then -ENOENT");
 
 	/* A server that dies and is restarted. */
 	iris_handle_t p1 = iris_module_spawn("test_ns", "test_ns child 1");
@@ -203,7 +214,8 @@ static void test_ns(void)
 		sys_wait(p1, &ei, 0);
 		sys_handle_close(p1);
 	}
-	ktap_check(iris_ns_lookup("svc", &h) == -ENOENT, "ns: svc is gone once its server died");
+	ktap_check(iris_ns_lookup("svc", &h) == -ENOENT && list_has("svc") == 0,
+	           "ns: svc is gone once its server died, from LIST too");
 	if (ok)
 		iris_chan_close(&client);
 
@@ -252,7 +264,7 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(argv[1], "child") == 0)
 		return child(argv[2]);
-	ktap_plan(14);
+	ktap_plan(15);
 	test_rpc();
 	test_ns();
 	return ktap_done();

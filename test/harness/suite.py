@@ -188,6 +188,9 @@ SHELL_DRV_BLK = (
     Step("blk write after the crash", r"write: 256 sectors from LBA 4096: ok"),
     prompt("prompt before drv list", "drv list\n"),
     Step("drv list: ahci0 running, restarted once", r"^ahci0\s.*\brunning\s+1\b"),
+    prompt("prompt before blk list", "blk list\n"),
+    Step("blk list: the disk, its size, driver and model",
+         r"^blk/ahci0\.0\s+64 MiB\s+ahci0\s+QEMU HARDDISK"),
     prompt("prompt at the end"),
 )
 

@@ -12,6 +12,10 @@
  *             once when no live server holds the name (a client that means
  *             to wait for a server to appear looks again).
  *   CLIENT    a fresh channel to ns itself, for another process.
+ *   LIST      args: uint32_t index. Reply 0 with the index-th registered
+ *             name (NUL-terminated) as data; -ENOENT past the last. Names
+ *             are in no particular order, and one that registers or goes
+ *             while a client walks the list may be seen twice or missed.
  *   CONNECT   ns → server, one-way (id 0): the handle is a new client's end.
  *
  * A server whose registration channel is closed (it ended) is forgotten.
@@ -31,4 +35,5 @@ enum {
 	IRIS_NS_OP_LOOKUP = 2,
 	IRIS_NS_OP_CLIENT = 3,
 	IRIS_NS_OP_CONNECT = 4,
+	IRIS_NS_OP_LIST = 5,
 };

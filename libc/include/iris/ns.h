@@ -41,6 +41,13 @@ int iris_ns_lookup(const char *name, iris_handle_t *endpoint);
  */
 int iris_ns_lookup_wait(const char *name, int64_t timeout_ns, iris_handle_t *endpoint);
 
+/*
+ * The index-th registered name, into name[IRIS_NS_NAME_MAX]: 0, -ENOENT past
+ * the last, or a negative errno. Walk from 0 until -ENOENT (the list may
+ * change meanwhile: a name seen twice or missed).
+ */
+int iris_ns_list(uint32_t index, char name[IRIS_NS_NAME_MAX]);
+
 /* iris_ns_lookup, then opens the endpoint in *chan. 0 or a negative errno. */
 int iris_ns_connect(const char *name, struct iris_chan *chan);
 

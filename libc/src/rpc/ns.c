@@ -100,6 +100,23 @@ int iris_ns_lookup(const char *name, iris_handle_t *endpoint)
 	return 0;
 }
 
+int iris_ns_list(uint32_t index, char name[IRIS_NS_NAME_MAX])
+{
+	struct iris_rpc_client *cl = ns();
+	if (!cl)
+		return -ENOENT;
+	char reply[IRIS_NS_NAME_MAX];
+	int r = iris_rpc_call(cl, IRIS_NS_OP_LIST, &index, sizeof(index), reply, sizeof(reply),
+	                      NS_TIMEOUT_NS);
+	if (r < 0)
+		return r;
+	/* ns is trusted no further than its reply's shape: a NUL-terminated, non-empty name */
+	if (r < 2 || memchr(reply, '\0', (size_t)r) != reply + r - 1)
+		return -EBADMSG;
+	memcpy(name, reply, (size_t)r);
+	return 0;
+}
+
 int iris_ns_lookup_wait(const char *name, int64_t timeout_ns, iris_handle_t *endpoint)
 {
 	long start = sys_clock_get(IRIS_CLOCK_MONOTONIC);
