@@ -100,16 +100,23 @@ class Region:
 
 
 DISK_FORMATS = ("raw", "qcow2")
+DISK_BUSES = ("ahci", "nvme")
+NVME_NSID_MAX = 256      # QEMU's limit of namespaces per controller
 
 
 @dataclass(frozen=True)
 class Disk:
     """A disk image made for one boot, deleted after the run.
 
-    Disks go on an AHCI controller, in the order given from port 0: q35's
-    built-in ich9-ahci at 00:1f.2 (ports 0-4: QEMU puts the boot CD on the
-    port left free, 5), or one `-device ahci` on other machines (ports 0-5).
-    So the n-th disk is blk/ahci0.<n> in the guest. `bad_sector` makes every read
+    AHCI disks (`bus="ahci"`, the default) go on an AHCI controller, in the
+    order given from port 0: q35's built-in ich9-ahci at 00:1f.2 (ports 0-4:
+    QEMU puts the boot CD on the port left free, 5), or one `-device ahci` on
+    other machines (ports 0-5). So the n-th AHCI disk is blk/ahci0.<n> in the
+    guest. An NVMe disk (`bus="nvme"`) is namespace `nsid` of an NVMe
+    controller: nsid 1 starts a controller of its own (`-device nvme`), a
+    higher one joins the controller of the NVMe disk before it (`-device
+    nvme-ns`). Controllers are numbered in the order given, so the disk is
+    blk/nvme<controller>.<nsid> (see guest_names). `bad_sector` makes every read
     and write touching that sector fail with EIO (QEMU's blkdebug driver),
     which the guest sees as a device error.
 
@@ -125,9 +132,15 @@ class Disk:
     bad_sector: Optional[int] = None
     format: str = "raw"
     pattern: tuple = ()                # Region's the host writes (raw only)
+    bus: str = "ahci"                  # "ahci" or "nvme"
+    nsid: int = 1                      # NVMe: the namespace on its controller
 
     def __post_init__(self):
         parse_size(self.size)
+        if self.bus not in DISK_BUSES:
+            raise ValueError(f"unknown disk bus {self.bus!r}")
+        if self.nsid != 1 and (self.bus != "nvme" or not 1 <= self.nsid <= NVME_NSID_MAX):
+            raise ValueError(f"namespace {self.nsid}: NVMe namespaces are 1..{NVME_NSID_MAX}")
         if self.bad_sector is not None and not 0 <= self.bad_sector < self.sectors:
             raise ValueError(f"bad sector {self.bad_sector} outside a {self.size} disk")
         if self.format not in DISK_FORMATS:
@@ -147,8 +160,11 @@ class Disk:
         return self.bytes // SECTOR
 
     def describe(self) -> str:
-        """'disk:64M', or 'disk:1M,bad=100', 'disk:64M,qcow2', 'disk:16M,pattern=3'."""
+        """'disk:64M', or 'disk:1M,bad=100', 'disk:64M,qcow2', 'disk:16M,pattern=3',
+        'disk:8G,nvme', 'disk:4M,nvme.2'."""
         words = [f"disk:{self.size}"]
+        if self.bus != "ahci":
+            words.append(self.bus if self.nsid == 1 else f"{self.bus}.{self.nsid}")
         if self.bad_sector is not None:
             words.append(f"bad={self.bad_sector}")
         if self.format != "raw":
@@ -199,8 +215,17 @@ class Machine:
         if self.firmware not in ("seabios", "ovmf"):
             raise ValueError(f"unknown firmware {self.firmware!r}")
         room = AHCI_PORTS - 1 if is_q35(self.machine) else AHCI_PORTS
-        if len(self.disks) > room:
-            raise ValueError(f"at most {room} disks on {self.machine}")
+        if sum(disk.bus == "ahci" for disk in self.disks) > room:
+            raise ValueError(f"at most {room} AHCI disks on {self.machine}")
+        nsids = set()
+        for disk in (disk for disk in self.disks if disk.bus == "nvme"):
+            if disk.nsid == 1:
+                nsids = set()
+            elif not nsids:
+                raise ValueError(f"NVMe namespace {disk.nsid} without a controller before it")
+            if disk.nsid in nsids:
+                raise ValueError(f"NVMe namespace {disk.nsid} twice on one controller")
+            nsids.add(disk.nsid)
 
     def describe(self) -> str:
         """A short one-line summary, e.g. 'q35 seabios smp2 128M'."""
@@ -221,7 +246,9 @@ def disk_args(machine: Machine, directory: str) -> list:
     if not machine.disks:
         return []
     q35 = is_q35(machine.machine)
-    args = [] if q35 else ["-device", "ahci,id=ahci"]
+    ahci = [disk for disk in machine.disks if disk.bus == "ahci"]
+    args = [] if q35 or not ahci else ["-device", "ahci,id=ahci"]
+    controllers = nvme_controllers(machine.disks)
     for n, disk in enumerate(machine.disks):
         image = image_path(directory, n)
         if disk.format == "qcow2":
@@ -235,11 +262,55 @@ def disk_args(machine: Machine, directory: str) -> list:
                 file.write(f'[inject-error]\nevent = "none"\nerrno = "5"\n'
                            f'sector = "{disk.bad_sector}"\n')
             source = f"blkdebug:{rules}:{image}"
-        bus = f"ide.{n}" if q35 else f"ahci.{n}"
         args += ["-drive", f"if=none,id=disk{n},format={disk.format},cache=writeback,"
-                           f"file={qemu_escape(source)}",
-                 "-device", f"ide-hd,drive=disk{n},bus={bus}"]
+                           f"file={qemu_escape(source)}"]
+        if disk.bus == "nvme":
+            args += nvme_device_args(machine.disks, controllers, n)
+        else:
+            port = ahci.index(disk)
+            bus = f"ide.{port}" if q35 else f"ahci.{port}"
+            args += ["-device", f"ide-hd,drive=disk{n},bus={bus}"]
     return args
+
+
+def nvme_controllers(disks: tuple) -> dict:
+    """For each NVMe disk's index in `disks`: (its controller's number, the
+    controller's disk indexes)."""
+    where, members = {}, []
+    for n, disk in enumerate(disks):
+        if disk.bus != "nvme":
+            continue
+        if disk.nsid == 1:
+            members.append([])
+        members[-1].append(n)
+        where[n] = (len(members) - 1, members[-1])
+    return where
+
+
+def nvme_device_args(disks: tuple, controllers: dict, n: int) -> list:
+    """The -device arguments disk n adds: a controller with it as its only
+    namespace; with several namespaces the controller (before the first)
+    and an nvme-ns for each."""
+    number, members = controllers[n]
+    controller = f"nvme,serial=iris-nvme{number}"
+    if len(members) == 1:
+        return ["-device", f"{controller},drive=disk{n}"]
+    args = ["-device", f"{controller},id=nvme{number}"] if members[0] == n else []
+    return args + ["-device", f"nvme-ns,drive=disk{n},bus=nvme{number},nsid={disks[n].nsid}"]
+
+
+def guest_names(machine: Machine) -> list:
+    """The block device name of each of machine.disks in the guest, without
+    blk/: 'ahci0.1', 'nvme0.1', 'nvme1.2'."""
+    controllers = nvme_controllers(machine.disks)
+    names, port = [], 0
+    for n, disk in enumerate(machine.disks):
+        if disk.bus == "nvme":
+            names.append(f"nvme{controllers[n][0]}.{disk.nsid}")
+        else:
+            names.append(f"ahci0.{port}")
+            port += 1
+    return names
 
 
 def image_path(directory: str, n: int) -> str:
