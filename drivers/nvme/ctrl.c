@@ -243,83 +243,6 @@ int ctrl_identify(struct nvme_ctrl *c)
 }
 
 /*
- * Asks for one I/O queue pair per CPU (at most NVME_IO_QUEUES_MAX, as many
- * as MSI-X vectors and doorbells allow), takes what Set Features grants,
- * and creates each pair: the CQ with its interrupt vector, then the SQ.
- */
-int ctrl_queues_create(struct nvme_ctrl *c)
-{
-	struct drv *d = c->d;
-	long cpus = sys_stat(IRIS_STAT_CPUS);
-	unsigned want = cpus > 0 ? (unsigned)cpus : 1;
-	if (want > NVME_IO_QUEUES_MAX)
-		want = NVME_IO_QUEUES_MAX;
-	c->irq_mode = IRIS_IRQ_INTX;
-	if (d->info.irq_modes & (1u << IRIS_IRQ_MSIX) && d->info.msix_vectors > 0) {
-		c->irq_mode = IRIS_IRQ_MSIX;
-		if (want > d->info.msix_vectors)
-			want = d->info.msix_vectors;
-	} else if (d->info.irq_modes & (1u << IRIS_IRQ_MSI)) {
-		c->irq_mode = IRIS_IRQ_MSI;
-	} else if (!(d->info.irq_modes & (1u << IRIS_IRQ_INTX))) {
-		drv_error(d, "the device offers no interrupt");
-		return -ENODEV;
-	}
-	while (want > 1 && !drv_mmio_ok(&c->bar, NVME_DOORBELLS + (2 * want + 1) * c->stride, 4))
-		want--;
-	uint32_t granted = 0;
-	struct nvme_sqe cmd = { .opcode = NVME_ADMIN_SET_FEATURES,
-		                .cdw10 = NVME_FEAT_QUEUES,
-		                .cdw11 = (want - 1) | (want - 1) << 16 };
-	int r = ctrl_admin(c, &cmd, &granted);
-	if (r < 0) {
-		drv_error(d, "Set Features (Number of Queues) failed (%s)", strerror(-r));
-		return r;
-	}
-	/* the counts granted are 0-based and may be more than asked */
-	unsigned nq = want;
-	if ((granted & 0xffff) + 1 < nq)
-		nq = (granted & 0xffff) + 1;
-	if ((granted >> 16) + 1 < nq)
-		nq = (granted >> 16) + 1;
-	uint16_t entries = NVME_IO_ENTRIES;
-	if (NVME_CAP_MQES(c->cap) + 1 < entries)
-		entries = (uint16_t)(NVME_CAP_MQES(c->cap) + 1);
-	unsigned slots = NVME_SLOTS_TOTAL / nq;
-	if (slots > NVME_SLOTS_MAX)
-		slots = NVME_SLOTS_MAX;
-	if (slots > entries - 1u)
-		slots = entries - 1u;
-	for (unsigned i = 0; i < nq; i++) {
-		struct nvme_queue *q = &c->io[i];
-		uint16_t qid = (uint16_t)(i + 1);
-		r = queue_alloc(c, q, qid, entries, slots);
-		if (r < 0) {
-			drv_error(d, "no DMA memory for I/O queue %u: %s", qid, strerror(-r));
-			return r;
-		}
-		uint32_t size = (uint32_t)(entries - 1) << 16;
-		uint32_t vector = c->irq_mode == IRIS_IRQ_MSIX ? i : 0;
-		struct nvme_sqe cq = { .opcode = NVME_ADMIN_CREATE_CQ,
-			               .prp1 = q->mem.phys + NVME_PAGE,
-			               .cdw10 = size | qid,
-			               .cdw11 = vector << 16 | NVME_CQ_IEN | NVME_QUEUE_PC };
-		struct nvme_sqe sq = { .opcode = NVME_ADMIN_CREATE_SQ,
-			               .prp1 = q->mem.phys,
-			               .cdw10 = size | qid,
-			               .cdw11 = (uint32_t)qid << 16 | NVME_QUEUE_PC };
-		if ((r = ctrl_admin(c, &cq, NULL)) < 0 || (r = ctrl_admin(c, &sq, NULL)) < 0) {
-			drv_error(d, "cannot create I/O queue pair %u (%s)", qid, strerror(-r));
-			return r;
-		}
-		c->nio++;
-	}
-	drv_debug(d, "%u I/O queue pairs of %u entries, %u commands each (%u CPUs, %u granted)",
-	          c->nio, entries, slots, want, nq);
-	return 0;
-}
-
-/*
  * Binds interrupt `vector` (an MSI-X table entry; 0 for MSI and INTx) with
  * program p. libdriver's drv_irq_bind binds entry 0 only, so other MSI-X
  * entries are bound here, with a program without labels (nothing to resolve).
@@ -389,7 +312,12 @@ static void ctrl_irq(struct drv *d, struct drv_loop_watch *w, int64_t result)
 		        (long long)result);
 }
 
-int ctrl_irq_start(struct nvme_ctrl *c)
+/*
+ * Binds the interrupts: one vector per I/O queue (MSI-X), or the one
+ * interrupt. Before the queues are created: a controller refuses a
+ * completion queue whose MSI-X vector is not enabled yet.
+ */
+static int ctrl_irq_bind_all(struct nvme_ctrl *c, unsigned nq)
 {
 	struct drv *d = c->d;
 	struct drv_irq_prog prog;
@@ -399,31 +327,119 @@ int ctrl_irq_start(struct nvme_ctrl *c)
 	drv_irq_claim(&prog);
 	if (c->irq_mode == IRIS_IRQ_INTX && drv_pci_command(d, 0, DRV_PCI_COMMAND_INTX_DISABLE) < 0)
 		drv_error(d, "cannot enable INTx in the command register");
-	unsigned n = c->irq_mode == IRIS_IRQ_MSIX ? c->nio : 1;
+	unsigned n = c->irq_mode == IRIS_IRQ_MSIX ? nq : 1;
 	for (unsigned i = 0; i < n; i++) {
-		struct nvme_queue *q = &c->io[i];
-		bool own = c->irq_mode == IRIS_IRQ_MSIX;
-		int r = ctrl_irq_bind(c, i, &prog, own ? &q->irq : &c->irq);
+		int r = ctrl_irq_bind(c, i, &prog,
+		                      c->irq_mode == IRIS_IRQ_MSIX ? &c->io[i].irq : &c->irq);
 		if (r < 0) {
 			drv_error(d, "cannot bind interrupt %u: %s", i, strerror(-r));
 			return r;
 		}
-		if (own) {
-			drv_loop_watch_init(&q->irq_watch, ctrl_queue_irq, q);
-			r = drv_loop_poll(d, &q->irq_watch, q->irq.handle, IRIS_POLL_IN);
-		} else {
-			drv_loop_watch_init(&c->irq_watch, ctrl_irq, c);
-			r = drv_loop_poll(d, &c->irq_watch, c->irq.handle, IRIS_POLL_IN);
-			drv_mmio_write32(&c->bar, NVME_INTMC, 1);
-		}
-		if (r < 0)
-			return r;
 	}
 	drv_debug(d, "interrupts: %s, %u vector%s, a %u-instruction ack program",
 	          c->irq_mode == IRIS_IRQ_MSIX  ? "MSI-X"
 	          : c->irq_mode == IRIS_IRQ_MSI ? "MSI"
 	                                        : "INTx",
 	          n, n == 1 ? "" : "s", prog.len);
+	return 0;
+}
+
+int ctrl_irq_start(struct nvme_ctrl *c)
+{
+	struct drv *d = c->d;
+	if (c->irq_mode != IRIS_IRQ_MSIX) {
+		drv_loop_watch_init(&c->irq_watch, ctrl_irq, c);
+		int r = drv_loop_poll(d, &c->irq_watch, c->irq.handle, IRIS_POLL_IN);
+		drv_mmio_write32(&c->bar, NVME_INTMC, 1);
+		return r;
+	}
+	for (unsigned i = 0; i < c->nio; i++) {
+		struct nvme_queue *q = &c->io[i];
+		drv_loop_watch_init(&q->irq_watch, ctrl_queue_irq, q);
+		int r = drv_loop_poll(d, &q->irq_watch, q->irq.handle, IRIS_POLL_IN);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Asks for one I/O queue pair per CPU (at most NVME_IO_QUEUES_MAX, as many
+ * as MSI-X vectors and doorbells allow), takes what Set Features grants,
+ * binds the interrupts, and creates each pair: the CQ with its interrupt
+ * vector, then the SQ.
+ */
+int ctrl_queues_create(struct nvme_ctrl *c)
+{
+	struct drv *d = c->d;
+	long cpus = sys_stat(IRIS_STAT_CPUS);
+	unsigned want = cpus > 0 ? (unsigned)cpus : 1;
+	if (want > NVME_IO_QUEUES_MAX)
+		want = NVME_IO_QUEUES_MAX;
+	c->irq_mode = IRIS_IRQ_INTX;
+	if (d->info.irq_modes & (1u << IRIS_IRQ_MSIX) && d->info.msix_vectors > 0) {
+		c->irq_mode = IRIS_IRQ_MSIX;
+		if (want > d->info.msix_vectors)
+			want = d->info.msix_vectors;
+	} else if (d->info.irq_modes & (1u << IRIS_IRQ_MSI)) {
+		c->irq_mode = IRIS_IRQ_MSI;
+	} else if (!(d->info.irq_modes & (1u << IRIS_IRQ_INTX))) {
+		drv_error(d, "the device offers no interrupt");
+		return -ENODEV;
+	}
+	while (want > 1 && !drv_mmio_ok(&c->bar, NVME_DOORBELLS + (2 * want + 1) * c->stride, 4))
+		want--;
+	uint32_t granted = 0;
+	struct nvme_sqe cmd = { .opcode = NVME_ADMIN_SET_FEATURES,
+		                .cdw10 = NVME_FEAT_QUEUES,
+		                .cdw11 = (want - 1) | (want - 1) << 16 };
+	int r = ctrl_admin(c, &cmd, &granted);
+	if (r < 0) {
+		drv_error(d, "Set Features (Number of Queues) failed (%s)", strerror(-r));
+		return r;
+	}
+	/* the counts granted are 0-based and may be more than asked */
+	unsigned nq = want;
+	if ((granted & 0xffff) + 1 < nq)
+		nq = (granted & 0xffff) + 1;
+	if ((granted >> 16) + 1 < nq)
+		nq = (granted >> 16) + 1;
+	if ((r = ctrl_irq_bind_all(c, nq)) < 0)
+		return r;
+	uint16_t entries = NVME_IO_ENTRIES;
+	if (NVME_CAP_MQES(c->cap) + 1 < entries)
+		entries = (uint16_t)(NVME_CAP_MQES(c->cap) + 1);
+	unsigned slots = NVME_SLOTS_TOTAL / nq;
+	if (slots > NVME_SLOTS_MAX)
+		slots = NVME_SLOTS_MAX;
+	if (slots > entries - 1u)
+		slots = entries - 1u;
+	for (unsigned i = 0; i < nq; i++) {
+		struct nvme_queue *q = &c->io[i];
+		uint16_t qid = (uint16_t)(i + 1);
+		r = queue_alloc(c, q, qid, entries, slots);
+		if (r < 0) {
+			drv_error(d, "no DMA memory for I/O queue %u: %s", qid, strerror(-r));
+			return r;
+		}
+		uint32_t size = (uint32_t)(entries - 1) << 16;
+		uint32_t vector = c->irq_mode == IRIS_IRQ_MSIX ? i : 0;
+		struct nvme_sqe cq = { .opcode = NVME_ADMIN_CREATE_CQ,
+			               .prp1 = q->mem.phys + NVME_PAGE,
+			               .cdw10 = size | qid,
+			               .cdw11 = vector << 16 | NVME_CQ_IEN | NVME_QUEUE_PC };
+		struct nvme_sqe sq = { .opcode = NVME_ADMIN_CREATE_SQ,
+			               .prp1 = q->mem.phys,
+			               .cdw10 = size | qid,
+			               .cdw11 = (uint32_t)qid << 16 | NVME_QUEUE_PC };
+		if ((r = ctrl_admin(c, &cq, NULL)) < 0 || (r = ctrl_admin(c, &sq, NULL)) < 0) {
+			drv_error(d, "cannot create I/O queue pair %u (%s)", qid, strerror(-r));
+			return r;
+		}
+		c->nio++;
+	}
+	drv_debug(d, "%u I/O queue pairs of %u entries, %u commands each (%u CPUs, %u granted)",
+	          c->nio, entries, slots, want, nq);
 	return 0;
 }
 

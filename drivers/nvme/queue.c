@@ -48,7 +48,6 @@ int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, uint16_t qid, uint16_
 	q->sq_db = NVME_DOORBELLS + (2u * qid) * c->stride;
 	q->cq_db = NVME_DOORBELLS + (2u * qid + 1) * c->stride;
 	q->mem.handle = q->bounce.handle = IRIS_HANDLE_INVALID;
-	q->irq.handle = IRIS_HANDLE_INVALID;
 	int r = drv_dma_alloc(c->d, QUEUE_PRP_OFFSET + (size_t)nslots * NVME_PAGE, 0, &q->mem);
 	if (r < 0)
 		return r;
