@@ -7,6 +7,7 @@ one machine by hand; the serial console is echoed to stdout as it arrives:
     python3 test/harness/qemu.py --smp 2 --cmdline test=kernel --ktap
     python3 test/harness/qemu.py --firmware ovmf -- -device nvme,serial=x,drive=d0
     python3 test/harness/qemu.py --disk 64M --disk 8G --cmdline run=@!devmgr,blk+info+ahci0.1
+    python3 test/harness/qemu.py --disk nvme:1M --disk nvme.2:4M --cmdline run=@!devmgr,@sh
     python3 test/harness/qemu.py --cmdline run=@!devmgr,@sh --step 'iris\$ ' 'echo hi\n' \
         --step '^hi$' '' --stop-after-steps
 
@@ -1423,9 +1424,11 @@ def parse_args(argv: list) -> argparse.Namespace:
     parser.add_argument("--smp", type=int, default=1)
     parser.add_argument("--mem", default="128M")
     parser.add_argument("--cpu", default="max")
-    parser.add_argument("--disk", action="append", default=[], metavar="SIZE[:BAD]",
-                        help="attach a fresh sparse raw image of SIZE (64M, 8G) on AHCI, "
-                             "with sector BAD failing (repeatable)")
+    parser.add_argument("--disk", action="append", default=[],
+                        metavar="[nvme[.NSID]:]SIZE[:BAD]",
+                        help="attach a fresh sparse raw image of SIZE (64M, 8G) on AHCI, or "
+                             "as namespace NSID (1: a controller of its own) of an NVMe "
+                             "controller, with sector BAD failing (repeatable)")
     parser.add_argument("--cmdline", default="", help="appended to the kernel command line")
     parser.add_argument("--timeout", type=float, default=180, help="overall limit in seconds")
     parser.add_argument("--idle-timeout", type=float, default=60,
@@ -1453,9 +1456,15 @@ def parse_args(argv: list) -> argparse.Namespace:
 
 
 def parse_disk(text: str) -> Disk:
-    """A Disk from the --disk value SIZE or SIZE:BAD_SECTOR."""
+    """A Disk from the --disk value SIZE or SIZE:BAD_SECTOR, either after
+    nvme: or nvme.NSID: for an NVMe disk."""
+    bus, nsid = "ahci", 1
+    if text.startswith("nvme"):
+        word, _, text = text.partition(":")
+        bus, _, number = word.partition(".")
+        nsid = int(number) if number else 1
     size, _, bad = text.partition(":")
-    return Disk(size, int(bad) if bad else None)
+    return Disk(size, int(bad) if bad else None, bus=bus, nsid=nsid)
 
 
 def parse_steps(pairs: list) -> tuple:
