@@ -625,11 +625,11 @@ TESTS = [
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=("init: Iris init", "init: nothing to run", "init exited with status 0")),
     # Issue 7: the shell on the console, typed into on COM1 (and the PS/2 keyboard).
-    # `./iris run`'s machine, with no words of its own (the ISO's default menu entry starts
-    # devmgr and the shell): the prompt within 15 s of QEMU's start.
+    # `./iris run`'s machine (its AHCI and NVMe disks), with no words of its own (the ISO's
+    # default menu entry starts devmgr and the shell): the prompt within 15 s of QEMU's start.
     GuestTest("shell-iris-run", "",
               machine=Machine("q35", "seabios", smp=2, mem="512M",
-                              disks=(Disk("64M"), Disk("64M"))),
+                              disks=(Disk("64M"), Disk("64M"), Disk("64M", bus="nvme"))),
               exit=STOPPED, forbid=SHELL_FORBID + BOOT_CHATTER,
               expect=(r"(?i)help", r"Ctrl-A X"), checks=(prompt_last("help"),),
               script=(prompt("prompt within 15 s", "help\n", timeout=15, check=True),
