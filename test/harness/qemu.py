@@ -247,9 +247,10 @@ def disk_args(machine: Machine, directory: str) -> list:
     if not machine.disks:
         return []
     q35 = is_q35(machine.machine)
-    ahci = [disk for disk in machine.disks if disk.bus == "ahci"]
+    ahci = any(disk.bus == "ahci" for disk in machine.disks)
     args = [] if q35 or not ahci else ["-device", "ahci,id=ahci"]
     controllers = nvme_controllers(machine.disks)
+    port = 0
     for n, disk in enumerate(machine.disks):
         image = image_path(directory, n)
         if disk.format == "qcow2":
@@ -268,9 +269,9 @@ def disk_args(machine: Machine, directory: str) -> list:
         if disk.bus == "nvme":
             args += nvme_device_args(machine.disks, controllers, n)
         else:
-            port = ahci.index(disk)
             bus = f"ide.{port}" if q35 else f"ahci.{port}"
             args += ["-device", f"ide-hd,drive=disk{n},bus={bus}"]
+            port += 1
     return args
 
 

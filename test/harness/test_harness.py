@@ -332,7 +332,7 @@ class DiskImageTest(unittest.TestCase):
         return [argv[i + 1] for i, word in enumerate(argv) if word == "-device"][2:]
 
     def test_ahci_disks_keep_their_ports(self):
-        disks = (qemu.Disk("1M"), qemu.Disk("4M"))
+        disks = (qemu.Disk("1M"), qemu.Disk("1M"))
         self.assertEqual(self.devices(Machine("q35", disks=disks)),
                          ["ide-hd,drive=disk0,bus=ide.0", "ide-hd,drive=disk1,bus=ide.1"])
         self.assertEqual(self.devices(Machine("pc", disks=disks)),
@@ -343,13 +343,14 @@ class DiskImageTest(unittest.TestCase):
         disk = qemu.Disk
         machine = Machine("pc", disks=(disk("1M", bus="nvme"), disk("2M"),
                                        disk("4M", bus="nvme"), disk("8M", bus="nvme", nsid=3),
-                                       disk("1M", bus="nvme")))
+                                       disk("1M", bus="nvme"), disk("2M")))
         self.assertEqual(self.devices(machine), [
             "ahci,id=ahci", "nvme,serial=iris-nvme0,drive=disk0", "ide-hd,drive=disk1,bus=ahci.0",
             "nvme,serial=iris-nvme1,id=nvme1", "nvme-ns,drive=disk2,bus=nvme1,nsid=1",
-            "nvme-ns,drive=disk3,bus=nvme1,nsid=3", "nvme,serial=iris-nvme2,drive=disk4"])
+            "nvme-ns,drive=disk3,bus=nvme1,nsid=3", "nvme,serial=iris-nvme2,drive=disk4",
+            "ide-hd,drive=disk5,bus=ahci.1"])
         self.assertEqual(qemu.guest_names(machine),
-                         ["nvme0.1", "ahci0.0", "nvme1.1", "nvme1.3", "nvme2.1"])
+                         ["nvme0.1", "ahci0.0", "nvme1.1", "nvme1.3", "nvme2.1", "ahci0.1"])
         self.assertEqual(machine.disks[3].describe(), "disk:8M,nvme.3")
         self.assertEqual(qemu.parse_disk("nvme.3:8M:5"), disk("8M", 5, bus="nvme", nsid=3))
         self.assertEqual(qemu.parse_disk("nvme:8M"), disk("8M", bus="nvme"))
