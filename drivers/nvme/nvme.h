@@ -166,6 +166,7 @@ struct nvme_ctrl {
 	struct nvme_queue io[NVME_IO_QUEUES_MAX];
 	unsigned nio;       /* I/O queue pairs created */
 	unsigned next_io;   /* where the next request goes first */
+	unsigned next_ns;   /* which namespace's requests start first next time */
 	uint32_t irq_mode;  /* IRIS_IRQ_MSIX: a vector per queue; else one for all */
 	struct drv_irq irq; /* MSI or INTx */
 	struct drv_loop_watch irq_watch;

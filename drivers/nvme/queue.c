@@ -149,11 +149,18 @@ static int queue_free_slot(const struct nvme_queue *q)
 	return -1;
 }
 
-/* Starts what waits, round robin over the I/O queues, until the requests or the slots run out. */
+/*
+ * Starts what waits, round robin over the I/O queues, until the requests or
+ * the slots run out. The namespaces take turns at going first, so a busy
+ * one cannot keep the slots from the others.
+ */
 void ctrl_kick(struct nvme_ctrl *c)
 {
+	unsigned first = c->next_ns;
+	if (c->nns)
+		c->next_ns = (c->next_ns + 1) % c->nns;
 	for (unsigned n = 0; n < c->nns; n++) {
-		struct nvme_ns *ns = c->ns[n];
+		struct nvme_ns *ns = c->ns[(first + n) % c->nns];
 		while (ns->pending) {
 			struct nvme_queue *q = NULL;
 			int s = -1;
