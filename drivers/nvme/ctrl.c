@@ -203,16 +203,6 @@ int ctrl_admin(struct nvme_ctrl *c, struct nvme_sqe *cmd, uint32_t *dw0)
 	return 0;
 }
 
-/* Copies an ASCII field of Identify data, printable, without its trailing spaces. */
-static void ctrl_string(char *out, const uint8_t *field, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		out[i] = field[i] >= 0x20 && field[i] <= 0x7e ? (char)field[i] : '?';
-	while (n > 0 && out[n - 1] == ' ')
-		n--;
-	out[n] = '\0';
-}
-
 int ctrl_identify(struct nvme_ctrl *c)
 {
 	struct nvme_sqe cmd = { .opcode = NVME_ADMIN_IDENTIFY,
@@ -223,22 +213,11 @@ int ctrl_identify(struct nvme_ctrl *c)
 		drv_error(c->d, "Identify Controller failed (%s)", strerror(-r));
 		return r;
 	}
-	const uint8_t *id = c->data.vaddr;
-	uint8_t sqes = id[NVME_ID_SQES], cqes = id[NVME_ID_CQES];
-	/* a controller may require entries larger than the ones the driver writes */
-	if ((sqes & 0xf) > NVME_SQE_LOG || (cqes & 0xf) > NVME_CQE_LOG ||
-	    ((sqes >> 4) && (sqes >> 4) < NVME_SQE_LOG) ||
-	    ((cqes >> 4) && (cqes >> 4) < NVME_CQE_LOG)) {
-		drv_error(c->d, "queue entry sizes %#x/%#x: not 64/16 bytes", sqes, cqes);
+	const char *why = nvme_ctrl_parse(c->data.vaddr, &c->ident);
+	if (why) {
+		drv_error(c->d, "Identify Controller: %s", why);
 		return -ENOTSUP;
 	}
-	/* MDTS counts minimum pages (4 KiB, CAP.MPSMIN = 0 was checked) as a power of two */
-	uint8_t mdts = id[NVME_ID_MDTS];
-	c->xfer_max = NVME_XFER_MAX;
-	if (mdts && mdts < 6 && (NVME_PAGE << mdts) < c->xfer_max)
-		c->xfer_max = NVME_PAGE << mdts;
-	memcpy(&c->nn, id + NVME_ID_NN, sizeof(c->nn));
-	ctrl_string(c->model, id + NVME_ID_MN, 40);
 	return 0;
 }
 

@@ -4,9 +4,10 @@
  * (nvme.manifest); each active namespace becomes a block device named
  * blk/<instance>.<nsid> (iris/proto/blk.h, docs/block.md).
  *
- *   ctrl.c   the controller: reset, admin queue, I/O queues, interrupts, watchdog
- *   queue.c  queue pairs: commands, PRPs, completions, requests
- *   ns.c     namespaces: Identify, the block devices
+ *   ctrl.c      the controller: reset, admin queue, I/O queues, interrupts, watchdog
+ *   queue.c     queue pairs: commands, PRPs, completions, requests
+ *   ns.c        namespaces: the active ones, the block devices
+ *   identify.c  Identify data (untrusted), checked
  */
 #include "nvme.h"
 #include <errno.h>

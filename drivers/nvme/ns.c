@@ -9,45 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NS_LIST_MAX (NVME_PAGE / 4) /* NSIDs in one active namespace list */
-#define NS_SCAN_MAX 256             /* NSIDs tried one by one without the list */
-#define NS_INACTIVE "inactive"      /* ns_identify_parse: a size of 0 */
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/*
- * Decodes Identify Namespace data (untrusted): the size in blocks and the
- * block size of the LBA format in use. Returns NULL, NS_INACTIVE for a
- * namespace of size 0, or why it cannot be served.
- */
-const char *ns_identify_parse(const uint8_t data[NVME_PAGE], uint64_t *sectors,
-                              uint32_t *sector_size)
-{
-	uint64_t nsze = get64(data + NVME_ID_NSZE);
-	if (nsze == 0)
-		return NS_INACTIVE;
-	if (nsze >> 48)
-		return "impossible size";
-	unsigned nlbaf = data[NVME_ID_NLBAF], format = data[NVME_ID_FLBAS] & 0xfu;
-	if (format > nlbaf)
-		return "the LBA format in use is not one of those listed";
-	uint32_t lbaf;
-	memcpy(&lbaf, data + NVME_ID_LBAF + 4 * format, sizeof(lbaf));
-	if (lbaf & 0xffff)
-		return "blocks carry metadata";
-	unsigned lbads = (lbaf >> 16) & 0xff;
-	/* iris/proto/blk.h promises sectors of 512..65536 bytes */
-	if (lbads < 9 || lbads > 16)
-		return "unsupported block size";
-	*sectors = nsze;
-	*sector_size = 1u << lbads;
-	return NULL;
-}
+#define NS_SCAN_MAX 256 /* NSIDs tried one by one without the list */
 
 /* Identify Namespace `nsid` into the controller's data page; 0 or -errno. */
 static int ns_identify(struct nvme_ctrl *c, uint32_t nsid, uint8_t cns)
@@ -68,11 +30,9 @@ static int ns_add(struct nvme_ctrl *c, uint32_t nsid)
 		drv_log(c->d, "namespace %u: Identify failed (%s): skipped", nsid, strerror(-r));
 		return 0;
 	}
-	const char *why = ns_identify_parse(c->data.vaddr, &sectors, &ss);
-	if (why == NULL && ss > c->xfer_max)
-		why = "blocks larger than a transfer";
+	const char *why = nvme_ns_parse(c->data.vaddr, c->ident.xfer_max, &sectors, &ss);
 	if (why) {
-		if (strcmp(why, NS_INACTIVE) != 0)
+		if (why != NVME_NS_INACTIVE)
 			drv_log(c->d, "namespace %u: %s: skipped", nsid, why);
 		return 0;
 	}
@@ -90,16 +50,12 @@ static int ns_add(struct nvme_ctrl *c, uint32_t nsid)
 
 int ns_probe(struct nvme_ctrl *c)
 {
-	uint32_t list[NS_LIST_MAX];
+	uint32_t list[NVME_NS_LIST_MAX];
 	unsigned n = 0;
 	if (ns_identify(c, 0, NVME_CNS_ACTIVE_NS) == 0) {
-		memcpy(list, c->data.vaddr, sizeof(list));
-		/* ascending, non-zero, at most NN: anything else ends the list */
-		while (n < NS_LIST_MAX && list[n] != 0 && list[n] <= c->nn &&
-		       (n == 0 || list[n] > list[n - 1]))
-			n++;
+		n = nvme_ns_list_parse(c->data.vaddr, c->ident.nn, list);
 	} else {
-		uint32_t last = c->nn < NS_SCAN_MAX ? c->nn : NS_SCAN_MAX;
+		uint32_t last = c->ident.nn < NS_SCAN_MAX ? c->ident.nn : NS_SCAN_MAX;
 		for (uint32_t nsid = 1; nsid <= last; nsid++)
 			list[n++] = nsid;
 	}
@@ -132,9 +88,9 @@ int ns_register(struct nvme_ns *ns)
 	struct blk_identify *id = &ns->disk.ident;
 	id->sectors = ns->sectors;
 	id->sector_size = ns->sector_size;
-	id->max_sectors = c->xfer_max / ns->sector_size;
+	id->max_sectors = c->ident.xfer_max / ns->sector_size;
 	id->queue_depth = c->nio * c->io[0].nslots;
-	snprintf(id->model, sizeof(id->model), "%s", c->model);
+	snprintf(id->model, sizeof(id->model), "%s", c->ident.model);
 	ns->disk.submit = ns_submit;
 	ns->disk.priv = ns;
 	char name[IRIS_NS_NAME_MAX];

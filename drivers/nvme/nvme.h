@@ -110,6 +110,34 @@ struct nvme_cqe {
 #define NVME_ADMIN_WAIT_NS 5000000000ull  /* for an admin command at start */
 #define NVME_TICK_NS       500000000ull   /* the watchdog's period */
 
+/* identify.c: Identify data (untrusted), pure */
+#define NVME_NS_LIST_MAX (NVME_PAGE / 4) /* NSIDs in one active namespace list */
+
+struct nvme_ctrl_ident {
+	uint32_t xfer_max; /* bytes per request: NVME_XFER_MAX or less (MDTS) */
+	uint32_t nn;       /* namespaces, as the controller says */
+	char model[41];    /* printable, without trailing spaces */
+};
+
+/* Checks and decodes Identify Controller data. NULL, or why the controller cannot be used. */
+const char *nvme_ctrl_parse(const uint8_t data[NVME_PAGE], struct nvme_ctrl_ident *id);
+
+/*
+ * Decodes Identify Namespace data: the size in blocks and the block size of
+ * the LBA format in use (512..65536 and at most xfer_max). NULL,
+ * NVME_NS_INACTIVE for a namespace of size 0, or why it cannot be served.
+ */
+extern const char *const NVME_NS_INACTIVE;
+const char *nvme_ns_parse(const uint8_t data[NVME_PAGE], uint32_t xfer_max, uint64_t *sectors,
+                          uint32_t *sector_size);
+
+/*
+ * Reads an active namespace list into list[]: NSIDs up to the first that
+ * is 0, above nn or not above the one before. Returns how many.
+ */
+unsigned nvme_ns_list_parse(const uint8_t data[NVME_PAGE], uint32_t nn,
+                            uint32_t list[NVME_NS_LIST_MAX]);
+
 struct nvme_ctrl;
 struct nvme_ns;
 
@@ -158,9 +186,7 @@ struct nvme_ctrl {
 	uint64_t cap;
 	uint64_t timeout_ns; /* CAP.TO: for CSTS.RDY to follow CC.EN */
 	uint32_t stride;     /* doorbell stride in bytes */
-	uint32_t xfer_max;   /* bytes per request (MDTS, NVME_XFER_MAX) */
-	uint32_t nn;         /* namespaces the controller says it has */
-	char model[41];
+	struct nvme_ctrl_ident ident;
 	struct drv_dma_buf data; /* one page for Identify */
 	struct nvme_queue admin;
 	struct nvme_queue io[NVME_IO_QUEUES_MAX];
@@ -194,7 +220,5 @@ void queue_watchdog(struct nvme_queue *q, uint64_t now);
 void ctrl_kick(struct nvme_ctrl *c);
 
 /* ns.c: namespaces */
-const char *ns_identify_parse(const uint8_t data[NVME_PAGE], uint64_t *sectors,
-                              uint32_t *sector_size);
 int ns_probe(struct nvme_ctrl *c);
 int ns_register(struct nvme_ns *ns);
