@@ -7,6 +7,7 @@ one machine by hand; the serial console is echoed to stdout as it arrives:
     python3 test/harness/qemu.py --smp 2 --cmdline test=kernel --ktap
     python3 test/harness/qemu.py --firmware ovmf -- -device nvme,serial=x,drive=d0
     python3 test/harness/qemu.py --disk 64M --disk 8G --cmdline run=@!devmgr,blk+info+ahci0.1
+    python3 test/harness/qemu.py --disk nvme:1M --disk nvme.2:4M --cmdline run=@!devmgr,@sh
     python3 test/harness/qemu.py --cmdline run=@!devmgr,@sh --step 'iris\$ ' 'echo hi\n' \
         --step '^hi$' '' --stop-after-steps
 
@@ -100,16 +101,23 @@ class Region:
 
 
 DISK_FORMATS = ("raw", "qcow2")
+DISK_BUSES = ("ahci", "nvme")
+NVME_NSID_MAX = 256      # QEMU's limit of namespaces per controller
 
 
 @dataclass(frozen=True)
 class Disk:
     """A disk image made for one boot, deleted after the run.
 
-    Disks go on an AHCI controller, in the order given from port 0: q35's
-    built-in ich9-ahci at 00:1f.2 (ports 0-4: QEMU puts the boot CD on the
-    port left free, 5), or one `-device ahci` on other machines (ports 0-5).
-    So the n-th disk is blk/ahci0.<n> in the guest. `bad_sector` makes every read
+    AHCI disks (`bus="ahci"`, the default) go on an AHCI controller, in the
+    order given from port 0: q35's built-in ich9-ahci at 00:1f.2 (ports 0-4:
+    QEMU puts the boot CD on the port left free, 5), or one `-device ahci` on
+    other machines (ports 0-5). So the n-th AHCI disk is blk/ahci0.<n> in the
+    guest. An NVMe disk (`bus="nvme"`) is namespace `nsid` of an NVMe
+    controller: nsid 1 starts a controller of its own (`-device nvme`), a
+    higher one joins the controller of the NVMe disk before it (`-device
+    nvme-ns`). Controllers are numbered in the order given, so the disk is
+    blk/nvme<controller>.<nsid> (see guest_names). `bad_sector` makes every read
     and write touching that sector fail with EIO (QEMU's blkdebug driver),
     which the guest sees as a device error.
 
@@ -125,9 +133,15 @@ class Disk:
     bad_sector: Optional[int] = None
     format: str = "raw"
     pattern: tuple = ()                # Region's the host writes (raw only)
+    bus: str = "ahci"                  # "ahci" or "nvme"
+    nsid: int = 1                      # NVMe: the namespace on its controller
 
     def __post_init__(self):
         parse_size(self.size)
+        if self.bus not in DISK_BUSES:
+            raise ValueError(f"unknown disk bus {self.bus!r}")
+        if self.nsid != 1 and (self.bus != "nvme" or not 1 <= self.nsid <= NVME_NSID_MAX):
+            raise ValueError(f"namespace {self.nsid}: NVMe namespaces are 1..{NVME_NSID_MAX}")
         if self.bad_sector is not None and not 0 <= self.bad_sector < self.sectors:
             raise ValueError(f"bad sector {self.bad_sector} outside a {self.size} disk")
         if self.format not in DISK_FORMATS:
@@ -147,8 +161,11 @@ class Disk:
         return self.bytes // SECTOR
 
     def describe(self) -> str:
-        """'disk:64M', or 'disk:1M,bad=100', 'disk:64M,qcow2', 'disk:16M,pattern=3'."""
+        """'disk:64M', or 'disk:1M,bad=100', 'disk:64M,qcow2', 'disk:16M,pattern=3',
+        'disk:8G,nvme', 'disk:4M,nvme.2'."""
         words = [f"disk:{self.size}"]
+        if self.bus != "ahci":
+            words.append(self.bus if self.nsid == 1 else f"{self.bus}.{self.nsid}")
         if self.bad_sector is not None:
             words.append(f"bad={self.bad_sector}")
         if self.format != "raw":
@@ -199,8 +216,17 @@ class Machine:
         if self.firmware not in ("seabios", "ovmf"):
             raise ValueError(f"unknown firmware {self.firmware!r}")
         room = AHCI_PORTS - 1 if is_q35(self.machine) else AHCI_PORTS
-        if len(self.disks) > room:
-            raise ValueError(f"at most {room} disks on {self.machine}")
+        if sum(disk.bus == "ahci" for disk in self.disks) > room:
+            raise ValueError(f"at most {room} AHCI disks on {self.machine}")
+        nsids = set()
+        for disk in (disk for disk in self.disks if disk.bus == "nvme"):
+            if disk.nsid == 1:
+                nsids = set()
+            elif not nsids:
+                raise ValueError(f"NVMe namespace {disk.nsid} without a controller before it")
+            if disk.nsid in nsids:
+                raise ValueError(f"NVMe namespace {disk.nsid} twice on one controller")
+            nsids.add(disk.nsid)
 
     def describe(self) -> str:
         """A short one-line summary, e.g. 'q35 seabios smp2 128M'."""
@@ -221,7 +247,10 @@ def disk_args(machine: Machine, directory: str) -> list:
     if not machine.disks:
         return []
     q35 = is_q35(machine.machine)
-    args = [] if q35 else ["-device", "ahci,id=ahci"]
+    ahci = any(disk.bus == "ahci" for disk in machine.disks)
+    args = [] if q35 or not ahci else ["-device", "ahci,id=ahci"]
+    controllers = nvme_controllers(machine.disks)
+    port = 0
     for n, disk in enumerate(machine.disks):
         image = image_path(directory, n)
         if disk.format == "qcow2":
@@ -235,11 +264,55 @@ def disk_args(machine: Machine, directory: str) -> list:
                 file.write(f'[inject-error]\nevent = "none"\nerrno = "5"\n'
                            f'sector = "{disk.bad_sector}"\n')
             source = f"blkdebug:{rules}:{image}"
-        bus = f"ide.{n}" if q35 else f"ahci.{n}"
         args += ["-drive", f"if=none,id=disk{n},format={disk.format},cache=writeback,"
-                           f"file={qemu_escape(source)}",
-                 "-device", f"ide-hd,drive=disk{n},bus={bus}"]
+                           f"file={qemu_escape(source)}"]
+        if disk.bus == "nvme":
+            args += nvme_device_args(machine.disks, controllers, n)
+        else:
+            bus = f"ide.{port}" if q35 else f"ahci.{port}"
+            args += ["-device", f"ide-hd,drive=disk{n},bus={bus}"]
+            port += 1
     return args
+
+
+def nvme_controllers(disks: tuple) -> dict:
+    """For each NVMe disk's index in `disks`: (its controller's number, the
+    controller's disk indexes)."""
+    where, members = {}, []
+    for n, disk in enumerate(disks):
+        if disk.bus != "nvme":
+            continue
+        if disk.nsid == 1:
+            members.append([])
+        members[-1].append(n)
+        where[n] = (len(members) - 1, members[-1])
+    return where
+
+
+def nvme_device_args(disks: tuple, controllers: dict, n: int) -> list:
+    """The -device arguments disk n adds: a controller with it as its only
+    namespace; with several namespaces the controller (before the first)
+    and an nvme-ns for each."""
+    number, members = controllers[n]
+    controller = f"nvme,serial=iris-nvme{number}"
+    if len(members) == 1:
+        return ["-device", f"{controller},drive=disk{n}"]
+    args = ["-device", f"{controller},id=nvme{number}"] if members[0] == n else []
+    return args + ["-device", f"nvme-ns,drive=disk{n},bus=nvme{number},nsid={disks[n].nsid}"]
+
+
+def guest_names(machine: Machine) -> list:
+    """The block device name of each of machine.disks in the guest, without
+    blk/: 'ahci0.1', 'nvme0.1', 'nvme1.2'."""
+    controllers = nvme_controllers(machine.disks)
+    names, port = [], 0
+    for n, disk in enumerate(machine.disks):
+        if disk.bus == "nvme":
+            names.append(f"nvme{controllers[n][0]}.{disk.nsid}")
+        else:
+            names.append(f"ahci0.{port}")
+            port += 1
+    return names
 
 
 def image_path(directory: str, n: int) -> str:
@@ -1352,9 +1425,11 @@ def parse_args(argv: list) -> argparse.Namespace:
     parser.add_argument("--smp", type=int, default=1)
     parser.add_argument("--mem", default="128M")
     parser.add_argument("--cpu", default="max")
-    parser.add_argument("--disk", action="append", default=[], metavar="SIZE[:BAD]",
-                        help="attach a fresh sparse raw image of SIZE (64M, 8G) on AHCI, "
-                             "with sector BAD failing (repeatable)")
+    parser.add_argument("--disk", action="append", default=[],
+                        metavar="[nvme[.NSID]:]SIZE[:BAD]",
+                        help="attach a fresh sparse raw image of SIZE (64M, 8G) on AHCI, or "
+                             "as namespace NSID (1: a controller of its own) of an NVMe "
+                             "controller, with sector BAD failing (repeatable)")
     parser.add_argument("--cmdline", default="", help="appended to the kernel command line")
     parser.add_argument("--timeout", type=float, default=180, help="overall limit in seconds")
     parser.add_argument("--idle-timeout", type=float, default=60,
@@ -1382,9 +1457,15 @@ def parse_args(argv: list) -> argparse.Namespace:
 
 
 def parse_disk(text: str) -> Disk:
-    """A Disk from the --disk value SIZE or SIZE:BAD_SECTOR."""
+    """A Disk from the --disk value SIZE or SIZE:BAD_SECTOR, either after
+    nvme: or nvme.NSID: for an NVMe disk."""
+    bus, nsid = "ahci", 1
+    if text.startswith("nvme"):
+        word, _, text = text.partition(":")
+        bus, _, number = word.partition(".")
+        nsid = int(number) if number else 1
     size, _, bad = text.partition(":")
-    return Disk(size, int(bad) if bad else None)
+    return Disk(size, int(bad) if bad else None, bus=bus, nsid=nsid)
 
 
 def parse_steps(pairs: list) -> tuple:

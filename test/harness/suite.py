@@ -33,7 +33,7 @@ from typing import Callable, Optional
 
 from measure import check_banner, check_mem, check_restarts
 from qemu import EXPECTED_STATUS, QEMU, SCRIPT_FINISHED, SECTOR, Disk, Machine, Region, Run, \
-    Step, blk_pattern, boot, image_problems, parse_ktap
+    Step, blk_pattern, boot, guest_names, image_problems, parse_ktap
 
 MAX_JOBS = 2      # the host has two cores: never more than two QEMUs at once
 TAIL_LINES = 40   # lines of serial log shown when a test fails
@@ -384,6 +384,24 @@ SHELL_SCREEN = (
 )
 
 
+# NVMe: the block tests on QEMU's `-device nvme` (drivers/nvme). nvme-blk-smp4 runs
+# four controllers in one boot (4 queue pairs each): 1 MiB, 64 MiB, 8 GiB (sparse), and
+# one with two namespaces, the first with a bad sector; nvme-blk-smp1 one queue pair.
+NVME_SMP4 = Machine("q35", "seabios", smp=4, mem="512M",
+                    disks=(Disk("1M", bus="nvme"), Disk("64M", bus="nvme"),
+                           Disk("8G", bus="nvme"), Disk("4M", bus="nvme", bad_sector=1000),
+                           Disk("16M", bus="nvme", nsid=2)))
+NVME_SMP1 = Machine("q35", "seabios", smp=1, mem="256M",
+                    disks=(Disk("64M", bus="nvme"), Disk("1M", bus="nvme")))
+
+
+def blk_cmdline(machine: Machine) -> str:
+    """test_blk on every disk of `machine`, each as NAME:SECTORS[:BAD]."""
+    words = [f"{name}:{disk.sectors}" + (f":{disk.bad_sector}" if disk.bad_sector is not None else "")
+             for name, disk in zip(guest_names(machine), machine.disks)]
+    return "test=user run=@!devmgr," + "+".join(["test_blk"] + words)
+
+
 # Block data checked from outside the driver (test/guest/test_blk_image.c).
 # blk-image: the host writes patterns into a raw image, the guest reads them;
 # the guest writes patterns, the host reads the image after QEMU exits. The
@@ -562,6 +580,15 @@ TESTS = [
               ktap=True, machine=Machine("q35", "seabios", smp=2, mem="256M",
                                          disks=(Disk("64M"),)),
               timeout=150),
+    GuestTest("nvme-blk-smp4", blk_cmdline(NVME_SMP4), ktap=True, machine=NVME_SMP4,
+              timeout=240),
+    GuestTest("nvme-blk-smp1", blk_cmdline(NVME_SMP1), ktap=True, machine=NVME_SMP1,
+              timeout=150),
+    # 50 crashes of the NVMe driver under the same checksummed load.
+    GuestTest("nvme-restart", "test=user run=@!devmgr,test_blk_restart+nvme0.1+nvme0+50",
+              ktap=True, machine=Machine("q35", "seabios", smp=2, mem="256M",
+                                         disks=(Disk("64M", bus="nvme"),)),
+              timeout=150),
     # A program built outside the tree against the installed sysroot (./iris test makes the ISO).
     GuestTest("sysroot-hello", "test=user run=hello", iso="iris-sysroot.iso",
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
@@ -601,11 +628,11 @@ TESTS = [
               machine=Machine("q35", "seabios", smp=2, mem="256M"),
               expect=("init: Iris init", "init: nothing to run", "init exited with status 0")),
     # Issue 7: the shell on the console, typed into on COM1 (and the PS/2 keyboard).
-    # `./iris run`'s machine, with no words of its own (the ISO's default menu entry starts
-    # devmgr and the shell): the prompt within 15 s of QEMU's start.
+    # `./iris run`'s machine (its AHCI and NVMe disks), with no words of its own (the ISO's
+    # default menu entry starts devmgr and the shell): the prompt within 15 s of QEMU's start.
     GuestTest("shell-iris-run", "",
               machine=Machine("q35", "seabios", smp=2, mem="512M",
-                              disks=(Disk("64M"), Disk("64M"))),
+                              disks=(Disk("64M"), Disk("64M"), Disk("64M", bus="nvme"))),
               exit=STOPPED, forbid=SHELL_FORBID + BOOT_CHATTER,
               expect=(r"(?i)help", r"Ctrl-A X"), checks=(prompt_last("help"),),
               script=(prompt("prompt within 15 s", "help\n", timeout=15, check=True),

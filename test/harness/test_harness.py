@@ -327,6 +327,49 @@ class DiskImageTest(unittest.TestCase):
         self.assertEqual(empty.read(0, 8192), bytes(4 << 20))
         self.assertEqual(qemu.image_problems(empty, ()), [])
 
+    def devices(self, machine: Machine) -> list:
+        argv = qemu.qemu_command("iris.iso", machine, disk_dir=self.dir.name)
+        return [argv[i + 1] for i, word in enumerate(argv) if word == "-device"][2:]
+
+    def test_ahci_disks_keep_their_ports(self):
+        disks = (qemu.Disk("1M"), qemu.Disk("1M"))
+        self.assertEqual(self.devices(Machine("q35", disks=disks)),
+                         ["ide-hd,drive=disk0,bus=ide.0", "ide-hd,drive=disk1,bus=ide.1"])
+        self.assertEqual(self.devices(Machine("pc", disks=disks)),
+                         ["ahci,id=ahci", "ide-hd,drive=disk0,bus=ahci.0",
+                          "ide-hd,drive=disk1,bus=ahci.1"])
+
+    def test_nvme_disks(self):
+        disk = qemu.Disk
+        machine = Machine("pc", disks=(disk("1M", bus="nvme"), disk("2M"),
+                                       disk("4M", bus="nvme"), disk("8M", bus="nvme", nsid=3),
+                                       disk("1M", bus="nvme"), disk("2M")))
+        self.assertEqual(self.devices(machine), [
+            "ahci,id=ahci", "nvme,serial=iris-nvme0,drive=disk0", "ide-hd,drive=disk1,bus=ahci.0",
+            "nvme,serial=iris-nvme1,id=nvme1", "nvme-ns,drive=disk2,bus=nvme1,nsid=1",
+            "nvme-ns,drive=disk3,bus=nvme1,nsid=3", "nvme,serial=iris-nvme2,drive=disk4",
+            "ide-hd,drive=disk5,bus=ahci.1"])
+        self.assertEqual(qemu.guest_names(machine),
+                         ["nvme0.1", "ahci0.0", "nvme1.1", "nvme1.3", "nvme2.1", "ahci0.1"])
+        self.assertEqual(machine.disks[3].describe(), "disk:8M,nvme.3")
+        self.assertEqual(qemu.parse_disk("nvme.3:8M:5"), disk("8M", 5, bus="nvme", nsid=3))
+        self.assertEqual(qemu.parse_disk("nvme:8M"), disk("8M", bus="nvme"))
+        # NVMe disks leave the AHCI ports alone
+        Machine("q35", disks=tuple(disk("1M") for _ in range(5)) + (disk("1M", bus="nvme"),))
+
+    def test_bad_nvme_disks_are_refused(self):
+        disk = qemu.Disk
+        for bad in (dict(bus="scsi"), dict(nsid=2), dict(bus="nvme", nsid=0),
+                    dict(bus="nvme", nsid=qemu.NVME_NSID_MAX + 1)):
+            with self.assertRaises(ValueError, msg=bad):
+                disk("1M", **bad)
+        for disks in ((disk("1M", bus="nvme", nsid=2),),
+                      (disk("1M"), disk("1M", bus="nvme", nsid=2)),
+                      (disk("1M", bus="nvme"), disk("1M", bus="nvme", nsid=2),
+                       disk("1M", bus="nvme", nsid=2))):
+            with self.assertRaises(ValueError, msg=disks):
+                Machine(disks=disks)
+
     def test_image_problems_name_the_first_wrong_sector(self):
         disk = qemu.Disk("1M")
         regions = (qemu.Region(10, 4, 1), qemu.Region(20, 2, 2), qemu.Region(30, 1, 3))

@@ -213,6 +213,25 @@ def ata():
 
 
 # --- shell, line editor, keymap, line discipline, spawn arguments, fbcon, frame, rbtree.
+# --- nvme: mode byte (0 controller, 1 namespace, 2 list), transfer-limit byte, the page.
+def nvme():
+    def page(fields):
+        data = bytearray(4096)
+        for off, raw in fields:
+            data[off:off + len(raw)] = raw
+        return bytes(data)
+    ctrl = page([(24, b"QEMU NVMe Ctrl".ljust(40)), (77, bytes([7])), (512, bytes([0x66, 0x44])),
+                 (516, struct.pack("<I", 256))])
+    write("nvme", "qemu-controller", bytes([0, 5]) + ctrl)
+    ns = page([(0, struct.pack("<Q", 131072)), (128, struct.pack("<I", 9 << 16))])
+    write("nvme", "qemu-namespace", bytes([1, 5]) + ns)
+    ns4k = page([(0, struct.pack("<Q", 1 << 21)), (25, bytes([1, 1])),
+                 (128, struct.pack("<II", 9 << 16, 12 << 16))])
+    write("nvme", "namespace-4k", bytes([1, 5]) + ns4k)
+    write("nvme", "two-namespaces", bytes([2, 0]) + page([(0, struct.pack("<II", 1, 2)),
+                                                          (4092, struct.pack("<I", 256))]))
+
+
 def text_targets():
     for i, line in enumerate([b"echo hello world", b"ls -l /bin", b"sleep 1 &",
                               b"echo 'single quoted' \"double $HOME\" $?",
@@ -264,4 +283,5 @@ if __name__ == "__main__":
     blkcheck()
     manifest()
     ata()
+    nvme()
     text_targets()
