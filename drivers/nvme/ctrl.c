@@ -221,41 +221,6 @@ int ctrl_identify(struct nvme_ctrl *c)
 	return 0;
 }
 
-/*
- * Binds interrupt `vector` (an MSI-X table entry; 0 for MSI and INTx) with
- * program p. libdriver's drv_irq_bind binds entry 0 only, so other MSI-X
- * entries are bound here, with a program without labels (nothing to resolve).
- */
-static int ctrl_irq_bind(struct nvme_ctrl *c, uint32_t vector, struct drv_irq_prog *p,
-                         struct drv_irq *q)
-{
-	if (vector == 0)
-		return drv_irq_bind(c->d, c->irq_mode, p, q);
-	struct iris_irq_bind bind = { .mode = c->irq_mode,
-		                      .vector = vector,
-		                      .prog = (uint64_t)(uintptr_t)p->insn,
-		                      .len = p->len };
-	long h = sys_irq_bind(c->d->device, &bind);
-	if (h < 0) {
-		if (h == -EINVAL && bind.error != IRIS_IRQ_OK)
-			drv_error(c->d, "IRQ program refused at instruction %u: %s", bind.error_at,
-			          iris_irq_strerror(bind.error));
-		return (int)h;
-	}
-	long addr =
-	        sys_map(NULL, NVME_PAGE, IRIS_PROT_READ | IRIS_PROT_WRITE, 0, (iris_handle_t)h, 0);
-	if (addr < 0) {
-		sys_handle_close((iris_handle_t)h);
-		return (int)addr;
-	}
-	q->handle = (iris_handle_t)h;
-	q->mode = c->irq_mode;
-	q->queue = (struct iris_irq_queue *)addr;
-	q->head = __atomic_load_n(&q->queue->head, __ATOMIC_RELAXED);
-	q->dropped = __atomic_load_n(&q->queue->dropped, __ATOMIC_RELAXED);
-	return 0;
-}
-
 /* Takes the events of q; true if the interrupt is gone (HUP or an error). */
 static bool ctrl_irq_drain(struct drv_irq *q, int64_t result)
 {
@@ -308,8 +273,8 @@ static int ctrl_irq_bind_all(struct nvme_ctrl *c, unsigned nq)
 		drv_error(d, "cannot enable INTx in the command register");
 	unsigned n = c->irq_mode == IRIS_IRQ_MSIX ? nq : 1;
 	for (unsigned i = 0; i < n; i++) {
-		int r = ctrl_irq_bind(c, i, &prog,
-		                      c->irq_mode == IRIS_IRQ_MSIX ? &c->io[i].irq : &c->irq);
+		int r = drv_irq_bind_vector(d, c->irq_mode, i, &prog,
+		                            c->irq_mode == IRIS_IRQ_MSIX ? &c->io[i].irq : &c->irq);
 		if (r < 0) {
 			drv_error(d, "cannot bind interrupt %u: %s", i, strerror(-r));
 			return r;

@@ -172,14 +172,20 @@ static int resolve(struct drv_irq_prog *p)
 
 int drv_irq_bind(struct drv *d, uint32_t mode, struct drv_irq_prog *p, struct drv_irq *q)
 {
+	return drv_irq_bind_vector(d, mode, 0, p, q);
+}
+
+int drv_irq_bind_vector(struct drv *d, uint32_t mode, uint32_t vector, struct drv_irq_prog *p,
+                        struct drv_irq *q)
+{
 	int r = resolve(p);
 	if (r < 0) {
 		drv_error(d, "IRQ program badly built (too long, or a label not placed once)");
 		return r;
 	}
-	struct iris_irq_bind bind = { .mode = mode,
-		                      .prog = (uint64_t)(uintptr_t)p->insn,
-		                      .len = p->len };
+	struct iris_irq_bind bind = {
+		.mode = mode, .vector = vector, .prog = (uint64_t)(uintptr_t)p->insn, .len = p->len
+	};
 	long h = sys_irq_bind(d->device, &bind);
 	if (h < 0) {
 		if (h == -EINVAL && bind.error != IRIS_IRQ_OK)

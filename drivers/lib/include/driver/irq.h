@@ -83,6 +83,10 @@ struct drv_irq {
  */
 int drv_irq_bind(struct drv *d, uint32_t mode, struct drv_irq_prog *p, struct drv_irq *q);
 
+/* drv_irq_bind for MSI-X table entry `vector` (one per queue, say); drv_irq_bind binds entry 0. */
+int drv_irq_bind_vector(struct drv *d, uint32_t mode, uint32_t vector, struct drv_irq_prog *p,
+                        struct drv_irq *q);
+
 /*
  * Takes the next event into *ev: true, or false when the queue is empty.
  * *lost (may be NULL) becomes true when the kernel dropped events since
