@@ -103,7 +103,7 @@ struct nvme_cqe {
 #define NVME_IO_QUEUES_MAX 8            /* queue pairs, one per CPU up to this */
 #define NVME_SLOTS_MAX     32           /* commands in flight per queue */
 #define NVME_SLOTS_TOTAL   64           /* per controller, shared out among the queues */
-#define NVME_XFER_MAX      (128u << 10) /* bytes per request: one slot's bounce buffer */
+#define NVME_XFER_MAX      (128u << 10) /* bytes per request */
 #define NVME_XFER_PAGES    (NVME_XFER_MAX / NVME_PAGE + 1) /* pages one request may touch */
 #define NVME_NS_MAX        16                              /* namespaces served */
 #define NVME_TIMEOUT_NS    10000000000ull /* a command older than this: the driver exits */
@@ -153,16 +153,15 @@ struct nvme_slot {
 struct nvme_queue {
 	struct nvme_ctrl *c;
 	uint16_t qid;
-	uint16_t entries;          /* in each of SQ and CQ */
-	uint16_t sq_tail;          /* the next SQ entry the driver fills */
-	uint16_t cq_head;          /* the next CQ entry the driver reads */
-	uint16_t phase;            /* of the entries the controller writes on this pass */
-	uint16_t gen;              /* the next command identifiers' generation */
-	unsigned nslots;           /* commands in flight at most (< entries) */
-	unsigned busy;             /* of them in flight now */
-	size_t sq_db, cq_db;       /* doorbell offsets in BAR 0 */
-	struct drv_dma_buf mem;    /* SQ, CQ, then one PRP list page per slot */
-	struct drv_dma_buf bounce; /* NVME_XFER_MAX per slot */
+	uint16_t entries;       /* in each of SQ and CQ */
+	uint16_t sq_tail;       /* the next SQ entry the driver fills */
+	uint16_t cq_head;       /* the next CQ entry the driver reads */
+	uint16_t phase;         /* of the entries the controller writes on this pass */
+	uint16_t gen;           /* the next command identifiers' generation */
+	unsigned nslots;        /* commands in flight at most (< entries) */
+	unsigned busy;          /* of them in flight now */
+	size_t sq_db, cq_db;    /* doorbell offsets in BAR 0 */
+	struct drv_dma_buf mem; /* SQ, CQ, then one PRP list page per slot */
 	volatile struct nvme_sqe *sq;
 	volatile struct nvme_cqe *cq;
 	struct nvme_slot slot[NVME_SLOTS_MAX];

@@ -3,8 +3,9 @@
  * and the block requests that run on the I/O queues.
  *
  * A queue's `mem` holds the submission queue (page 0), the completion
- * queue (page 1) and one PRP list page per slot; its `bounce` holds
- * NVME_XFER_MAX bytes per slot. A request takes a free slot on some I/O
+ * queue (page 1) and one PRP list page per slot. The data never passes
+ * through the driver: the PRPs point at the client's pinned pages
+ * (driver/blkserv.h). A request takes a free slot on some I/O
  * queue (round robin from `next_io`); when every slot of every queue is
  * busy it waits in its namespace's FIFO. Requests are independent: a FLUSH
  * covers the writes completed before it was sent (NVMe Flush does exactly
@@ -28,7 +29,6 @@ _Static_assert(sizeof(struct nvme_sqe) == 1u << NVME_SQE_LOG, "submission entry 
 _Static_assert(sizeof(struct nvme_cqe) == 1u << NVME_CQE_LOG, "completion entry layout");
 _Static_assert(NVME_IO_ENTRIES * sizeof(struct nvme_sqe) <= NVME_PAGE, "an SQ fits its page");
 _Static_assert(NVME_SLOTS_MAX <= 1u << SLOT_BITS, "slots fit the command identifier");
-_Static_assert(NVME_SLOTS_MAX *NVME_XFER_MAX <= IRIS_DMA_MAX, "bounce buffers fit one object");
 _Static_assert(NVME_XFER_PAGES - 1 <= NVME_PAGE / sizeof(uint64_t), "one PRP list page");
 
 static uint64_t now_ns(void)
@@ -47,19 +47,12 @@ int queue_alloc(struct nvme_ctrl *c, struct nvme_queue *q, uint16_t qid, uint16_
 	q->nslots = nslots;
 	q->sq_db = NVME_DOORBELLS + (2u * qid) * c->stride;
 	q->cq_db = NVME_DOORBELLS + (2u * qid + 1) * c->stride;
-	q->mem.handle = q->bounce.handle = IRIS_HANDLE_INVALID;
+	q->mem.handle = IRIS_HANDLE_INVALID;
 	int r = drv_dma_alloc(c->d, QUEUE_PRP_OFFSET + (size_t)nslots * NVME_PAGE, 0, &q->mem);
 	if (r < 0)
 		return r;
 	q->sq = (volatile struct nvme_sqe *)q->mem.vaddr;
 	q->cq = (volatile struct nvme_cqe *)((uint8_t *)q->mem.vaddr + QUEUE_CQ_OFFSET);
-	if (qid != 0) {
-		r = drv_dma_alloc(c->d, (size_t)nslots * NVME_XFER_MAX, 0, &q->bounce);
-		if (r < 0) {
-			drv_dma_free(&q->mem);
-			return r;
-		}
-	}
 	return 0;
 }
 
@@ -77,8 +70,7 @@ void queue_submit(struct nvme_queue *q, const struct nvme_sqe *cmd)
  * more go in slot `slot`'s PRP list page, with PRP2 pointing at it.
  * Returns 0, or -EINVAL when the pages do not cover the data, the offset
  * is not dword aligned, or the list would not fit one page. This is the
- * one place that turns data into PRPs: the pages may be the slot's bounce
- * buffer or a client's pinned memory.
+ * one place that turns data into PRPs.
  */
 static int queue_prp_fill(struct nvme_queue *q, unsigned slot, struct nvme_sqe *cmd,
                           const uint64_t *pages, unsigned npages, uint32_t offset, uint32_t bytes)
@@ -112,20 +104,14 @@ static void queue_issue(struct nvme_queue *q, unsigned s, struct nvme_ns *ns,
 	if (r->op == BLK_OP_FLUSH) {
 		cmd.opcode = NVME_CMD_FLUSH;
 	} else {
-		uint32_t bytes = r->count * ns->sector_size;
-		uint64_t bounce = q->bounce.phys + (uint64_t)s * NVME_XFER_MAX;
-		uint64_t pages[NVME_XFER_MAX / NVME_PAGE];
-		for (unsigned i = 0; i < NVME_XFER_MAX / NVME_PAGE; i++)
-			pages[i] = bounce + (uint64_t)i * NVME_PAGE;
 		cmd.opcode = r->op == BLK_OP_WRITE ? NVME_CMD_WRITE : NVME_CMD_READ;
 		cmd.cdw10 = (uint32_t)r->lba;
 		cmd.cdw11 = (uint32_t)(r->lba >> 32);
 		cmd.cdw12 = r->count - 1; /* NLB, 0-based; count <= max_sectors keeps it in 15:0 */
-		if (r->op == BLK_OP_WRITE)
-			memcpy((uint8_t *)q->bounce.vaddr + (size_t)s * NVME_XFER_MAX, r->data,
-			       bytes);
-		/* the bounce pages always cover a request of at most xfer_max bytes */
-		if (queue_prp_fill(q, s, &cmd, pages, NVME_XFER_MAX / NVME_PAGE, 0, bytes) < 0) {
+		/* the client's pages the data touches (blkserv: one per 4 KiB, NVME_PAGE) */
+		unsigned npages =
+		        (unsigned)(((uint64_t)r->offset + r->bytes + NVME_PAGE - 1) / NVME_PAGE);
+		if (queue_prp_fill(q, s, &cmd, r->pages, npages, r->offset, r->bytes) < 0) {
 			drv_blk_request_done(r, -EINVAL);
 			return;
 		}
@@ -180,7 +166,7 @@ void ctrl_kick(struct nvme_ctrl *c)
 	}
 }
 
-/* Ends the command in slot s with the completion's status; a read is copied to the client. */
+/* Ends the command in slot s with the completion's status. */
 static void queue_complete(struct nvme_queue *q, unsigned s, uint16_t status)
 {
 	struct nvme_slot *sl = &q->slot[s];
@@ -192,9 +178,6 @@ static void queue_complete(struct nvme_queue *q, unsigned s, uint16_t status)
 		        r->count, (unsigned long long)r->lba, NVME_STATUS_SCT(status),
 		        NVME_STATUS_SC(status));
 		result = -EIO;
-	} else if (r->op == BLK_OP_READ) {
-		memcpy(r->data, (uint8_t *)q->bounce.vaddr + (size_t)s * NVME_XFER_MAX,
-		       (size_t)r->count * sl->ns->sector_size);
 	}
 	sl->r = NULL;
 	q->busy--;
