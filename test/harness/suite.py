@@ -432,12 +432,13 @@ def image_cmdline(disk: str, *steps) -> str:
 CKSUM_READS = ((0, 8), (60, 10), (4000, 400), (32760, 8), (0, 32768))
 
 
+CKSUM_DISKS = ("ahci0.0", "nvme0.1")   # the same image on each (see the test's machine)
 SHELL_BLK_CKSUM = tuple(
-    step for i, (lba, count) in enumerate(CKSUM_READS) for step in (
-        prompt(f"prompt before read {i}", f"blk -w read ahci0.0 {lba} {count}\n",
+    step for disk in CKSUM_DISKS for i, (lba, count) in enumerate(CKSUM_READS) for step in (
+        prompt(f"prompt before {disk} read {i}", f"blk -w read {disk} {lba} {count}\n",
                **({"quiet": 1, "timeout": 90} if i == 0 else {})),
-        Step(f"blk read {lba}+{count} prints a cksum line",
-             rf"^\d+ {count * 512} blk/ahci0\.0@{lba}\+{count}\s*$", timeout=120)))
+        Step(f"blk read {disk} {lba}+{count} prints a cksum line",
+             rf"^\d+ {count * 512} blk/{re.escape(disk)}@{lba}\+{count}\s*$", timeout=120)))
 
 
 def image_range(regions: tuple, lba: int, count: int) -> bytes:
@@ -451,11 +452,11 @@ def image_range(regions: tuple, lba: int, count: int) -> bytes:
     return bytes(data)
 
 
-def check_cksums(disk: str, regions: tuple, reads: tuple) -> Callable[[str, Machine, str], list]:
-    """A check: each `blk read` of `reads` printed what the host's cksum prints."""
+def check_cksums(disks: tuple, regions: tuple, reads: tuple) -> Callable[[str, Machine, str], list]:
+    """A check: each `blk read` of `reads` on each of `disks` printed what the host's cksum prints."""
     def check(output: str, machine: Machine, iso: str) -> list:
         problems = []
-        for lba, count in reads:
+        for disk, (lba, count) in ((d, r) for d in disks for r in reads):
             name = f"blk/{disk}@{lba}+{count}"
             got = re.search(r"^(\d+ \d+) " + re.escape(name) + r"\s*$", output, re.MULTILINE)
             host = subprocess.run(["cksum"], input=image_range(regions, lba, count),
@@ -669,9 +670,10 @@ TESTS = [
               forbid=(r"panic", r"EXCEPTION"), script=SHELL_DRV_BLK),
     GuestTest("shell-blk-cksum", SHELL_CMDLINE, exit=STOPPED,
               machine=Machine("q35", "seabios", smp=2, mem="256M",
-                              disks=(Disk("16M", pattern=IMAGE_HOST),)),
+                              disks=(Disk("16M", pattern=IMAGE_HOST),
+                                     Disk("16M", pattern=IMAGE_HOST, bus="nvme"))),
               forbid=SHELL_FORBID, script=SHELL_BLK_CKSUM,
-              checks=(check_cksums("ahci0.0", IMAGE_HOST, CKSUM_READS),)),
+              checks=(check_cksums(CKSUM_DISKS, IMAGE_HOST, CKSUM_READS),)),
     # A word nobody reads on the command line: the kernel says so.
     GuestTest("shell-newcomer", SHELL_CMDLINE + " nosuchoption=1", exit=STOPPED,
               machine=Machine("q35", "seabios", smp=2, mem="256M", disks=(Disk("64M"),)),
