@@ -29,7 +29,7 @@
 #define SS        512u
 #define MAX_XFER  256u /* sectors: the driver's limit, and the test's largest request */
 #define NO_BAD    UINT64_MAX
-#define CHECKS    12 /* per disk, +1 with a bad sector */
+#define CHECKS    13 /* per disk, +1 with a bad sector */
 #define VISITORS  40 /* clients one after the other: more than the driver serves at once (16) */
 
 struct disk {
@@ -184,6 +184,42 @@ static bool check_inflight(struct disk *d)
 			       (unsigned long long)reqs[i].lba, status[i]);
 	}
 	return ok;
+}
+
+/*
+ * BLK_RW_ORDERED and BLK_RW_FUA: 16 ORDERED writes of 8 sectors to the
+ * same LBA, each with its own pattern, submitted at once, complete one
+ * after the other in submission order (each starts once the one before it
+ * is done) and leave the last pattern on the disk; FUA writes read back;
+ * flags a request cannot have are refused.
+ */
+static bool check_ordered(struct disk *d)
+{
+	enum { N = 16, COUNT = 8 };
+	uint8_t *buf = blk_buffer(d->b);
+	uint64_t lba = d->bad != NO_BAD && d->bad < 2 * COUNT ? d->bad + 1 : 0;
+	bool ok = blk_submit_flags(d->b, BLK_OP_READ, BLK_RW_FUA, lba, 1, 0, 0) == -EINVAL &&
+	          blk_submit_flags(d->b, BLK_OP_WRITE, 1u << 7, lba, 1, 0, 0) == -EINVAL;
+	for (int i = 0; i < N && ok; i++) {
+		blk_pattern(buf + (size_t)i * COUNT * SS, SS, lba, COUNT, 7000 + (uint64_t)i);
+		uint32_t flags = BLK_RW_ORDERED | (i % 2 ? BLK_RW_FUA : 0);
+		ok = blk_submit_flags(d->b, BLK_OP_WRITE, flags, lba, COUNT, (size_t)i * COUNT * SS,
+		                      (uint64_t)i) == 0;
+	}
+	int next = 0;
+	while (ok && blk_inflight(d->b)) {
+		struct blk_completion c[N];
+		int got = blk_reap(d->b, c, N, -1);
+		for (int k = 0; k < got && ok; k++) {
+			ok = c[k].status == 0 && c[k].cookie == (uint64_t)next++;
+			if (!ok)
+				printf("# completion %d: request %llu, status %d\n", next - 1,
+				       (unsigned long long)c[k].cookie, c[k].status);
+		}
+	}
+	memset(buf, 0, COUNT * SS);
+	return ok && next == N && blk_read(d->b, lba, COUNT, buf) == 0 &&
+	       blk_pattern_check(buf, SS, lba, COUNT, 7000 + N - 1) < 0;
 }
 
 /* Requests past the end fail with -ERANGE; the disk keeps working. */
@@ -481,6 +517,9 @@ int main(int argc, char **argv)
 		ktap_check(check_random(d), "%s: random LBAs and sizes", d->name);
 		ktap_check(check_inflight(d), "%s: 32 writes then 32 reads in flight", d->name);
 		ktap_check(blk_flush(d->b) == 0, "%s: flush", d->name);
+		ktap_check(check_ordered(d),
+		           "%s: ORDERED writes complete in order, the last one stays; FUA",
+		           d->name);
 		ktap_check(check_past_end(d), "%s: past the end: -ERANGE, the disk keeps working",
 		           d->name);
 		ktap_check(check_hostile(d), "%s: a client breaking the rules gets errors, no harm",

@@ -79,8 +79,9 @@ static int reference(const struct blk_identify *id, size_t buf_size, uint16_t op
 	if (len != RW_SIZE)
 		return -EINVAL;
 	uint64_t lba = le(args, 8), offset = le(args + 8, 8);
-	uint32_t count = (uint32_t)le(args + 16, 4), reserved = (uint32_t)le(args + 20, 4);
-	if (buf_size == 0 || reserved != 0 || count == 0 || count > id->max_sectors ||
+	uint32_t count = (uint32_t)le(args + 16, 4), flags = (uint32_t)le(args + 20, 4);
+	uint32_t allowed = BLK_RW_ORDERED | (op == BLK_OP_WRITE ? BLK_RW_FUA : 0);
+	if (buf_size == 0 || (flags & ~allowed) || count == 0 || count > id->max_sectors ||
 	    (u128)offset + (u128)count * id->sector_size > buf_size || offset % BLK_OFFSET_ALIGN)
 		return -EINVAL;
 	if ((u128)lba + count > id->sectors)
@@ -132,8 +133,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put_le(folded, lba, 8);
 		put_le(folded + 8, offset, 8);
 		put_le(folded + 16, count, 4);
-		if (!(mode & 32))
-			put_le(folded + 20, 0, 4);
+		if (!(mode & 32)) /* flags: mostly the known ones, raw otherwise */
+			put_le(folded + 20, le(folded + 20, 4) & (BLK_RW_ORDERED | BLK_RW_FUA), 4);
 		args = folded;
 		len = RW_SIZE;
 	} else if (!(mode & 4)) {
@@ -145,18 +146,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int status = blk_check_io(&id, buf_size, op, args, len, &rw);
 	expect(status == reference(&id, buf_size, op, args, len));
 	if (status < 0) {
-		expect(rw.lba == 0 && rw.offset == 0 && rw.count == 0 && rw.reserved == 0);
+		expect(rw.lba == 0 && rw.offset == 0 && rw.count == 0 && rw.flags == 0);
 		return 0;
 	}
 	if (op == BLK_OP_FLUSH) {
-		expect(len == 0 && rw.lba == 0 && rw.offset == 0 && rw.count == 0 &&
-		       rw.reserved == 0);
+		expect(len == 0 && rw.lba == 0 && rw.offset == 0 && rw.count == 0 && rw.flags == 0);
 		return 0;
 	}
 	expect(op == BLK_OP_READ || op == BLK_OP_WRITE);
 	expect(len == RW_SIZE);
 	expect(rw.lba == le(args, 8) && rw.offset == le(args + 8, 8) &&
-	       rw.count == le(args + 16, 4) && rw.reserved == 0);
+	       rw.count == le(args + 16, 4) && rw.flags == le(args + 20, 4));
 	expect(rw.count >= 1 && rw.count <= id.max_sectors);
 	expect((u128)rw.offset + (u128)rw.count * id.sector_size <= buf_size);
 	expect(rw.offset % BLK_OFFSET_ALIGN == 0);

@@ -22,13 +22,13 @@ static int check(uint16_t op, uint64_t lba, uint64_t offset, uint32_t count, siz
 
 static int rw_zero(const struct blk_rw *rw)
 {
-	return rw->lba == 0 && rw->offset == 0 && rw->count == 0 && rw->reserved == 0;
+	return rw->lba == 0 && rw->offset == 0 && rw->count == 0 && rw->flags == 0;
 }
 
 static void test_good(void)
 {
 	CHECK(check(BLK_OP_READ, 5, 4096, 3, MIB) == 0);
-	CHECK(out.lba == 5 && out.offset == 4096 && out.count == 3 && out.reserved == 0);
+	CHECK(out.lba == 5 && out.offset == 4096 && out.count == 3 && out.flags == 0);
 	CHECK(check(BLK_OP_WRITE, 0, 0, 1, MIB) == 0);
 	CHECK(out.lba == 0 && out.offset == 0 && out.count == 1);
 	/* the last sector, the whole buffer, the largest count */
@@ -98,11 +98,20 @@ static void test_disk_bounds(void)
 
 static void test_malformed(void)
 {
-	struct blk_rw rw = { .lba = 1, .offset = 0, .count = 1, .reserved = 1 };
+	/* flags: ORDERED on both, FUA on a WRITE only, nothing else */
+	struct blk_rw rw = { .lba = 1, .offset = 0, .count = 1, .flags = BLK_RW_FUA };
 	CHECK(blk_check_io(&disk, MIB, BLK_OP_READ, &rw, sizeof(rw), &out) == -EINVAL);
-	rw.reserved = 0x80000000u;
+	CHECK(blk_check_io(&disk, MIB, BLK_OP_WRITE, &rw, sizeof(rw), &out) == 0 &&
+	      out.flags == BLK_RW_FUA);
+	rw.flags = BLK_RW_ORDERED;
+	CHECK(blk_check_io(&disk, MIB, BLK_OP_READ, &rw, sizeof(rw), &out) == 0);
+	rw.flags = BLK_RW_ORDERED | BLK_RW_FUA;
+	CHECK(blk_check_io(&disk, MIB, BLK_OP_WRITE, &rw, sizeof(rw), &out) == 0);
+	rw.flags = 4;
 	CHECK(blk_check_io(&disk, MIB, BLK_OP_WRITE, &rw, sizeof(rw), &out) == -EINVAL);
-	rw.reserved = 0;
+	rw.flags = 0x80000000u;
+	CHECK(blk_check_io(&disk, MIB, BLK_OP_WRITE, &rw, sizeof(rw), &out) == -EINVAL);
+	rw.flags = 0;
 	CHECK(blk_check_io(&disk, MIB, BLK_OP_READ, &rw, sizeof(rw), &out) == 0);
 	/* the arguments' length is exactly one struct blk_rw */
 	uint8_t big[64] = { 0 };

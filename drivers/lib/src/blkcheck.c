@@ -16,7 +16,8 @@ int blk_check_io(const struct blk_identify *id, size_t buf_size, uint16_t op, co
 	struct blk_rw a;
 	memcpy(&a, args, sizeof(a));
 	uint64_t bytes = (uint64_t)a.count * id->sector_size;
-	if (buf_size == 0 || a.reserved || !a.count || a.count > id->max_sectors ||
+	uint32_t allowed = BLK_RW_ORDERED | (op == BLK_OP_WRITE ? BLK_RW_FUA : 0);
+	if (buf_size == 0 || (a.flags & ~allowed) || !a.count || a.count > id->max_sectors ||
 	    a.offset > buf_size || bytes > buf_size - a.offset || a.offset % BLK_OFFSET_ALIGN)
 		return -EINVAL;
 	if (a.lba >= id->sectors || a.count > id->sectors - a.lba)

@@ -34,7 +34,11 @@ struct drv_blk_client {
 	size_t npins;
 	bool closing;
 	bool serving;         /* client_event runs: it frees the client itself */
-	unsigned outstanding; /* entries the driver holds */
+	unsigned releasing;   /* client_release runs: the client must not be freed */
+	unsigned outstanding; /* entries taken: held back or with the driver */
+	unsigned in_driver;   /* entries with the driver */
+	bool barrier;         /* an ORDERED request is with the driver */
+	struct drv_blk_request *held, **held_tail; /* FIFO: not started, behind a barrier */
 	struct drv_blk_request req[BLK_QUEUE_MAX];
 };
 
@@ -54,7 +58,7 @@ static void client_unpin(struct drv_blk_client *c)
 /* Frees a closing client once nothing refers to it any more. */
 static void client_reap(struct drv_blk_client *c)
 {
-	if (!c->closing || c->serving || c->outstanding || c->watch.armed)
+	if (!c->closing || c->serving || c->releasing || c->outstanding || c->watch.armed)
 		return;
 	struct drv_blk_disk *disk = c->disk;
 	for (struct drv_blk_client **p = &disk->clients; *p; p = &(*p)->next) {
@@ -75,7 +79,43 @@ static void client_close(struct drv_blk_client *c)
 		c->closing = true;
 		drv_loop_cancel(c->disk->d, &c->watch);
 	}
+	while (c->held) { /* never started: nobody waits for them now */
+		struct drv_blk_request *r = c->held;
+		c->held = r->held;
+		r->op = 0;
+		c->outstanding--;
+	}
+	c->held_tail = &c->held;
 	client_reap(c);
+}
+
+/* Hands r to the driver. */
+static void client_start(struct drv_blk_client *c, struct drv_blk_request *r)
+{
+	c->in_driver++;
+	if (r->flags & BLK_RW_ORDERED)
+		c->barrier = true;
+	c->disk->submit(c->disk, r);
+}
+
+/* Whether r must wait: behind a barrier, or (ORDERED) for anything running. */
+static bool client_must_hold(const struct drv_blk_client *c, const struct drv_blk_request *r)
+{
+	return c->barrier || ((r->flags & BLK_RW_ORDERED) && c->in_driver);
+}
+
+/* Starts the held requests that may start now, in order. */
+static void client_release(struct drv_blk_client *c)
+{
+	c->releasing++;
+	while (c->held && !c->closing && !client_must_hold(c, c->held)) {
+		struct drv_blk_request *r = c->held;
+		c->held = r->held;
+		if (!c->held)
+			c->held_tail = &c->held;
+		client_start(c, r);
+	}
+	c->releasing--;
 }
 
 /* Answers request `id`/`op` of client c; a client whose replies do not fit is closed. */
@@ -160,9 +200,15 @@ static int client_io(struct drv_blk_client *c, const struct iris_rpc_msg *m)
 		                       .offset = (uint32_t)(rw.offset % PAGE_SIZE),
 		                       .pages = data ? c->pages + rw.offset / PAGE_SIZE : NULL,
 		                       .client = c,
-		                       .id = m->hdr.id };
+		                       .id = m->hdr.id,
+		                       .flags = rw.flags };
 	c->outstanding++;
-	c->disk->submit(c->disk, r);
+	if (c->held || client_must_hold(c, r)) {
+		*c->held_tail = r;
+		c->held_tail = &r->held;
+	} else {
+		client_start(c, r);
+	}
 	return 0;
 }
 
@@ -230,9 +276,22 @@ static void client_event(struct drv *d, struct drv_loop_watch *w, int64_t result
 void drv_blk_request_done(struct drv_blk_request *r, int status)
 {
 	struct drv_blk_client *c = r->client;
-	client_reply(c, r->id, r->op, status, NULL, 0);
+	if (status == 0 && (r->flags & BLK_RW_FUA) && !r->flushing) {
+		/* the write is done: now the FLUSH that makes it durable, before the reply */
+		r->flushing = true;
+		r->op = BLK_OP_FLUSH;
+		r->count = r->bytes = 0;
+		r->pages = NULL;
+		c->disk->submit(c->disk, r);
+		return;
+	}
+	client_reply(c, r->id, r->flushing ? BLK_OP_WRITE : r->op, status, NULL, 0);
+	if (r->flags & BLK_RW_ORDERED)
+		c->barrier = false;
 	r->op = 0;
+	c->in_driver--;
 	c->outstanding--;
+	client_release(c);
 	client_reap(c);
 }
 
@@ -276,6 +335,7 @@ static void disk_add_client(struct drv_blk_disk *disk, iris_handle_t h)
 		return;
 	}
 	c->disk = disk;
+	c->held_tail = &c->held;
 	drv_loop_watch_init(&c->watch, client_event, c);
 	c->next = disk->clients;
 	disk->clients = c;

@@ -17,13 +17,17 @@
  *   READ      args: struct blk_rw. Reads `count` sectors from `lba` into
  *             the buffer at `offset` (a multiple of BLK_OFFSET_ALIGN). Reply 0.
  *   WRITE     args: struct blk_rw. Writes them from the buffer. Reply 0.
+ *             READ and WRITE take flags: BLK_RW_ORDERED (it starts once
+ *             every earlier request of this connection has completed, and
+ *             later ones start once it has) and, for WRITE, BLK_RW_FUA (the
+ *             data is durable when the reply comes, as if a FLUSH followed).
  *   FLUSH     makes every write that completed before it durable. Reply 0.
  *
  * Replies come in any order. A client keeps at most BLK_QUEUE_MAX requests
  * outstanding (sent, reply not yet received); a server disconnects a client
  * that sends more. Errors: -EINVAL (a malformed request, no buffer attached,
  * count 0 or above max_sectors, data outside the buffer or at an offset not
- * a multiple of BLK_OFFSET_ALIGN), -ERANGE (sectors
+ * a multiple of BLK_OFFSET_ALIGN, unknown flags or FUA on a READ), -ERANGE (sectors
  * past the end of the disk), -EIO (the device failed it), -ENOSYS (unknown
  * operation).
  */
@@ -50,8 +54,11 @@ struct blk_rw {
 	uint64_t lba;    /* first sector */
 	uint64_t offset; /* in the data buffer, bytes */
 	uint32_t count;  /* sectors, 1..max_sectors */
-	uint32_t reserved;
+	uint32_t flags;  /* BLK_RW_*; anything else is -EINVAL */
 };
+
+#define BLK_RW_ORDERED (1u << 0) /* a barrier among this connection's requests */
+#define BLK_RW_FUA     (1u << 1) /* WRITE: durable when done (forced unit access) */
 
 /* IDENTIFY's reply. */
 struct blk_identify {

@@ -76,6 +76,16 @@ int blk_submit(struct blk_dev *b, int op, uint64_t lba, uint32_t count, size_t o
                uint64_t cookie);
 
 /*
+ * blk_submit with BLK_RW_* flags (iris/proto/blk.h): BLK_RW_ORDERED on a
+ * READ or WRITE (it starts after every earlier request of this handle has
+ * completed, and later ones after it), BLK_RW_FUA on a WRITE (durable when
+ * it completes). Other flags: -EINVAL. A driver restart keeps the order:
+ * what was in flight is sent again oldest first.
+ */
+int blk_submit_flags(struct blk_dev *b, int op, uint32_t flags, uint64_t lba, uint32_t count,
+                     size_t offset, uint64_t cookie);
+
+/*
  * Waits up to timeout_ns (negative: no limit; 0: not at all) for at least
  * one completion and stores up to `max` of them in out[]. Reconnects and
  * resubmits when the driver went away. Returns how many were stored (0:

@@ -31,8 +31,9 @@ struct blk_slot {
 	uint16_t op;
 	uint32_t id; /* of the RPC on the current connection */
 	uint32_t count;
-	int status;   /* DONE */
-	uint64_t seq; /* submission order */
+	uint32_t flags; /* BLK_RW_* */
+	int status;     /* DONE */
+	uint64_t seq;   /* submission order */
 	uint64_t lba, offset, cookie;
 };
 
@@ -234,7 +235,9 @@ static void slot_done(struct blk_dev *b, struct blk_slot *s, int status)
 /* Sends a SENT slot on the current connection (a new id each time). */
 static void slot_send(struct blk_dev *b, struct blk_slot *s)
 {
-	struct blk_rw rw = { .lba = s->lba, .offset = s->offset, .count = s->count };
+	struct blk_rw rw = {
+		.lba = s->lba, .offset = s->offset, .count = s->count, .flags = s->flags
+	};
 	s->id = new_id(b);
 	bool rw_op = s->op != BLK_OP_FLUSH;
 	if (send_req(b, s->id, s->op, rw_op ? &rw : NULL, rw_op ? sizeof(rw) : 0,
@@ -356,6 +359,17 @@ const struct blk_stats *blk_stats(const struct blk_dev *b)
 int blk_submit(struct blk_dev *b, int op, uint64_t lba, uint32_t count, size_t offset,
                uint64_t cookie)
 {
+	return blk_submit_flags(b, op, 0, lba, count, offset, cookie);
+}
+
+int blk_submit_flags(struct blk_dev *b, int op, uint32_t flags, uint64_t lba, uint32_t count,
+                     size_t offset, uint64_t cookie)
+{
+	uint32_t allowed = op == BLK_OP_WRITE  ? BLK_RW_ORDERED | BLK_RW_FUA
+	                   : op == BLK_OP_READ ? BLK_RW_ORDERED
+	                                       : 0;
+	if (flags & ~allowed)
+		return -EINVAL;
 	if (op == BLK_OP_FLUSH) {
 		if (lba || count || offset)
 			return -EINVAL;
@@ -380,6 +394,7 @@ int blk_submit(struct blk_dev *b, int op, uint64_t lba, uint32_t count, size_t o
 		                .seq = b->next_seq++,
 		                .lba = lba,
 		                .offset = offset,
+		                .flags = flags,
 		                .cookie = cookie };
 	b->used++;
 	if (!b->broken)

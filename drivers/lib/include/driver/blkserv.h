@@ -10,6 +10,10 @@
  * disk->submit with the bus addresses of the client's pages the data
  * occupies: the driver points its device's scatter list (PRDT entries, PRP
  * lists) at them, and no byte of data passes through the driver. The
+ * library also keeps each client's ORDERED requests in order (holding the
+ * ones behind a barrier) and makes a FUA write durable with a FLUSH of its
+ * own once the write is done, so a driver sees only READ, WRITE and FLUSH
+ * and may start them in any order. The
  * driver finishes each request, in any order, with drv_blk_request_done;
  * requests whose client went away in the meantime are finished all the
  * same (their reply is dropped, and the client's pages stay pinned until
@@ -21,6 +25,7 @@
 #include <iris/chan.h>
 #include <iris/proto/blk.h>
 #include <iris/proto/ns.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define DRV_BLK_CLIENTS_MAX 16 /* per disk */
@@ -37,8 +42,12 @@ struct drv_blk_request {
 	uint32_t offset; /* where the data starts in pages[0] (a multiple of BLK_OFFSET_ALIGN) */
 	const uint64_t *pages;        /* the bus address of each client page the data touches */
 	struct drv_blk_request *next; /* the driver's, for its queues */
+	/* the library's: it keeps BLK_RW_ORDERED and does BLK_RW_FUA as a FLUSH after the write */
 	struct drv_blk_client *client;
-	uint32_t id; /* of the RPC */
+	uint32_t id;                  /* of the RPC */
+	uint32_t flags;               /* BLK_RW_* */
+	bool flushing;                /* a FUA write done, its FLUSH running */
+	struct drv_blk_request *held; /* the client's queue of requests an ORDERED one holds back */
 };
 
 struct drv_blk_disk {
