@@ -61,32 +61,59 @@ class Disk:
 
     Every 512-byte sector starts with its LBA and DISK_MAGIC ^ LBA (64-bit,
     little-endian), then DISK_FILL bytes: non-zero data the guest programs
-    check (bench_disk.h). Attached as `-drive ...,cache=writeback` (QEMU's
-    default: the host's page cache holds the image) on an AHCI port of q35's
-    ICH9 controller, `bus` (ide.1: port 1), the same on both sides (Iris's
-    cdrom, attached with no bus, lands on port 5). `iris` and `linux` name
-    the disk inside each guest.
+    check (bench_disk.h). `image` names the file (BUILD/bench/<image>.img),
+    which several Disks may share; `name` is the drive's id in QEMU. Attached
+    as `-drive ...,cache=writeback` (QEMU's default: the host's page cache
+    holds the image) to the same device on both sides: `bus` is an AHCI port
+    of q35's ICH9 controller ("ide.1": port 1; Iris's cdrom, attached with no
+    bus, lands on port 5), or "nvme": an NVMe controller of its own (QEMU's
+    `-device nvme`, the drive as its namespace 1). `iris` and `linux` name
+    the disk inside each guest. A boot with a disk runs alone (no other QEMU
+    of the run beside it): it may write, and the disk figures follow the
+    host's load.
     """
 
     name: str
+    image: str
     size_mib: int
     bus: str
     iris: str
     linux: str
 
     def path(self, build: str) -> str:
-        return os.path.join(build, "bench", self.name + ".img")
+        return os.path.join(build, "bench", self.image + ".img")
 
     def qemu_args(self, build: str) -> tuple:
+        if self.bus == "nvme":
+            device = f"nvme,drive={self.name},serial=iris-bench-{self.name}"
+        else:
+            device = f"ide-hd,drive={self.name},bus={self.bus}"
         return ("-drive", f"file={qemu_escape(self.path(build))},format=raw,if=none,"
                           f"id={self.name},cache=writeback",
-                "-device", f"ide-hd,drive={self.name},bus={self.bus}")
+                "-device", device)
 
 
 DISK_MAGIC = 0x4952495344495343  # "IRISDISC", as BENCH_DISK_MAGIC in bench_disk.h
-DISK_FILL = 0xA5
-BENCH_DISK = Disk("disk", 256, "ide.1", iris="blk/ahci0.1", linux="/dev/sda")
-DEVMGR = "@!devmgr"  # init starts devmgr as a service with the bus handle; it starts ahci
+DISK_FILL = 0xA5                 # as BENCH_DISK_FILL
+BENCH_DISK = Disk("disk", "disk", 256, "ide.1", iris="blk/ahci0.1", linux="/dev/sda")
+NVME_DISK = Disk("nvme", "disk", 256, "nvme", iris="blk/nvme0.1", linux="/dev/nvme0n1")
+# The devices the disk metrics run on: the prefix of their names, the disk, Linux's modules.
+DISK_DEVICES = (("disk", BENCH_DISK, ("ahci", "sd_mod")),  # libahci, libata, scsi_mod ...
+                ("nvme", NVME_DISK, ("nvme",)))            # nvme_core, t10_pi ...
+# name (after the prefix), unit, what bench_disk does, queue depth, clock. 1 MiB sequential
+# requests, 8 in flight: Iris's drivers take 128 KiB per request (max_sectors), so Iris sends
+# each as 8 requests, 64 in flight, the block client's limit (BLK_QUEUE_MAX).
+DISK_ROWS = (("randread_qd1_iops", "IOPS", "randread", 1, "wall"),
+             ("randread_qd32_iops", "IOPS", "randread", 32, "wall"),
+             ("seqread_mbps", "MB/s", "seqread", 8, "wall"),
+             ("seqwrite_mbps", "MB/s", "seqwrite", 8, "wall"),
+             ("randread_qd32_instructions", "instructions", "randread", 32, "instructions"))
+# Why nvme_randread_qd32_instructions prints no ratio (README.md, "The disk metrics").
+NVME_WAITS = ("under -icount QEMU's NVMe completes reads on the host's clock, and a guest that "
+              "waits for one skips to its next timer (Linux: a 4 ms tick per batch at times): "
+              "the figure counts waits, not only work")
+DEVMGR = "@!devmgr"  # init starts devmgr as a service with the bus handle; it starts
+                     # the disk drivers (ahci, nvme)
 
 
 @dataclass(frozen=True)
@@ -187,17 +214,18 @@ METRICS = [
                   "each way, Iris's a channel (16 slots of 128 bytes, wake-up flags)"),
     # QEMU's edu device raises an MSI; init hands the program the bus handle (`!`).
     Metric("irq_to_driver", iris="!bench_irq", iris_qemu=("-device", "edu")),
-    # Wall clock, one disk image on AHCI port 1: Iris's ring-3 AHCI driver (started by
-    # devmgr) through the block client, Linux's ahci + sd with O_DIRECT and io_uring.
-    *[Metric(name, unit=unit, icount=False,
-             linux=(("bench_disk", name, BENCH_DISK.linux, mode, qd),),
-             linux_modules=("ahci", "sd_mod"),
-             iris=f"bench_disk+{name}+{BENCH_DISK.iris}+{mode}+{qd}",
+    # One disk image on AHCI port 1, then on an NVMe controller: Iris's ring-3 driver
+    # (started by devmgr) through the block client, Linux's ahci + sd or nvme with O_DIRECT
+    # and io_uring. Wall clock, except the instructions per read (under -icount).
+    *[Metric(f"{prefix}_{row}", unit=unit, icount=clock == "instructions",
+             linux=(("bench_disk", f"{prefix}_{row}", disk.linux, mode, qd, clock),),
+             linux_modules=modules,
+             iris=f"bench_disk+{prefix}_{row}+{disk.iris}+{mode}+{qd}+{clock}",
              iris_services=(DEVMGR,),
-             disks=(BENCH_DISK,))
-      for name, unit, mode, qd in (("disk_randread_qd1_iops", "IOPS", "randread", 1),
-                                   ("disk_randread_qd32_iops", "IOPS", "randread", 32),
-                                   ("disk_seqread_mbps", "MB/s", "seqread", 32))],
+             disks=(disk,),
+             unlike=NVME_WAITS if (prefix, clock) == ("nvme", "instructions") else "")
+      for prefix, disk, modules in DISK_DEVICES
+      for row, unit, mode, qd, clock in DISK_ROWS],
     # devmgr makes the AHCI driver crash; the block client reconnects and resubmits.
     # driver_restart.ready: the same until devmgr lists the driver running again.
     Metric("driver_restart",
@@ -226,7 +254,7 @@ class Boot:
     timeout: float
     idle_timeout: float
     keys: tuple = ()     # (serial text, QEMU key): press the key once the text appears
-    alone: bool = False  # wall clock: runs with no other QEMU of this run beside it
+    alone: bool = False  # wall clock or a disk: runs with no other QEMU of this run beside it
     values: dict = field(default_factory=dict)  # BENCH name -> float
     problem: str = ""    # why the run did not end as it should ("" if it did)
 
@@ -286,8 +314,14 @@ def linux_boots(metrics: list, kernel, initramfs: str, build: str) -> list:
             label = f"linux{n or ''}" + ("" if off else "-default")
             boots.append(Boot("linux" + ("" if off else DEFAULT), label,
                               group, command, max(m.timeout for m in group),
-                              max(m.idle_timeout for m in group), alone=not icount))
+                              max(m.idle_timeout for m in group),
+                              alone=not icount or bool(disks)))
     return boots
+
+
+# The kernel keeps at most this many bytes of the words fw_cfg adds to its command line
+# (kernel/generic/main.c): a boot whose programs need more is split in several.
+IRIS_FWCFG_CMDLINE_MAX = 255
 
 
 def iris_cmdline(programs: list) -> str:
@@ -295,25 +329,41 @@ def iris_cmdline(programs: list) -> str:
     return "test=bench run=" + ",".join(programs)
 
 
+def iris_program_runs(services: list, programs: list) -> list:
+    """`programs` in order, cut into runs whose command line (the services first in
+    each) fits IRIS_FWCFG_CMDLINE_MAX; a program too long on its own is a run alone
+    (its boot fails visibly rather than silently running something else)."""
+    runs = [[]]
+    for program in programs:
+        if runs[-1] and len(iris_cmdline(services + runs[-1] + [program])) > \
+                IRIS_FWCFG_CMDLINE_MAX:
+            runs.append([])
+        runs[-1].append(program)
+    return runs
+
+
 def iris_boots(metrics: list, iso: str, build: str) -> list:
-    """One boot per machine (and services) the Iris metrics use: their services,
-    then their programs in table order."""
+    """One boot per machine (and services) the Iris metrics use, or several when
+    their command line is too long: their services, then their programs in
+    table order."""
     groups = {}
     for m in metrics:
         if m.iris:
             key = (m.machine, m.icount, m.iris_qemu, m.disks, m.iris_services)
             groups.setdefault(key, []).append(m)
     boots = []
-    for n, ((machine, icount, extra, disks, services), group) in enumerate(groups.items()):
-        programs = list(services) + list(dict.fromkeys(m.iris for m in group))
-        command = machine_args(machine, icount, extra, disks, build) + [
-            "-drive", f"file={qemu_escape(iso)},format=raw,if=none,id=iso,"
-                      "media=cdrom,readonly=on",
-            "-device", "ide-cd,drive=iso,bootindex=0",
-            "-fw_cfg", f"name=opt/iris/cmdline,string={qemu_escape(iris_cmdline(programs))}"]
-        boots.append(Boot("iris", f"iris{n or ''}", group, command,
-                          max(m.timeout for m in group), max(m.idle_timeout for m in group),
-                          keys=GRUB_MENU_KEYS, alone=not icount))
+    for (machine, icount, extra, disks, services), group in groups.items():
+        for run in iris_program_runs(list(services), list(dict.fromkeys(m.iris for m in group))):
+            programs = list(services) + run
+            command = machine_args(machine, icount, extra, disks, build) + [
+                "-drive", f"file={qemu_escape(iso)},format=raw,if=none,id=iso,"
+                          "media=cdrom,readonly=on",
+                "-device", "ide-cd,drive=iso,bootindex=0",
+                "-fw_cfg", f"name=opt/iris/cmdline,string={qemu_escape(iris_cmdline(programs))}"]
+            ran = [m for m in group if m.iris in run]
+            boots.append(Boot("iris", f"iris{len(boots) or ''}", ran, command,
+                              max(m.timeout for m in ran), max(m.idle_timeout for m in ran),
+                              keys=GRUB_MENU_KEYS, alone=not icount or bool(disks)))
     return boots
 
 
@@ -541,7 +591,7 @@ def main(argv=None) -> int:
         for m in METRICS:
             sides = [s for s, on in (("iris", m.iris), ("linux", m.has_linux)) if on]
             extras = "".join(f" +{x} ({unit})" for x, unit in m.extras)
-            print(f"{m.name:24} {m.unit:14} {' '.join(sides)}{extras}")
+            print(f"{m.name:32} {m.unit:14} {' '.join(sides)}{extras}")
         return 0
     metrics = select(args.only)
     build = os.path.abspath(args.build)
@@ -568,7 +618,7 @@ def main(argv=None) -> int:
             problems.append(f"iris: no {os.path.relpath(iso)} (run ./iris build)")
 
     jobs = min(max(args.jobs, 1), MAX_JOBS)
-    print(f"bench: {len(boots)} QEMU runs, {jobs} at a time (wall-clock ones alone)")
+    print(f"bench: {len(boots)} QEMU runs, {jobs} at a time (wall-clock and disk ones alone)")
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         finished = list(pool.map(lambda b: run_boot(b, log_dir, args.echo),
                                  [b for b in boots if not b.alone]))

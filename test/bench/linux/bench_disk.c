@@ -1,12 +1,13 @@
 /*
- * Linux side of `disk_randread_qd1_iops`, `disk_randread_qd32_iops` and
- * `disk_seqread_mbps` (../bench_disk.h): reads from the raw block device,
- * opened with O_DIRECT (no page cache), through io_uring (IORING_OP_READ on
- * the bare io_uring of uring.h, as bench_ring's NOPs, no liburing).
+ * Linux side of the disk metrics (../bench_disk.h, README.md): requests on
+ * the raw block device, opened with O_DIRECT (no page cache), through
+ * io_uring (IORING_OP_READ / IORING_OP_WRITE on the bare io_uring of
+ * uring.h, as bench_ring's NOPs, no liburing).
  *
- *   bench_disk METRIC DEVICE randread|seqread QD [ROUNDS]
+ *   bench_disk METRIC DEVICE randread|seqread|seqwrite QD wall|instructions
  *
- * A read is one SQE into its slot of an aligned buffer; the SQEs written
+ * A request is one SQE into or from its slot of an aligned buffer, whatever
+ * its size (the kernel splits it as its driver needs); the SQEs written
  * since the last call go to the kernel with the io_uring_enter that waits
  * for a completion (IORING_ENTER_GETEVENTS, min_complete 1). QD 1 is one
  * system call per read, as a pread loop would be. The device node appears
@@ -35,13 +36,13 @@ struct disk {
 	unsigned to_submit; /* SQEs written, not yet given to the kernel */
 };
 
-static int disk_submit(void *ctx, unsigned slot, uint64_t offset, uint32_t bytes)
+static int disk_submit(void *ctx, int write, unsigned slot, uint64_t offset, uint32_t bytes)
 {
 	struct disk *d = ctx;
 	unsigned tail = d->u.sq_local_tail;
 
 	d->u.sqes[tail & d->u.sq_mask] = (struct io_uring_sqe){
-		.opcode = IORING_OP_READ,
+		.opcode = write ? IORING_OP_WRITE : IORING_OP_READ,
 		.fd = d->fd,
 		.off = offset,
 		.addr = (uint64_t)(uintptr_t)(d->buffer + (size_t)slot * d->slot_bytes),
@@ -80,10 +81,10 @@ static int disk_reap(void *ctx, unsigned *slots, unsigned max)
 }
 
 /* Opens `path` with O_DIRECT, waiting for the node to appear; the fd or -errno. */
-static int open_device(const char *path)
+static int open_device(const char *path, int write)
 {
 	for (int waited = 0;; waited += 10) {
-		int fd = open(path, O_RDONLY | O_DIRECT);
+		int fd = open(path, (write ? O_RDWR : O_RDONLY) | O_DIRECT);
 		if (fd >= 0 || (errno != ENOENT && errno != ENXIO) || waited >= DEVICE_WAIT_MS)
 			return fd >= 0 ? fd : -errno;
 		usleep(10000);
@@ -92,14 +93,15 @@ static int open_device(const char *path)
 
 int main(int argc, char **argv)
 {
-	if (argc < 5 || (strcmp(argv[3], "randread") != 0 && strcmp(argv[3], "seqread") != 0)) {
-		fprintf(stderr, "usage: bench_disk METRIC DEVICE randread|seqread QD [ROUNDS]\n");
+	int mode = argc == 6 ? bench_disk_mode_parse(argv[3]) : -1;
+	if (mode < 0 || (strcmp(argv[5], "wall") != 0 && strcmp(argv[5], "instructions") != 0)) {
+		fprintf(stderr, "usage: bench_disk METRIC DEVICE randread|seqread|seqwrite QD "
+		                "wall|instructions\n");
 		return 2;
 	}
 	const char *metric = argv[1], *device = argv[2];
-	int sequential = strcmp(argv[3], "seqread") == 0;
 	unsigned qd = (unsigned)atoi(argv[4]);
-	unsigned rounds = argc > 5 ? (unsigned)atoi(argv[5]) : BENCH_ROUNDS;
+	int counting = strcmp(argv[5], "instructions") == 0;
 	struct io_uring_params p;
 	struct disk d;
 	uint64_t size;
@@ -110,7 +112,7 @@ int main(int argc, char **argv)
 		printf("BENCH-FAIL %s: QD 1..%d\n", metric, BENCH_DISK_QD_MAX);
 		return 2;
 	}
-	d.fd = open_device(device);
+	d.fd = open_device(device, mode == BENCH_DISK_SEQWRITE);
 	if (d.fd < 0) {
 		printf("BENCH-FAIL %s: open %s: %s\n", metric, device, strerror(-d.fd));
 		return 1;
@@ -119,7 +121,7 @@ int main(int argc, char **argv)
 		printf("BENCH-FAIL %s: BLKGETSIZE64 on %s: %s\n", metric, device, strerror(errno));
 		return 1;
 	}
-	d.slot_bytes = sequential ? BENCH_DISK_SEQ : BENCH_DISK_RANDOM;
+	d.slot_bytes = bench_disk_request_bytes((enum bench_disk_mode)mode);
 	err = posix_memalign((void **)&d.buffer, 4096, (size_t)qd * d.slot_bytes);
 	if (err) {
 		printf("BENCH-FAIL %s: no buffer: %s\n", metric, strerror(err));
@@ -137,5 +139,6 @@ int main(int argc, char **argv)
 		.submit = disk_submit,
 		.reap = disk_reap,
 	};
-	return bench_disk_measure(metric, &io, sequential, qd, size, rounds);
+	return bench_disk_measure(metric, &io, (enum bench_disk_mode)mode, counting, qd, size,
+	                          BENCH_ROUNDS);
 }
