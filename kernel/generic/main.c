@@ -30,7 +30,7 @@ extern const char _kernel_phys_start[], _kernel_phys_end[];
 /* Takes loglevel= and test= from the (GRUB + fw_cfg) command line and warns of unknown words. */
 static void apply_cmdline(char *test, size_t testlen)
 {
-	char extra[256], val[32];
+	char extra[BOOT_CMDLINE_MAX], val[32];
 	size_t len;
 
 	if (platform_cmdline_extra(extra, sizeof(extra)) &&

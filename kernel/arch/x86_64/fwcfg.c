@@ -1,4 +1,5 @@
 #include <common/string.h>
+#include <console/log.h>
 #include <x86_64/cpu.h>
 #include <x86_64/fwcfg.h>
 
@@ -50,7 +51,13 @@ bool fwcfg_read_cmdline(char *buf, size_t len)
 			continue;
 		uint32_t size = be32(entry);
 		uint16_t select = (uint16_t)(entry[4] << 8 | entry[5]);
-		size_t n = size < len - 1 ? size : len - 1;
+		if (size > len - 1) {
+			/* a word cut in half could mean something else: all of it or nothing */
+			pr_warn("fw_cfg: opt/iris/cmdline is %u bytes, more than %zu: ignored\n",
+			        size, len - 1);
+			return false;
+		}
+		size_t n = size;
 		outw(FWCFG_SELECTOR, select);
 		fwcfg_read(buf, n);
 		buf[n] = '\0';

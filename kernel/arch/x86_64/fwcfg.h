@@ -9,5 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Copies opt/iris/cmdline into buf[len] (NUL-terminated); returns false if absent. */
+/*
+ * Copies opt/iris/cmdline into buf[len] (NUL-terminated); returns false if
+ * absent, or (with a warning) longer than len - 1 bytes.
+ */
 bool fwcfg_read_cmdline(char *buf, size_t len);

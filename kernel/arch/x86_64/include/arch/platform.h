@@ -30,7 +30,8 @@ void arch_late_init(void);
 
 /*
  * Copies extra command-line words the hypervisor supplies (QEMU's fw_cfg
- * file opt/iris/cmdline) into buf[len], NUL-terminated; false if none.
+ * file opt/iris/cmdline) into buf[len], NUL-terminated; false if none, or
+ * (with a warning) if they do not fit.
  */
 bool platform_cmdline_extra(char *buf, size_t len);
 
